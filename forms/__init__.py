@@ -1,0 +1,82 @@
+"""WTForms classes for user tasks, found by the form key a diagram names.
+
+A diagram's user task says `formKey = "recognition.recommend"`; the class registered under that key
+renders and validates the task. An unknown key falls back to GenericTaskForm, so a designer can add a
+step to a diagram without any Python change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+_FORMS: dict[str, type[TaskForm]] = {}
+
+
+@dataclass
+class FormContext:
+    """What a form may know about the case it is shown in."""
+
+    user: Any
+    data: dict = field(default_factory=dict)  # the task's workflow data
+    subject: Any = None  # Application or MakerSpace
+    extra: dict = field(default_factory=dict)
+
+
+class TaskForm(FlaskForm):
+    """Base of every task form: its fields become task data under their own names."""
+
+    template = "tasks/form_generic.html"
+    handles_files = False
+
+    def prepare(self, ctx: FormContext) -> None:
+        """Set dynamic choices and remember the context before validation/rendering."""
+        self.ctx = ctx
+
+    def task_data(self) -> dict:
+        return {
+            name: f.data
+            for name, f in self._fields.items()
+            if name != "csrf_token" and f.type not in ("FileField", "MultipleFileField", "SubmitField")
+        }
+
+    @classmethod
+    def initial(cls, data: dict) -> dict:
+        """Values to show when the task opens (e.g. an application being revised)."""
+        return {}
+
+
+def register(key: str):
+    def decorator(cls: type[TaskForm]) -> type[TaskForm]:
+        _FORMS[key] = cls
+        return cls
+
+    return decorator
+
+
+def form_class_for(key: str) -> type[TaskForm]:
+    _load()
+    return _FORMS.get(key, GenericTaskForm)
+
+
+def known_keys() -> list[str]:
+    _load()
+    return sorted(_FORMS)
+
+
+class GenericTaskForm(TaskForm):
+    """For steps a designer added to a diagram without a dedicated form: a comment and a confirmation."""
+
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+    def task_data(self) -> dict:
+        return {"comment": self.comment.data or ""}
+
+
+def _load() -> None:
+    from . import lifecycle, recognition  # noqa: F401  (registration on import)

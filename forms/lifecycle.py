@@ -1,0 +1,147 @@
+"""Forms of the lifecycle diagrams (Art. 15–20)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from . import TaskForm, register
+from .fields import amount_field, as_bool, count_field, yes_no_field
+from .recognition import ExpertPanelForm, ExpertScoreForm
+
+register("lifecycle.organise_evaluation")(ExpertPanelForm)
+register("lifecycle.evaluation_score")(ExpertScoreForm)
+
+# Half-year statistics (evaluation-defaults.md); money in thousands of yuan (千元), as Torch statistics.
+REPORT_COUNTS = [
+    ("workstations", _l("Workstations")), ("service_staff", _l("Service staff")),
+    ("service_staff_fulltime", _l("of which full-time")), ("mentors", _l("Mentors")),
+    ("teams_served", _l("Teams served")), ("team_members", _l("Members of the teams served")),
+    ("startups", _l("Start-ups")), ("jobs_created", _l("Jobs created by start-ups")),
+    ("jobs_graduates", _l("of which new graduates")), ("new_residents", _l("New resident teams/enterprises")),
+    ("enterprises_registered", _l("Enterprises newly registered")), ("teams_funded", _l("Teams/enterprises funded")),
+    ("events_held", _l("Events held")), ("trainings_held", _l("Trainings held")),
+    ("valid_ip", _l("Valid IP")), ("invention_patents", _l("of which invention patents")),
+    ("incubation_cases", _l("Successful incubation cases")),
+]
+REPORT_AMOUNTS = [
+    ("total_area_m2", _l("Total area (m²)")), ("public_area_m2", _l("Public service area (m²)")),
+    ("funding_k", _l("Total funding (thousand yuan)")), ("income_k", _l("Total income (thousand yuan)")),
+    ("service_income_k", _l("Service income (thousand yuan)")),
+    ("investment_income_k", _l("Investment income (thousand yuan)")),
+    ("operating_cost_k", _l("Operating cost (thousand yuan)")),
+]
+# (part, whole): a part may not exceed its whole.
+REPORT_CHECKS = [
+    ("service_staff_fulltime", "service_staff"), ("jobs_graduates", "jobs_created"),
+    ("invention_patents", "valid_ip"), ("public_area_m2", "total_area_m2"),
+    ("service_income_k", "income_k"), ("investment_income_k", "income_k"),
+    ("teams_funded", "teams_served"),
+]
+
+
+def _report_fields(cls):
+    for name, label in REPORT_COUNTS:
+        setattr(cls, name, count_field(label))
+    for name, label in REPORT_AMOUNTS:
+        setattr(cls, name, amount_field(label, maximum=1e9))
+    return cls
+
+
+@register("lifecycle.half_year_report")
+@_report_fields
+class HalfYearReportForm(TaskForm):
+    summary = TextAreaField(_l("Operations summary"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for part, whole in REPORT_CHECKS:
+            a, b = getattr(self, part).data, getattr(self, whole).data
+            if a is not None and b is not None and a > b:
+                getattr(self, part).errors.append(
+                    _l("Cannot be more than “%(whole)s”.", whole=getattr(self, whole).label.text))
+                ok = False
+        return ok
+
+    def task_data(self) -> dict:
+        report = {name: int(getattr(self, name).data) for name, _ in REPORT_COUNTS}
+        report.update({name: float(getattr(self, name).data) for name, _ in REPORT_AMOUNTS})
+        report["summary"] = self.summary.data
+        return {"report": report}
+
+
+@register("lifecycle.self_assessment")
+class SelfAssessmentForm(TaskForm):
+    self_assessment = TextAreaField(_l("Self-assessment against the evaluation sheet"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=8000)])
+    self_score = amount_field(_l("Self-assessed score (0–120)"), maximum=120)
+
+    def task_data(self) -> dict:
+        return {"self_assessment": self.self_assessment.data, "self_score": float(self.self_score.data)}
+
+
+@register("lifecycle.evaluation_material_review")
+class EvaluationMaterialReviewForm(TaskForm):
+    materials_false = yes_no_field(_l("The materials contain false information (R20: graded fail)"))
+    material_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+    def task_data(self) -> dict:
+        return {"materials_false": as_bool(self.materials_false.data), "material_comments": self.material_comments.data or ""}
+
+
+@register("lifecycle.confirm_grade")
+class ConfirmGradeForm(TaskForm):
+    confirm_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+
+@register("lifecycle.national_filing")
+class NationalFilingForm(TaskForm):
+    national_filing_result = RadioField(_l("Outcome of the national filing"), choices=[
+        ("national", _l("Filed as a national maker space")),
+        ("national_professional", _l("Filed as a national professional maker space")),
+        ("not_filed", _l("Not filed")),
+    ], validators=[InputRequired(_l("Please choose one."))])
+
+
+CHANGE_TYPES = [("area", _l("Area of the premises")), ("operator", _l("Operating organisation")),
+                ("direction", _l("Business direction"))]
+
+
+@register("lifecycle.change_request")
+class ChangeRequestForm(TaskForm):
+    change_type = SelectField(_l("What changed"), choices=CHANGE_TYPES, validators=[InputRequired()])
+    change_description = TextAreaField(_l("Description of the change"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+
+@register("lifecycle.change_forward")
+class ChangeForwardForm(TaskForm):
+    forward_decision = RadioField(_l("Decision"), choices=[("forward", _l("Forward to the Department")),
+                                                          ("return", _l("Return to the operator"))],
+                                  validators=[InputRequired(_l("Please choose one."))])
+    forward_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+
+@register("lifecycle.change_accept")
+class ChangeAcceptForm(TaskForm):
+    change_accepted = yes_no_field(_l("The change is filed"))
+    change_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+    def task_data(self) -> dict:
+        return {"change_accepted": as_bool(self.change_accepted.data), "change_comments": self.change_comments.data or ""}
+
+
+@register("lifecycle.investigate_violation")
+class InvestigateViolationForm(TaskForm):
+    violation_findings = TextAreaField(_l("Findings of the investigation"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+
+@register("lifecycle.decide_violation")
+class DecideViolationForm(TaskForm):
+    revoke = yes_no_field(_l("Revoke the recognition"))
+    decision_reason = TextAreaField(_l("Reasons"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+    def task_data(self) -> dict:
+        return {"revoke": as_bool(self.revoke.data), "decision_reason": self.decision_reason.data}
+
+
+__all__ = ["count_field"]

@@ -1,0 +1,292 @@
+"""Forms of recognition.bpmn (Art. 6–9)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from webapp.models.recognition import ATTACHMENT_KINDS
+
+from . import FormContext, TaskForm, register
+from .fields import MultiCheckboxField, amount_field, as_bool, as_number, count_field, yes_no_field
+
+SERVICES = [  # Art. 6(5)
+    ("rd_design", _l("R&D and design")), ("tech_transfer", _l("Technology transfer")),
+    ("testing", _l("Certification and testing")), ("incubation", _l("Incubation")),
+    ("ip", _l("Intellectual property")), ("consulting", _l("Technology consulting")),
+    ("finance", _l("Technology finance")), ("info_platform", _l("Information platform")),
+]
+DESIGNATIONS = [  # Art. 9
+    ("none", _l("None of these")), ("incubator", _l("Technology business incubator")),
+    ("university_park", _l("University science park")), ("software_base", _l("Software industry base")),
+    ("xingchuang", _l("Xingchuang Tiandi (星创天地)")),
+]
+REQUIRED_KINDS = [k for k in ATTACHMENT_KINDS if k != "other"]
+BOOL_FACTS = ("legal_entity", "premises_leased", "has_admission_exit_rules", "has_finance_rules",
+              "has_daily_rules", "infrastructure_ready")
+NUMBER_FACTS = ("operating_years", "controlled_area_m2", "total_area_m2", "public_area_m2", "lease_years")
+
+
+def check_upload(form, field) -> None:
+    """Type and size limits for Art. 7 attachments."""
+    upload = field.data
+    if not upload or not getattr(upload, "filename", ""):
+        return
+    allowed = current_app.config["UPLOAD_EXTENSIONS"]
+    extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+    if extension not in allowed:
+        raise ValidationError(_l("Only these file types are accepted: %(types)s.", types=", ".join(allowed)))
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size == 0:
+        raise ValidationError(_l("The file is empty."))
+    if size > current_app.config["UPLOAD_MAX_BYTES"]:
+        raise ValidationError(_l("The file is larger than %(mb)s MB.",
+                                 mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)))
+
+
+def attachment_fields(cls):
+    for kind, label in ATTACHMENT_KINDS.items():
+        setattr(cls, f"file_{kind}", FileField(label, validators=[Optional(), check_upload]))
+    return cls
+
+
+class AttachmentsMixin:
+    handles_files = True
+
+    def uploads(self) -> dict:
+        return {
+            kind: getattr(self, f"file_{kind}").data
+            for kind in ATTACHMENT_KINDS
+            if getattr(getattr(self, f"file_{kind}").data, "filename", "")
+        }
+
+
+@register("recognition.application")
+@attachment_fields
+class ApplicationForm(AttachmentsMixin, TaskForm):
+    template = "tasks/form_application.html"
+
+    space_name = StringField(_l("Name of the maker space"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
+    legal_entity = yes_no_field(_l("The operator is an independent legal entity (or an internal unit of one) registered in Inner Mongolia"))
+    operating_years = amount_field(_l("Years in operation"), maximum=200)
+    controlled_area_m2 = amount_field(_l("Area under the operator's own control (m²)"), maximum=1e7)
+    total_area_m2 = amount_field(_l("Total area of the space (m²)"), maximum=1e7)
+    public_area_m2 = amount_field(_l("Public/shared area (m²)"), maximum=1e7)
+    premises_leased = yes_no_field(_l("The premises are leased"))
+    lease_years = amount_field(_l("Lease term (years; 0 if not leased)"), maximum=100)
+    has_admission_exit_rules = yes_no_field(_l("Rules for admission and exit of resident start-ups"))
+    has_finance_rules = yes_no_field(_l("Financial management rules"))
+    has_daily_rules = yes_no_field(_l("Daily management and service rules"))
+    business_model = TextAreaField(_l("Sustainable business model"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+    management_staff = count_field(_l("Management and service staff with relevant skills"))
+    mentors = count_field(_l("Start-up mentors"))
+    infrastructure_ready = yes_no_field(_l("Power, water, fire safety, telecoms and network ready to move in and start"))
+    services_offered = MultiCheckboxField(_l("Services offered"), choices=SERVICES)
+    new_residents_per_year = count_field(_l("New resident teams or enterprises per year"))
+    training_events_per_year = count_field(_l("Training events per year (salons, lectures, camps)"))
+    incubation_cases = count_field(_l("Successful incubation cases"))
+    investor_partners = count_field(_l("Partner investors and guarantee institutions"))
+    free_service_months = count_field(_l("Months of free services for resident start-ups"), maximum=600)
+    existing_designation = SelectField(_l("Already recognised or filed as"), choices=DESIGNATIONS, validators=[InputRequired()])
+
+    def prepare(self, ctx: FormContext) -> None:
+        super().prepare(ctx)
+        self._present = {a.kind for a in getattr(ctx.subject, "attachments", [])}
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.total_area_m2.data is not None and self.public_area_m2.data is not None \
+                and self.public_area_m2.data > self.total_area_m2.data:
+            self.public_area_m2.errors.append(_l("The public area cannot exceed the total area."))
+            ok = False
+        if self.total_area_m2.data is not None and self.total_area_m2.data <= 0:
+            self.total_area_m2.errors.append(_l("The total area must be greater than 0."))
+            ok = False
+        if self.premises_leased.data == "yes" and not self.lease_years.data:
+            self.lease_years.errors.append(_l("Enter the lease term for leased premises."))
+            ok = False
+        for kind in REQUIRED_KINDS:
+            field = getattr(self, f"file_{kind}")
+            if kind not in self._present and not getattr(field.data, "filename", ""):
+                field.errors.append(_l("This attachment is required (Art. 7)."))
+                ok = False
+        return ok
+
+    def task_data(self) -> dict:
+        data = {
+            "space_name": self.space_name.data.strip(),
+            "business_model": self.business_model.data.strip(),
+            "services_offered": list(self.services_offered.data or []),
+            "existing_designation": self.existing_designation.data,
+        }
+        data.update({name: as_bool(getattr(self, name).data) for name in BOOL_FACTS})
+        data.update({name: as_number(getattr(self, name).data) for name in NUMBER_FACTS})
+        for name in ("management_staff", "mentors", "new_residents_per_year", "training_events_per_year",
+                     "incubation_cases", "investor_partners", "free_service_months"):
+            data[name] = int(getattr(self, name).data)
+        return data
+
+    @classmethod
+    def initial(cls, data: dict) -> dict:
+        values = {k: v for k, v in data.items() if k in cls.__dict__ or k in ("space_name",)}
+        for name in BOOL_FACTS:
+            if name in data:
+                values[name] = "yes" if data[name] else "no"
+        return values
+
+
+@register("recognition.supplement")
+@attachment_fields
+class SupplementForm(AttachmentsMixin, TaskForm):
+    supplement_note = TextAreaField(_l("What was supplemented"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=2000)])
+
+
+def _decision(label, choices):
+    return RadioField(label, choices=choices, validators=[InputRequired(_l("Please choose one."))])
+
+
+def _require_text_unless(form, decision_field, ok_value, text_field) -> bool:
+    if decision_field.data != ok_value and not (text_field.data or "").strip():
+        text_field.errors.append(_l("Please give your reasons."))
+        return False
+    return True
+
+
+@register("recognition.recommend")
+class RecommendForm(TaskForm):
+    recommender_decision = _decision(_l("Decision"), [
+        ("recommend", _l("Recommend (issue a recommendation letter)")),
+        ("return", _l("Return to the applicant for revision")),
+        ("decline", _l("Decline to recommend")),
+    ])
+    recommendation_letter = TextAreaField(_l("Recommendation letter"), validators=[Optional(), Length(max=4000)])
+    recommender_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.recommender_decision.data == "recommend" and not (self.recommendation_letter.data or "").strip():
+            self.recommendation_letter.errors.append(_l("A recommendation needs a recommendation letter."))
+            ok = False
+        return _require_text_unless(self, self.recommender_decision, "recommend", self.recommender_comments) and ok
+
+
+@register("recognition.material_review")
+class MaterialReviewForm(TaskForm):
+    material_decision = _decision(_l("Materials"), [
+        ("complete", _l("Complete")), ("supplement", _l("Ask the applicant to supplement")),
+    ])
+    material_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return _require_text_unless(self, self.material_decision, "complete", self.material_comments) and ok
+
+
+def eligible_experts(ctx: FormContext):
+    """Experts without a conflict of interest with the case (same organisation or unit)."""
+    from webapp.extensions import db
+    from webapp.models import User
+
+    subject = ctx.subject
+    experts = db.session.scalars(select(User).where(User.role == "expert", User.active.is_(True)).order_by(User.id))
+    return [u for u in experts if not u.has_conflict_with(subject.organisation_id, subject.unit_id)]
+
+
+class ExpertPanelForm(TaskForm):
+    MIN_EXPERTS = 3
+    panel_experts = MultiCheckboxField(_l("Experts on the panel"), coerce=int)
+
+    def prepare(self, ctx: FormContext) -> None:
+        super().prepare(ctx)
+        self.panel_experts.choices = [(u.id, u.display_name) for u in eligible_experts(ctx)]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if len(self.panel_experts.data or []) < self.MIN_EXPERTS:
+            self.panel_experts.errors.append(_l("Choose at least %(n)s experts.", n=self.MIN_EXPERTS))
+            ok = False
+        return ok
+
+    def task_data(self) -> dict:
+        return {"panel_experts": [int(x) for x in self.panel_experts.data]}
+
+
+register("recognition.organise_review")(ExpertPanelForm)
+
+
+class ExpertScoreForm(TaskForm):
+    base = amount_field(_l("Base score (0–100)"), maximum=100)
+    bonus = amount_field(_l("Bonus (0–20)"), maximum=20)
+    comments = TextAreaField(_l("Comments"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+    def task_data(self) -> dict:
+        base, bonus = float(self.base.data), float(self.bonus.data)
+        return {"expert_score": {"expert_id": self.ctx.user.id, "base": base, "bonus": bonus,
+                                 "total": round(base + min(bonus, 20.0), 2), "comments": self.comments.data}}
+
+
+register("recognition.expert_score")(ExpertScoreForm)
+
+
+@register("recognition.site_inspection")
+class SiteInspectionForm(TaskForm):
+    site_inspection_passed = yes_no_field(_l("The premises and services match the application"))
+    site_inspection_report = TextAreaField(_l("Inspection report"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+    def task_data(self) -> dict:
+        return {"site_inspection_passed": as_bool(self.site_inspection_passed.data),
+                "site_inspection_report": self.site_inspection_report.data}
+
+
+@register("recognition.credit_check")
+class CreditCheckForm(TaskForm):
+    credit_clean = yes_no_field(_l("No record in the dishonesty blacklist or abnormal-operation register"))
+    credit_notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+    def task_data(self) -> dict:
+        return {"credit_clean": as_bool(self.credit_clean.data), "credit_notes": self.credit_notes.data or ""}
+
+
+@register("recognition.shortlist")
+class ShortlistForm(TaskForm):
+    template = "tasks/form_shortlist.html"
+    shortlist_decision = _decision(_l("Decision"), [
+        ("shortlist", _l("Put on the shortlist")), ("reject", _l("Do not select")),
+    ])
+    shortlist_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+    def prepare(self, ctx: FormContext) -> None:
+        """The approver sees the other applications of the same round, ranked by panel score."""
+        from webapp.extensions import db
+        from webapp.models import Application
+
+        super().prepare(ctx)
+        subject = ctx.subject
+        self.ranking = db.session.scalars(
+            select(Application).where(Application.round_id == subject.round_id, Application.panel_score.is_not(None))
+            .order_by(Application.panel_score.desc(), Application.id)
+        ).all() if subject is not None else []
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return _require_text_unless(self, self.shortlist_decision, "shortlist", self.shortlist_comments) and ok
+
+
+@register("recognition.investigate_objection")
+class InvestigateObjectionForm(TaskForm):
+    objection_findings = TextAreaField(_l("Findings of the investigation"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+
+@register("recognition.decide_objection")
+class DecideObjectionForm(TaskForm):
+    objection_upheld = yes_no_field(_l("The objection is upheld"))
+    objection_answer = TextAreaField(_l("Written answer"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+    def task_data(self) -> dict:
+        return {"objection_upheld": as_bool(self.objection_upheld.data), "objection_answer": self.objection_answer.data}

@@ -1,0 +1,52 @@
+"""Helpers shared by service-task modules."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Application, MakerSpace, User
+from webapp.notifications import notify
+
+TWO_PLACES = Decimal("0.01")
+
+
+def to_score(value) -> Decimal:
+    """Scores are fixed decimals with two places (evaluation-defaults.md)."""
+    return Decimal(str(value)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def subject_application(ctx) -> Application:
+    if ctx.instance.subject_type != "application":
+        raise LookupError("this service task needs an application case")
+    return db.session.get(Application, ctx.instance.subject_id)
+
+
+def subject_space(ctx) -> MakerSpace:
+    space_id = ctx.data.get("space_id") if ctx.instance.subject_type != "space" else ctx.instance.subject_id
+    space = db.session.get(MakerSpace, int(space_id))
+    if space is None:
+        raise LookupError(f"maker space {space_id} not found")
+    return space
+
+
+def notify_organisation(organisation_id: int, text: str, link: str = "") -> None:
+    for user in db.session.scalars(
+        select(User).where(User.organisation_id == organisation_id, User.role == "applicant")
+    ):
+        notify(user, text, link)
+
+
+def combine_scores(totals: list, trim_when_at_least: int, flag_spread_over: float) -> tuple[Decimal, bool]:
+    """Mean of the experts' totals; drop the highest and lowest when the panel is large enough.
+    Flag the panel for discussion when two totals differ by more than `flag_spread_over`."""
+    scores = sorted(to_score(t) for t in totals)
+    if not scores:
+        return Decimal("0.00"), False
+    needs_discussion = (scores[-1] - scores[0]) > Decimal(str(flag_spread_over))
+    if len(scores) >= int(trim_when_at_least):
+        scores = scores[1:-1]
+    mean = sum(scores, Decimal(0)) / len(scores)
+    return mean.quantize(TWO_PLACES, rounding=ROUND_HALF_UP), needs_discussion

@@ -1,0 +1,154 @@
+"""Service tasks of the lifecycle diagrams (Art. 15–20, R12–R22)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from webapp.engine.sandbox import add_duration
+from webapp.extensions import db
+from webapp.models import (
+    Award,
+    ChangeFiling,
+    Evaluation,
+    ProcessInstance,
+    PublicNotice,
+    Report,
+    SpaceStatusChange,
+)
+
+from . import registry
+from .common import notify_organisation, subject_space, to_score
+
+GRADE_TEXT = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+ENDING_STATUSES = ("revoked", "left")
+
+
+def _window(ctx, window: str, remind_before_days: int = 7) -> tuple[str, str]:
+    deadline = datetime.fromisoformat(add_duration(ctx.now.isoformat(), window))
+    reminder = max(ctx.now, deadline - timedelta(days=remind_before_days))
+    return deadline.isoformat(), reminder.isoformat()
+
+
+@registry.register("set_space_status")
+def set_space_status(ctx, status: str, reason: str = "") -> dict:
+    space = subject_space(ctx)
+    if space.status != status:
+        db.session.add(SpaceStatusChange(space_id=space.id, old_status=space.status, new_status=status,
+                                         reason=reason, at=ctx.now, instance_id=ctx.instance.id))
+        space.status = status
+        notify_organisation(space.organisation_id, f"「{space.name}」状态变更：{status}（{reason}）",
+                            f"/spaces/{space.id}")
+    if status in ENDING_STATUSES:
+        _cancel_open_work(ctx, space.id)
+    return {"space_status": status}
+
+
+def _cancel_open_work(ctx, space_id: int) -> None:
+    """Revocation or leaving ends every other open case of the space (change filings and the like)."""
+    others = db.session.scalars(
+        select(ProcessInstance).where(
+            ProcessInstance.subject_type == "space",
+            ProcessInstance.subject_id == space_id,
+            ProcessInstance.status == "running",
+            ProcessInstance.id.not_in(ctx.runtime.busy_instance_ids()),
+        )
+    )
+    for instance in list(others):
+        ctx.runtime.cancel(instance, reason="众创空间资格已终止")
+
+
+@registry.register("open_report_period")
+def open_report_period(ctx, window: str = "P30D", period: str = "P6M") -> dict:
+    deadline, reminder = _window(ctx, window)
+    return {
+        "report_opened_at": ctx.now.isoformat(),
+        "report_deadline": deadline,
+        "report_reminder_at": reminder,
+        "next_report_open": add_duration(ctx.now.isoformat(), period),
+    }
+
+
+@registry.register("record_report")
+def record_report(ctx, status: str) -> dict:
+    space = subject_space(ctx)
+    deadline = datetime.fromisoformat(ctx.data["report_deadline"])
+    streak = int(ctx.data.get("missing_streak", 0) or 0)
+    if status == "missing":
+        final, streak, submitted = "missing", streak + 1, None
+    else:
+        final, streak, submitted = ("on_time" if ctx.now <= deadline else "late"), 0, ctx.now
+    db.session.add(Report(space_id=space.id, opened_at=datetime.fromisoformat(ctx.data["report_opened_at"]),
+                          deadline=deadline, submitted_at=submitted, status=final,
+                          data=ctx.data.get("report", {}) if submitted else {}))
+    return {"missing_streak": streak, "last_report_status": final}
+
+
+@registry.register("send_reminder")
+def send_reminder(ctx, about: str = "") -> dict:
+    space = subject_space(ctx)
+    texts = {
+        "half_year_report": f"半年度报表截止提醒：请于 {ctx.data.get('report_deadline', '')[:10]} 前提交",
+        "self_assessment": f"绩效自评截止提醒：请于 {ctx.data.get('self_assessment_deadline', '')[:10]} 前提交",
+    }
+    notify_organisation(space.organisation_id, f"「{space.name}」{texts.get(about, about)}", "/")
+    return {}
+
+
+@registry.register("open_self_assessment")
+def open_self_assessment(ctx, window: str = "P30D") -> dict:
+    deadline, reminder = _window(ctx, window)
+    return {"self_assessment_deadline": deadline, "self_assessment_reminder_at": reminder}
+
+
+@registry.register("publish_evaluation_result")
+def publish_evaluation_result(ctx) -> dict:
+    space = subject_space(ctx)
+    grade = ctx.data.get("grade", "fail")
+    score = to_score(ctx.data.get("panel_score", 0) or 0)
+    db.session.add(Evaluation(space_id=space.id, score=score, grade=grade, at=ctx.now,
+                              materials_late=bool(ctx.data.get("materials_late")),
+                              materials_false=bool(ctx.data.get("materials_false")),
+                              instance_id=ctx.instance.id))
+    db.session.add(PublicNotice(subject_type="space", subject_id=space.id, starts_at=ctx.now,
+                                title=f"众创空间绩效考核结果公示：{space.name} — {GRADE_TEXT.get(grade, grade)}",
+                                grade=grade, score=score))
+    notify_organisation(space.organisation_id,
+                        f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{score} 分）",
+                        f"/spaces/{space.id}")
+    return {}
+
+
+@registry.register("record_award")
+def record_award(ctx, kind: str = "evaluation") -> dict:
+    space = subject_space(ctx)
+    amount = int(ctx.data.get("award_amount", 0) or 0)
+    if amount > 0:
+        db.session.add(Award(space_id=space.id, kind=kind, amount=amount, at=ctx.now,
+                             instance_id=ctx.instance.id,
+                             reason=ctx.data.get("grade", "") if kind == "evaluation" else kind))
+    return {}
+
+
+@registry.register("record_change")
+def record_change(ctx) -> dict:
+    space = subject_space(ctx)
+    db.session.add(ChangeFiling(space_id=space.id, change_type=ctx.data.get("change_type", ""),
+                                description=ctx.data.get("change_description", ""),
+                                accepted=bool(ctx.data.get("change_accepted")),
+                                comments=ctx.data.get("change_comments", ""), at=ctx.now,
+                                instance_id=ctx.instance.id))
+    return {}
+
+
+@registry.register("revoke_space")
+def revoke_space(ctx) -> dict:
+    """Tell the space's lifecycle to end (its interrupting boundary event cancels all open work)."""
+    space = subject_space(ctx)
+    if space.lifecycle_instance_id:
+        ctx.runtime.defer_message(space.lifecycle_instance_id, "revoke",
+                                  {"reason": ctx.data.get("decision_reason", "")})
+    else:
+        set_space_status(ctx, "revoked", ctx.data.get("decision_reason", "") or "R22")
+    return {}

@@ -1,0 +1,108 @@
+"""Service tasks of recognition.bpmn (Art. 6–9, R9)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import MakerSpace, PublicNotice, SpaceStatusChange
+from webapp.workdays import add_working_days
+
+from . import registry
+from .common import combine_scores, notify_organisation, subject_application
+
+OUTCOME_TEXT = {
+    "recognised": "已认定为自治区众创空间",
+    "declined": "推荐单位未予推荐",
+    "not_selected": "未列入拟入选名单",
+    "objection_upheld": "公示异议成立，不予认定",
+}
+
+
+@registry.register("set_outcome")
+def set_outcome(ctx, outcome: str) -> dict:
+    application = subject_application(ctx)
+    application.status = outcome
+    notify_organisation(
+        application.organisation_id,
+        f"申报「{application.space_name}」：{OUTCOME_TEXT.get(outcome, outcome)}",
+        f"/applications/{application.id}",
+    )
+    return {"outcome": outcome}
+
+
+@registry.register("combine_panel_scores")
+def combine_panel_scores(ctx, trim_when_at_least: int = 5, flag_spread_over: float = 20) -> dict:
+    totals = [s["total"] for s in ctx.data.get("expert_scores", []) if isinstance(s, dict)]
+    score, needs_discussion = combine_scores(totals, trim_when_at_least, flag_spread_over)
+    if ctx.instance.subject_type == "application":
+        subject_application(ctx).panel_score = score
+    return {"panel_score": float(score), "panel_needs_discussion": needs_discussion}
+
+
+@registry.register("open_public_notice")
+def open_public_notice(ctx, working_days: int = 5) -> dict:
+    application = subject_application(ctx)
+    end, provisional = add_working_days(ctx.now, int(working_days))
+    db.session.add(
+        PublicNotice(
+            subject_type="application",
+            subject_id=application.id,
+            title=f"自治区众创空间拟认定名单公示：{application.space_name}",
+            body=f"运营单位：{application.organisation.name}；推荐单位：{application.unit.name}",
+            starts_at=ctx.now,
+            ends_at=end,
+            provisional_end=provisional,
+            score=application.panel_score,
+        )
+    )
+    return {"notice_end": end.isoformat(), "notice_provisional": provisional}
+
+
+def next_certificate_no(year: int) -> str:
+    count = db.session.scalar(select(func.count(MakerSpace.id))) or 0
+    return f"NMZC-{year}-{count + 1:04d}"
+
+
+@registry.register("recognise_space")
+def recognise_space(ctx) -> dict:
+    """The space enters the registry, a plaque/certificate number is issued and the applicant is told.
+    When a lifecycle process is deployed, its life under Art. 15–20 starts now."""
+    application = subject_application(ctx)
+    space = MakerSpace(
+        name=application.space_name,
+        organisation_id=application.organisation_id,
+        unit_id=application.unit_id,
+        application_id=application.id,
+        status="recognised",
+        recognised_at=ctx.now,
+        certificate_no=next_certificate_no(ctx.now.year),
+    )
+    db.session.add(space)
+    db.session.flush()
+    db.session.add(SpaceStatusChange(space_id=space.id, old_status=None, new_status="recognised",
+                                     reason="认定并授牌（第八条）", at=ctx.now, instance_id=ctx.instance.id))
+    set_outcome(ctx, "recognised")
+    start_lifecycle(ctx.runtime, space)
+    return {"outcome": "recognised", "space_id": space.id, "certificate_no": space.certificate_no}
+
+
+def start_lifecycle(runtime, space: MakerSpace) -> None:
+    from webapp.engine.definitions import latest_bundle
+
+    bundle = latest_bundle()
+    if bundle is None or "space_lifecycle" not in bundle.process_ids:
+        return
+
+    def remember(instance):
+        space.lifecycle_instance_id = instance.id
+
+    runtime.defer_start(
+        "space_lifecycle",
+        subject_type="space",
+        subject_id=space.id,
+        organisation_id=space.organisation_id,
+        unit_id=space.unit_id,
+        data={"space_id": space.id, "recognised_at": space.recognised_at.isoformat()},
+        on_started=remember,
+    )

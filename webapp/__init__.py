@@ -1,0 +1,118 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .config import Config
+from .extensions import babel, csrf, db, login_manager
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    return chosen if chosen in ("zh", "en") else "zh"
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'makerspace.db'}"
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Let a second writer wait for the lock instead of failing at once.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in first.")
+
+    from . import models  # noqa: F401  (metadata complete before create_all)
+    from .engine import clock as _clock  # noqa: F401  (installs the app clock into SpiffWorkflow)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_clock(app)
+    from .cli import register_cli
+
+    register_cli(app)
+
+    from zoneinfo import ZoneInfo
+
+    china = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    app.jinja_env.filters["localtime"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d %H:%M") if d else ""
+    app.jinja_env.filters["localdate"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d") if d else ""
+
+    @app.context_processor
+    def inject_globals():
+        from .views import unread_count
+
+        return {"unread_notifications": unread_count(current_user), "demo_mode": app.config["DEMO_MODE"]}
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin.routes import bp as admin_bp
+    from .applications.routes import bp as applications_bp
+    from .auth.routes import bp as auth_bp
+    from .inbox.routes import bp as inbox_bp
+    from .notices.routes import bp as notices_bp
+    from .registry.routes import bp as registry_bp
+    from .supervision.routes import bp as supervision_bp
+
+    for blueprint in (auth_bp, inbox_bp, applications_bp, registry_bp, supervision_bp, notices_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_errors(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def page(code: int, message: str):
+        return render_template("error.html", code=code, message=message), code
+
+    app.register_error_handler(CSRFError, lambda e: page(400, _l("The form expired or was not sent from this site. Please go back, reload and try again.")))
+    app.register_error_handler(403, lambda e: page(403, _l("You do not have access to this page.")))
+    app.register_error_handler(404, lambda e: page(404, _l("Not found.")))
+    app.register_error_handler(413, lambda e: page(413, _l("The upload is too large.")))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return page(500, _l("Something went wrong; nothing was saved. Please try again."))
+
+
+def _register_clock(app: Flask) -> None:
+    """In demo mode the clock offset lives in the database so the web server and sweeper agree."""
+    from .engine.clock import clock
+
+    @app.before_request
+    def load_clock_offset():
+        if app.config["DEMO_MODE"] and not app.config.get("TESTING"):
+            from .models import AppSetting
+
+            setting = db.session.get(AppSetting, "clock_offset_seconds")
+            clock.set_offset(timedelta(seconds=float(setting.value)) if setting else timedelta(0))
+
+
+__all__ = ["create_app", "os"]

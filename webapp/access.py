@@ -1,0 +1,133 @@
+"""Who may see and do what. Every route asks here; inbox queries are the SQL form of the same rules."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, false, or_, select
+
+from webapp.extensions import db
+from webapp.models import Application, HumanTask, MakerSpace, ProcessInstance, User
+from webapp.models.accounts import GROUP_ROLES
+
+
+def task_filter(user: User):
+    """SQL condition: the open human tasks this user may work on."""
+    lane = HumanTask.lane == user.role
+    if user.role == "applicant":
+        return and_(lane, HumanTask.organisation_id == user.organisation_id)
+    if user.role == "recommender":
+        return and_(lane, HumanTask.unit_id == user.unit_id)
+    if user.role == "expert":
+        return HumanTask.assignee_id == user.id
+    if user.role in GROUP_ROLES:
+        return lane
+    return false()
+
+
+def inbox_query(user: User) -> Select:
+    return (
+        select(HumanTask)
+        .where(HumanTask.status == "open", task_filter(user))
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    )
+
+
+def may_work_on(user: User, task: HumanTask) -> bool:
+    """May this user open and complete the task (ignoring claims)?"""
+    if task.lane != user.role and task.assignee_id != user.id:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    if user.role == "applicant":
+        return task.organisation_id is not None and task.organisation_id == user.organisation_id
+    if user.role == "recommender":
+        return task.unit_id is not None and task.unit_id == user.unit_id
+    return user.role in GROUP_ROLES
+
+
+def claim_blocks(user: User, task: HumanTask) -> bool:
+    """A group task claimed by a colleague can be seen but not completed."""
+    return task.claimed_by_id is not None and task.claimed_by_id != user.id
+
+
+def _instance_scope(user: User, instance: ProcessInstance) -> bool:
+    if user.role in ("torch_center", "approver", "supervisor"):
+        return True
+    if user.role == "applicant":
+        return instance.organisation_id is not None and instance.organisation_id == user.organisation_id
+    if user.role == "recommender":
+        return instance.unit_id is not None and instance.unit_id == user.unit_id
+    if user.role == "expert":
+        # Only cases it was asked to review (any status: it may look back at its own reviews).
+        return db.session.scalar(
+            select(HumanTask.id).where(HumanTask.instance_id == instance.id, HumanTask.assignee_id == user.id)
+        ) is not None
+    return False
+
+
+def may_view_instance(user: User, instance: ProcessInstance) -> bool:
+    return _instance_scope(user, instance)
+
+
+def may_view_application(user: User, application: Application) -> bool:
+    if user.role == "applicant":
+        return application.organisation_id == user.organisation_id
+    if user.role == "recommender":
+        return application.unit_id == user.unit_id
+    if application.instance is None:
+        return user.role in ("torch_center", "approver", "supervisor")
+    return _instance_scope(user, application.instance)
+
+
+def may_view_space(user: User, space: MakerSpace) -> bool:
+    if user.role in ("torch_center", "approver", "supervisor"):
+        return True
+    if user.role == "applicant":
+        return space.organisation_id == user.organisation_id
+    if user.role == "recommender":
+        return space.unit_id == user.unit_id
+    return False
+
+
+def applications_query(user: User) -> Select:
+    query = select(Application).order_by(Application.id.desc())
+    if user.role == "applicant":
+        return query.where(Application.organisation_id == user.organisation_id)
+    if user.role == "recommender":
+        return query.where(Application.unit_id == user.unit_id)
+    if user.role == "expert":
+        assigned = select(HumanTask.instance_id).where(HumanTask.assignee_id == user.id)
+        return query.where(Application.instance_id.in_(assigned))
+    if user.role in ("torch_center", "approver", "supervisor"):
+        return query
+    return query.where(false())
+
+
+def spaces_query(user: User) -> Select:
+    query = select(MakerSpace).order_by(MakerSpace.id)
+    if user.role == "applicant":
+        return query.where(MakerSpace.organisation_id == user.organisation_id)
+    if user.role == "recommender":
+        return query.where(MakerSpace.unit_id == user.unit_id)
+    if user.role in ("torch_center", "approver", "supervisor"):
+        return query
+    return query.where(false())
+
+
+def users_for_task(task: HumanTask) -> list[User]:
+    """Everyone who would find this task in their inbox (for notifications)."""
+    if task.assignee_id is not None:
+        return [u for u in [db.session.get(User, task.assignee_id)] if u]
+    query = select(User).where(User.role == task.lane, User.active.is_(True))
+    if task.lane == "applicant":
+        query = query.where(User.organisation_id == task.organisation_id)
+    elif task.lane == "recommender":
+        query = query.where(User.unit_id == task.unit_id)
+    elif task.lane not in GROUP_ROLES:
+        return []
+    return list(db.session.scalars(query))
+
+
+__all__ = [
+    "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_view_application",
+    "may_view_space", "applications_query", "spaces_query", "users_for_task", "or_",
+]

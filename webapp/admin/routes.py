@@ -1,0 +1,50 @@
+"""Definitions and (in demo mode) the application clock."""
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from webapp.engine.clock import clock
+from webapp.extensions import db
+from webapp.models import AppSetting, DefinitionBundle
+from webapp.views import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class ClockForm(FlaskForm):
+    days = IntegerField(_l("Move the clock forward by (days)"), validators=[InputRequired(), NumberRange(min=1, max=3650)])
+
+
+@bp.route("/definitions")
+@role_required("designer", "supervisor", "torch_center")
+def definitions():
+    bundles = db.session.scalars(select(DefinitionBundle).order_by(DefinitionBundle.version.desc())).all()
+    return render_template("admin/definitions.html", bundles=bundles)
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+@role_required("torch_center", "supervisor", "designer")
+def clock_view():
+    if not current_app.config["DEMO_MODE"]:
+        abort(404)
+    form = ClockForm()
+    if form.validate_on_submit():
+        setting = db.session.get(AppSetting, "clock_offset_seconds") or AppSetting(key="clock_offset_seconds", value="0")
+        offset = timedelta(seconds=float(setting.value)) + timedelta(days=form.days.data)
+        setting.value = str(offset.total_seconds())
+        db.session.add(setting)
+        clock.set_offset(offset)
+        from tasks.sweep import sweep_once
+
+        db.session.commit()
+        fired = sweep_once()
+        flash(_("The clock moved forward %(days)s days; %(n)s cases had due timers.", days=form.days.data, n=fired), "success")
+        return redirect(url_for("admin.clock_view"))
+    return render_template("admin/clock.html", form=form, now=clock.now())

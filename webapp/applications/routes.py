@@ -1,0 +1,117 @@
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from webapp.access import applications_query, may_view_application
+from webapp.engine.runtime import NotWaiting, Runtime
+from webapp.extensions import db
+from webapp.models import Application, ApplicationRound, Attachment, AuditEvent, HumanTask, Objection
+from webapp.models.recognition import ATTACHMENT_KINDS
+from webapp.views import get_or_404, require, role_required
+
+from .files import storage_path
+
+bp = Blueprint("applications", __name__)
+
+
+class NewApplicationForm(FlaskForm):
+    space_name = StringField(_l("Name of the maker space"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
+
+
+class ObjectionForm(FlaskForm):
+    objector_kind = RadioField(_l("The objector is"), choices=[("individual", _l("an individual (real name)")), ("unit", _l("a unit (with its stamp)"))], validators=[InputRequired(_l("Please choose one."))])
+    objector = StringField(_l("Name of the person or unit"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=120)])
+    contact = StringField(_l("Contact details"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
+    reasons = TextAreaField(_l("Reasons and evidence"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+
+@bp.route("/applications")
+@login_required
+def index():
+    applications = db.session.scalars(applications_query(current_user).limit(500)).all()
+    return render_template("applications/index.html", applications=applications)
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@role_required("applicant")
+def new():
+    round_ = db.session.scalar(select(ApplicationRound).where(ApplicationRound.is_open.is_(True)).order_by(ApplicationRound.id.desc()))
+    form = NewApplicationForm()
+    if round_ is None:
+        flash(_("No application round is open at the moment."), "error")
+        return redirect(url_for("applications.index"))
+    if form.validate_on_submit():
+        organisation = current_user.organisation
+        application = Application(round_id=round_.id, organisation_id=organisation.id, unit_id=organisation.unit_id,
+                                  space_name=form.space_name.data.strip(), status="in_review")
+        db.session.add(application)
+        db.session.flush()
+        instance = Runtime(actor=current_user).start(
+            "recognition", subject_type="application", subject_id=application.id,
+            organisation_id=organisation.id, unit_id=organisation.unit_id,
+            data={"application_id": application.id, "round_id": round_.id, "space_name": application.space_name},
+        )
+        application.instance_id = instance.id
+        db.session.commit()
+        first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
+        return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("applications.show", application_id=application.id))
+    return render_template("applications/new.html", form=form, round=round_)
+
+
+def _visible(application_id) -> Application:
+    application = get_or_404(Application, application_id)
+    require(may_view_application(current_user, application))
+    return application
+
+
+@bp.route("/applications/<application_id>")
+@login_required
+def show(application_id):
+    application = _visible(application_id)
+    open_tasks, history = [], []
+    if application.instance_id:
+        open_tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == application.instance_id, HumanTask.status == "open")).all()
+        history = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == application.instance_id).order_by(AuditEvent.id)).all()
+    objections = db.session.scalars(select(Objection).where(Objection.application_id == application.id)).all()
+    return render_template("applications/show.html", application=application, open_tasks=open_tasks,
+                           history=history, objections=objections, kinds=ATTACHMENT_KINDS,
+                           objection_form=ObjectionForm() if current_user.role == "torch_center" else None)
+
+
+@bp.route("/attachments/<attachment_id>")
+@login_required
+def download(attachment_id):
+    attachment = get_or_404(Attachment, attachment_id)
+    require(may_view_application(current_user, attachment.application))
+    return send_file(storage_path(attachment.stored_name), mimetype=attachment.content_type,
+                     as_attachment=True, download_name=attachment.original_name)
+
+
+@bp.route("/applications/<application_id>/objections", methods=["POST"])
+@role_required("torch_center")
+def lodge_objection(application_id):
+    """Torch Center staff record an objection received during the public notice (real name required)."""
+    application = _visible(application_id)
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        flash(_("The objection was not accepted: name, contact details and reasons are required."), "error")
+        return redirect(url_for("applications.show", application_id=application.id))
+    objection = Objection(application_id=application.id, objector=form.objector.data, objector_kind=form.objector_kind.data,
+                          contact=form.contact.data, reasons=form.reasons.data, recorded_by_id=current_user.id)
+    db.session.add(objection)
+    db.session.flush()
+    try:
+        Runtime(actor=current_user).send_message(application.instance, "objection", {
+            "objection_id": objection.id, "objector": objection.objector, "contact": objection.contact,
+            "reasons": objection.reasons})
+        db.session.commit()
+        flash(_("The objection was recorded; the notice is suspended while it is investigated."), "success")
+    except NotWaiting:
+        db.session.rollback()
+        flash(_("This application is not in its public notice period; the objection was not accepted."), "error")
+    return redirect(url_for("applications.show", application_id=application.id))

@@ -1,0 +1,1 @@
+"""Glue between the diagrams in bpmn/ and the database: definitions, instances, task rows, time."""

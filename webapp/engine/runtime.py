@@ -1,0 +1,297 @@
+"""Running instances: start, complete a task, deliver a message, fire due timers.
+
+One Runtime serves one unit of work (a request or one sweep step). It only flushes: the caller commits
+once, so the serialized engine state, the human-task rows and the audit event land together or not at
+all. Concurrent writers are stopped by the instance's version column (optimistic locking).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
+
+from .clock import clock
+from .definitions import latest_bundle, parsed_bundle
+from .sandbox import SandboxedDataEnvironment
+
+log = logging.getLogger(__name__)
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_LANE_ROLE = re.compile(r"\(([a-z_]+)\)\s*$")
+MAX_CASCADE = 50
+
+
+class WorkflowError(Exception):
+    """Something the user can be told about (Chinese text comes from the caller's translation)."""
+
+
+class TaskUnavailable(WorkflowError):
+    """The task was completed, cancelled or taken by someone else meanwhile."""
+
+
+class NotWaiting(WorkflowError):
+    """A message was sent to an instance that is not waiting for it."""
+
+
+def lane_role(lane: str | None) -> str | None:
+    if not lane:
+        return None
+    match = _LANE_ROLE.search(lane)
+    return match.group(1) if match else lane.strip()
+
+
+def task_properties(task_spec) -> dict:
+    return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+
+
+def _as_datetime(value) -> datetime | None:
+    if isinstance(value, dict):  # cycle timers
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None
+
+
+@dataclass
+class ServiceContext:
+    """What a service task function in tasks/ may use."""
+
+    runtime: Runtime
+    instance: ProcessInstance
+    task: object  # the SpiffWorkflow task
+
+    @property
+    def data(self) -> dict:
+        return self.task.data
+
+    @property
+    def now(self) -> datetime:
+        return clock.now()
+
+    @property
+    def session(self):
+        return db.session
+
+
+class AppScriptEngine(PythonScriptEngine):
+    """Sandboxed expressions, and service tasks dispatched to the registry in tasks/."""
+
+    def __init__(self, runtime: Runtime, instance: ProcessInstance):
+        super().__init__(environment=SandboxedDataEnvironment())
+        self.runtime = runtime
+        self.instance = instance
+
+    def call_service(self, task, operation_name, operation_params):  # noqa: D401
+        from tasks import registry
+
+        params = {name: spec["value"] for name, spec in operation_params.items()}
+        function = registry.get(operation_name)
+        result = function(ServiceContext(self.runtime, self.instance, task), **params) or {}
+        task.data.update(result)
+        return json.dumps(result, default=str)
+
+
+@dataclass
+class Runtime:
+    actor: User | None = None
+    _deferred: list = field(default_factory=list)
+    _depth: int = 0
+    _busy: list = field(default_factory=list)
+
+    def busy_instance_ids(self) -> list[int]:
+        """Instances this unit of work is in the middle of changing (never cancel those from inside)."""
+        return list(self._busy)
+
+    # ---- public operations -------------------------------------------------------------------
+
+    def start(
+        self,
+        process_id: str,
+        *,
+        subject_type: str,
+        subject_id: int,
+        organisation_id: int | None,
+        unit_id: int | None,
+        data: dict | None = None,
+    ) -> ProcessInstance:
+        bundle = latest_bundle()
+        if bundle is None or process_id not in bundle.process_ids:
+            raise WorkflowError(f"process {process_id} is not deployed")
+        spec, subprocess_specs = parsed_bundle(bundle).specs[process_id]
+        instance = ProcessInstance(
+            bundle_id=bundle.id,
+            process_id=process_id,
+            process_name=spec.description or process_id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            organisation_id=organisation_id,
+            unit_id=unit_id,
+            status="running",
+            state="{}",
+            serializer_version=SERIALIZER_VERSION,
+            created_at=clock.now(),
+        )
+        db.session.add(instance)
+        db.session.flush()
+        wf = BpmnWorkflow(spec, subprocess_specs, script_engine=AppScriptEngine(self, instance))
+        self._busy.append(instance.id)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.set_data(**(data or {}))
+        self._audit(instance, "started", detail={"data": data or {}})
+        self._advance(wf)
+        self._save(instance, wf)
+        self._run_deferred()
+        return instance
+
+    def complete(self, human_task: HumanTask, data: dict) -> None:
+        if human_task.status != "open":
+            raise TaskUnavailable("task is no longer open")
+        instance = human_task.instance
+        wf = self.load(instance)
+        task = wf.get_task_from_id(UUID(human_task.task_guid))
+        if task is None or task.state != TaskState.READY:
+            raise TaskUnavailable("task is no longer ready")
+        task.set_data(**data)
+        task.run()
+        human_task.status = "completed"
+        human_task.completed_at = clock.now()
+        human_task.completed_by_id = self.actor.id if self.actor else None
+        self._audit(instance, "completed", task_spec=human_task.task_spec, title=human_task.title,
+                    detail={"data": data})
+        self._advance(wf)
+        self._save(instance, wf)
+        self._run_deferred()
+
+    def send_message(self, instance: ProcessInstance, name: str, payload: dict | None = None) -> None:
+        if instance.status != "running":
+            raise NotWaiting(name)
+        wf = self.load(instance)
+        try:
+            wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload or {}))
+        except WorkflowException:
+            raise NotWaiting(name) from None
+        self._audit(instance, "message", title=name, detail={"payload": payload or {}})
+        self._advance(wf)
+        self._save(instance, wf)
+        self._run_deferred()
+
+    def fire_due_timers(self, instance: ProcessInstance) -> None:
+        wf = self.load(instance)
+        before = {str(t.id) for t in wf.get_tasks(state=TaskState.WAITING)}
+        self._advance(wf)
+        after = {str(t.id) for t in wf.get_tasks(state=TaskState.WAITING)}
+        self._audit(instance, "timer", detail={"fired": len(before - after)})
+        self._save(instance, wf)
+        self._run_deferred()
+
+    def cancel(self, instance: ProcessInstance, reason: str) -> None:
+        if instance.status != "running":
+            return
+        wf = self.load(instance)
+        wf.cancel()
+        self._audit(instance, "cancelled", detail={"reason": reason})
+        self._save(instance, wf, status="cancelled")
+
+    # ---- deferred work between instances ----------------------------------------------------
+
+    def defer_message(self, instance_id: int, name: str, payload: dict | None = None) -> None:
+        """Deliver a message to another instance after the current one is saved."""
+        self._deferred.append(("message", instance_id, name, payload))
+
+    def defer_start(self, process_id: str, **kwargs) -> None:
+        self._deferred.append(("start", process_id, kwargs))
+
+    def _run_deferred(self) -> None:
+        if self._depth > MAX_CASCADE:
+            raise WorkflowError("too many cascading workflow events")
+        while self._deferred:
+            item = self._deferred.pop(0)
+            self._depth += 1
+            try:
+                if item[0] == "message":
+                    _, instance_id, name, payload = item
+                    self.send_message(db.session.get(ProcessInstance, instance_id), name, payload)
+                else:
+                    _, process_id, kwargs = item
+                    callback = kwargs.pop("on_started", None)
+                    started = self.start(process_id, **kwargs)
+                    if callback:
+                        callback(started)
+            finally:
+                self._depth -= 1
+
+    # ---- loading and saving ----------------------------------------------------------------
+
+    def load(self, instance: ProcessInstance) -> BpmnWorkflow:
+        self._busy.append(instance.id)
+        wf = SERIALIZER.deserialize_json(instance.state)
+        wf.script_engine = AppScriptEngine(self, instance)
+        return wf
+
+    @staticmethod
+    def _advance(wf: BpmnWorkflow) -> None:
+        # do_engine_steps ends by refreshing timers, which may make more engine tasks READY.
+        for _ in range(1000):
+            wf.do_engine_steps()
+            if not any(not t.task_spec.manual for t in wf.get_tasks(state=TaskState.READY)):
+                return
+        raise WorkflowError("the process did not settle (endless loop in the diagram?)")
+
+    def _save(self, instance: ProcessInstance, wf: BpmnWorkflow, status: str | None = None) -> None:
+        instance.state = SERIALIZER.serialize_json(wf)
+        instance.serializer_version = SERIALIZER_VERSION
+        instance.status = status or ("completed" if wf.is_completed() else "running")
+        due = [d for d in (_as_datetime(e.value) for e in wf.waiting_events()) if d is not None]
+        instance.next_timer_at = min(due) if due and instance.status == "running" else None
+        instance.updated_at = clock.now()
+        from .task_rows import sync_human_tasks
+
+        sync_human_tasks(instance, wf)
+        db.session.flush()
+        if instance.id in self._busy:
+            self._busy.remove(instance.id)
+
+    def _audit(self, instance, action, task_spec=None, title="", detail=None) -> None:
+        db.session.add(
+            AuditEvent(
+                instance_id=instance.id,
+                actor_id=self.actor.id if self.actor else None,
+                action=action,
+                task_spec=task_spec,
+                title=title,
+                detail=json.loads(json.dumps(detail or {}, default=str)),
+                at=clock.now(),
+            )
+        )
+
+
+def due_instances(now: datetime, limit: int = 100) -> list[ProcessInstance]:
+    """Instances whose earliest timer is due — found by index, nothing deserialised."""
+    return list(
+        db.session.scalars(
+            select(ProcessInstance)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,110 @@
+"""Keep one human_task row per waiting user task, so inboxes never deserialise a workflow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import HumanTask, ProcessInstance, User
+
+from .clock import clock
+
+
+class AssignmentError(Exception):
+    """A diagram named an assignee that may not do the task."""
+
+
+def _due_at(task) -> datetime | None:
+    """The earliest timer on a boundary event attached to this task (or to the MI activity holding it)."""
+    from .runtime import _as_datetime
+
+    node, due = task, []
+    for _ in range(3):  # task -> (multi-instance parent) -> boundary-event split
+        parent = node.parent
+        if parent is None:
+            break
+        for sibling in parent.children:
+            definition = getattr(sibling.task_spec, "event_definition", None)
+            if (sibling is not node and isinstance(definition, TimerEventDefinition)
+                    and sibling.state == TaskState.WAITING):
+                when = _as_datetime(sibling._get_internal_data("event_value"))
+                if when:
+                    due.append(when)
+        node = parent
+    return min(due) if due else None
+
+
+def _assignee(task, expression: str | None) -> int | None:
+    if not expression:
+        return None
+    value = task.workflow.script_engine.evaluate(task, expression)
+    return int(value) if value not in (None, "") else None
+
+
+def sync_human_tasks(instance: ProcessInstance, wf) -> list[HumanTask]:
+    """Insert rows for newly READY user tasks; close rows whose task is gone. Returns the new rows."""
+    from .runtime import lane_role, task_properties
+
+    open_rows = {
+        row.task_guid: row
+        for row in db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+        )
+    }
+    ready = {} if instance.status != "running" else {
+        str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)
+    }
+    now = clock.now()
+    for guid, row in open_rows.items():
+        if guid not in ready:
+            row.status = "cancelled"  # interrupted by a boundary event, a message or revocation
+            row.completed_at = now
+    created = []
+    for guid, task in ready.items():
+        if guid in open_rows:
+            continue
+        spec = task.task_spec
+        props = task_properties(spec)
+        role = lane_role(spec.lane) or "torch_center"
+        assignee_id = _assignee(task, props.get("assignee"))
+        if assignee_id is not None:
+            _check_assignee(instance, role, assignee_id)
+        row = HumanTask(
+            instance_id=instance.id,
+            task_guid=guid,
+            task_spec=spec.bpmn_id or spec.name,
+            title=spec.bpmn_name or spec.name,
+            lane=role,
+            form_key=props.get("formKey", ""),
+            organisation_id=instance.organisation_id,
+            unit_id=instance.unit_id,
+            assignee_id=assignee_id,
+            due_at=_due_at(task),
+            status="open",
+            created_at=now,
+        )
+        db.session.add(row)
+        created.append(row)
+    instance.current_step = "、".join(
+        sorted({t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()})
+    )[:200]
+    if created:
+        db.session.flush()
+        from webapp.notifications import notify_new_tasks
+
+        notify_new_tasks(created)
+    return created
+
+
+def _check_assignee(instance: ProcessInstance, role: str, user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    if user is None or user.role != role or not user.active:
+        raise AssignmentError(f"user {user_id} cannot take a {role} task")
+    if role == "expert" and instance.organisation_id and user.has_conflict_with(
+        instance.organisation_id, instance.unit_id
+    ):
+        raise AssignmentError(f"expert {user_id} has a conflict of interest")

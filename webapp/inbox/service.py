@@ -1,0 +1,84 @@
+"""Opening and completing user tasks: the one way through for every user action on a task."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+
+from forms import FormContext, TaskForm
+from webapp.access import claim_blocks
+from webapp.engine.runtime import Runtime, TaskUnavailable
+from webapp.extensions import db
+from webapp.models import Application, HumanTask, MakerSpace, User
+
+
+def subject_of(task: HumanTask):
+    instance = task.instance
+    model = {"application": Application, "space": MakerSpace}.get(instance.subject_type)
+    return db.session.get(model, instance.subject_id) if model else None
+
+
+def task_data(task: HumanTask) -> dict:
+    """The workflow data a READY task sees (deserialises one instance; never used for lists)."""
+    wf = Runtime().load(task.instance)
+    spiff_task = wf.get_task_from_id(UUID(task.task_guid))
+    if spiff_task is None:
+        return {}
+    return dict(spiff_task.data) if spiff_task.state == TaskState.READY else {}
+
+
+def documentation(task: HumanTask) -> str:
+    from webapp.engine.definitions import parsed_bundle
+
+    parsed = parsed_bundle(task.instance.bundle)
+    for spec, subprocess_specs in parsed.specs.values():
+        for wf_spec in [spec, *subprocess_specs.values()]:
+            found = wf_spec.task_specs.get(task.task_spec)
+            if found is not None and getattr(found, "documentation", None):
+                return found.documentation
+    return ""
+
+
+def context_for(user: User, task: HumanTask, data: dict | None = None) -> FormContext:
+    return FormContext(user=user, data=data if data is not None else task_data(task), subject=subject_of(task))
+
+
+def complete_task(user: User, task: HumanTask, form: TaskForm) -> None:
+    """Save uploads, apply the form to the business record, complete the task and run the engine.
+    Flushes only; the route commits once."""
+    if task.status != "open" or claim_blocks(user, task):
+        raise TaskUnavailable("not open for this user")
+    subject = subject_of(task)
+    if getattr(form, "handles_files", False) and isinstance(subject, Application):
+        from webapp.applications.files import save_upload
+
+        for kind, upload in form.uploads().items():
+            save_upload(subject, kind, upload, user)
+    data = form.task_data()
+    if task.form_key == "recognition.application" and isinstance(subject, Application):
+        subject.space_name = data["space_name"]
+        subject.facts = data
+    Runtime(actor=user).complete(task, data)
+
+
+def claim(user: User, task: HumanTask) -> None:
+    if task.status != "open" or claim_blocks(user, task):
+        raise TaskUnavailable("claimed by someone else")
+    task.claimed_by_id = user.id
+    _audit(user, task, "claimed")
+
+
+def release(user: User, task: HumanTask) -> None:
+    if task.claimed_by_id != user.id:
+        raise TaskUnavailable("not yours")
+    task.claimed_by_id = None
+    _audit(user, task, "released")
+
+
+def _audit(user: User, task: HumanTask, action: str) -> None:
+    from webapp.engine.clock import clock
+    from webapp.models import AuditEvent
+
+    db.session.add(AuditEvent(instance_id=task.instance_id, actor_id=user.id, action=action,
+                              task_spec=task.task_spec, title=task.title, at=clock.now()))

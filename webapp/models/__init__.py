@@ -1,0 +1,15 @@
+"""All tables. Import from here so metadata is complete wherever models are used."""
+
+from .accounts import ROLES, Organisation, Unit, User
+from .audit import AuditEvent, Notification
+from .recognition import Application, ApplicationRound, Attachment, Objection
+from .registry import Award, ChangeFiling, Evaluation, MakerSpace, PublicNotice, Report, SpaceStatusChange
+from .settings import AppSetting, Holiday
+from .workflow import DefinitionBundle, HumanTask, ProcessInstance
+
+__all__ = [
+    "ROLES", "Organisation", "Unit", "User", "AuditEvent", "Notification", "Application",
+    "ApplicationRound", "Attachment", "Objection", "Award", "ChangeFiling", "Evaluation", "MakerSpace",
+    "PublicNotice", "Report", "SpaceStatusChange", "AppSetting", "Holiday", "DefinitionBundle",
+    "HumanTask", "ProcessInstance",
+]

@@ -1,0 +1,72 @@
+"""People and the bodies they act for."""
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.extensions import db
+
+# The roles of regulation.md's actor table. Lanes in the diagrams use the first five.
+ROLES = ("applicant", "recommender", "torch_center", "expert", "approver", "supervisor", "designer")
+LANE_ROLES = ("applicant", "recommender", "torch_center", "expert", "approver")
+GROUP_ROLES = ("torch_center", "approver")  # tasks are offered to the whole group, then claimed
+SEE_ALL_ROLES = ("torch_center", "approver", "supervisor")
+
+
+class Unit(db.Model):
+    """A recommending unit (推荐单位): league/city bureau, high-tech zone, agri zone or university."""
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(30))  # bureau | hightech_zone | agri_zone | university
+
+
+class Organisation(db.Model):
+    """A legal entity that operates (or wants to operate) a maker space (申报单位/运营机构)."""
+
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18))  # 统一社会信用代码
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit: Mapped[Unit] = relationship()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    # applicant: the organisation it acts for; expert: its employer (for conflicts of interest)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # recommender: its unit; expert: the unit it belongs to (for conflicts of interest)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        # werkzeug's default is scrypt with a random salt.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in SEE_ALL_ROLES
+
+    def has_conflict_with(self, organisation_id: int, unit_id: int) -> bool:
+        """An expert may not review a case from its own organisation or unit."""
+        return self.organisation_id == organisation_id or self.unit_id == unit_id

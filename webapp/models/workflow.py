@@ -1,0 +1,88 @@
+"""Process definitions, instances and the human-task rows that inboxes read."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+
+from .base import UTCDateTime, utcnow
+
+
+class DefinitionBundle(db.Model):
+    """One deployed version of every BPMN/DMN file together.
+
+    Instances point at the bundle they started on and keep it (their serialized state embeds the spec),
+    so a new deploy only affects instances started afterwards."""
+
+    __tablename__ = "definition_bundle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    files: Mapped[dict] = mapped_column(JSON)  # {file name: xml text}
+    process_ids: Mapped[list] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("definition_bundle.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    process_name: Mapped[str] = mapped_column(String(200), default="")
+    # The business subject: ("application", id) or ("space", id).
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    # Copied from the subject so lists can be scoped with an index, without joins per type.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)  # running|completed|cancelled
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(10))
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    current_step: Mapped[str] = mapped_column(String(200), default="")  # titles of the open user tasks
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    bundle: Mapped[DefinitionBundle] = relationship()
+
+    # Optimistic locking: every UPDATE checks the version it read; a concurrent writer loses.
+    __mapper_args__ = {"version_id_col": lock_version}
+    __table_args__ = (Index("ix_process_instance_subject", "subject_type", "subject_id"),)
+
+
+class HumanTask(db.Model):
+    """A user task that waits (or waited) for a person. Inboxes and dashboards read only these rows."""
+
+    __tablename__ = "human_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    task_spec: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(30))
+    form_key: Mapped[str] = mapped_column(String(100), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open|completed|cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    instance: Mapped[ProcessInstance] = relationship()
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    claimed_by = relationship("User", foreign_keys=[claimed_by_id])
+    completed_by = relationship("User", foreign_keys=[completed_by_id])
+
+    __table_args__ = (
+        Index("ix_human_task_inbox_lane", "status", "lane", "unit_id", "organisation_id"),
+        Index("ix_human_task_inbox_assignee", "status", "assignee_id"),
+        Index("ix_human_task_instance", "instance_id", "status"),
+    )

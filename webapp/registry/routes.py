@@ -1,0 +1,137 @@
+"""The registry of recognised spaces and their dossiers (Art. 15–20)."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from webapp.access import may_view_space, spaces_query
+from webapp.engine.runtime import NotWaiting, Runtime, WorkflowError
+from webapp.extensions import db
+from webapp.models import (
+    Award,
+    ChangeFiling,
+    Evaluation,
+    HumanTask,
+    MakerSpace,
+    ProcessInstance,
+    Report,
+    SpaceStatusChange,
+)
+from webapp.views import get_or_404, require
+
+bp = Blueprint("registry", __name__)
+VIOLATIONS = [("serious_violation", _l("Serious illegal or dishonest conduct")),
+              ("safety_accident", _l("Major safety accident")),
+              ("abnormal_register", _l("Listed in the abnormal-operation register")),
+              ("blacklist", _l("Listed in the dishonesty blacklist"))]
+
+
+class ViolationForm(FlaskForm):
+    violation_type = SelectField(_l("What was reported"), choices=VIOLATIONS, validators=[InputRequired()])
+    violation_description = TextAreaField(_l("Description"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+
+class LeaveForm(FlaskForm):
+    designation = SelectField(_l("The space became"), choices=[
+        ("incubator", _l("Technology business incubator")), ("university_park", _l("University science park")),
+        ("software_base", _l("Software industry base")), ("xingchuang", _l("Xingchuang Tiandi (星创天地)"))],
+        validators=[InputRequired()])
+
+
+@bp.route("/spaces")
+@login_required
+def index():
+    spaces = db.session.scalars(spaces_query(current_user).limit(1000)).all()
+    return render_template("registry/index.html", spaces=spaces)
+
+
+def _visible(space_id) -> MakerSpace:
+    space = get_or_404(MakerSpace, space_id)
+    require(may_view_space(current_user, space))
+    return space
+
+
+@bp.route("/spaces/<space_id>")
+@login_required
+def show(space_id):
+    space = _visible(space_id)
+
+    def rows(model, order):
+        return db.session.scalars(select(model).where(model.space_id == space.id).order_by(order)).all()
+
+    instances = db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.subject_type == "space", ProcessInstance.subject_id == space.id).order_by(ProcessInstance.id)).all()
+    open_tasks = db.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.status == "open")).all()
+    return render_template(
+        "registry/show.html", space=space, instances=instances, open_tasks=open_tasks,
+        history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
+        evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
+        changes=rows(ChangeFiling, ChangeFiling.id), violation_form=ViolationForm(), leave_form=LeaveForm(),
+    )
+
+
+def _start_for_space(process_id: str, space: MakerSpace, data: dict) -> ProcessInstance:
+    return Runtime(actor=current_user).start(
+        process_id, subject_type="space", subject_id=space.id, organisation_id=space.organisation_id,
+        unit_id=space.unit_id, data={"space_id": space.id, **data})
+
+
+def _active(space: MakerSpace) -> bool:
+    return space.status not in ("revoked", "left")
+
+
+@bp.route("/spaces/<space_id>/changes", methods=["POST"])
+@login_required
+def start_change(space_id):
+    """The operator files a major change (R15); it goes through its recommender to the Department."""
+    space = _visible(space_id)
+    require(current_user.role == "applicant" and _active(space))
+    FlaskForm().validate_on_submit() or require(False)
+    instance = _start_for_space("change_filing", space, {})
+    db.session.commit()
+    first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
+    return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("registry.show", space_id=space.id))
+
+
+@bp.route("/spaces/<space_id>/violations", methods=["POST"])
+@login_required
+def report_violation(space_id):
+    """A serious violation, accident or listing is reported (R21, R22) and investigated."""
+    space = _visible(space_id)
+    require(current_user.role in ("torch_center", "approver", "recommender") and _active(space))
+    form = ViolationForm()
+    if not form.validate_on_submit():
+        flash(_("Please describe what was reported."), "error")
+        return redirect(url_for("registry.show", space_id=space.id))
+    _start_for_space("violation_case", space, {"violation_type": form.violation_type.data,
+                                               "violation_description": form.violation_description.data})
+    db.session.commit()
+    flash(_("The report was filed and sent to the Torch Center for investigation."), "success")
+    return redirect(url_for("registry.show", space_id=space.id))
+
+
+@bp.route("/spaces/<space_id>/leave", methods=["POST"])
+@login_required
+def leave(space_id):
+    """Art. 9 / R10: a space that became an incubator, park, software base or 星创天地 leaves the system."""
+    space = _visible(space_id)
+    require(current_user.role == "torch_center" and _active(space))
+    form = LeaveForm()
+    if not form.validate_on_submit() or not space.lifecycle_instance_id:
+        flash(_("Nothing was changed."), "error")
+        return redirect(url_for("registry.show", space_id=space.id))
+    try:
+        Runtime(actor=current_user).send_message(db.session.get(ProcessInstance, space.lifecycle_instance_id),
+                                                 "leave_system", {"designation": form.designation.data})
+        db.session.commit()
+        flash(_("The space left this system's management and evaluation."), "success")
+    except (NotWaiting, WorkflowError):
+        db.session.rollback()
+        flash(_("Nothing was changed."), "error")
+    return redirect(url_for("registry.show", space_id=space.id))

@@ -1,0 +1,50 @@
+"""Working days for public notices (公示), following the national holiday calendar with make-up days.
+
+Sources in order: days staff entered by hand (Holiday table), then the chinesecalendar package (which
+knows years up to its release, and raises NotImplementedError beyond). Past both, only weekends count and
+the result is marked provisional, so the notice can say its end date may still move.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Holiday
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def is_workday(day: date, overrides: dict[date, bool]) -> tuple[bool, bool]:
+    """(is it a working day, is the answer provisional)."""
+    if day in overrides:
+        return overrides[day], False
+    try:
+        return chinese_calendar.is_workday(day), False
+    except NotImplementedError:
+        return day.weekday() < 5, True
+
+
+def add_working_days(start: datetime, count: int) -> tuple[datetime, bool]:
+    """The notice runs for `count` full working days after the start day; it ends at 00:00 (Beijing
+    time) of the day after the last one. Returns (end, provisional)."""
+    if count < 1:
+        raise ValueError("a notice lasts at least one working day")
+    local = start.astimezone(CHINA).date()
+    horizon = local + timedelta(days=count * 3 + 30)
+    overrides = {
+        h.day: h.is_workday
+        for h in db.session.scalars(select(Holiday).where(Holiday.day > local, Holiday.day <= horizon))
+    }
+    provisional, day, counted = False, local, 0
+    while counted < count:
+        day += timedelta(days=1)
+        working, guessed = is_workday(day, overrides)
+        provisional = provisional or guessed
+        if working:
+            counted += 1
+    return datetime.combine(day + timedelta(days=1), time(0), CHINA), provisional
