@@ -1,0 +1,106 @@
+"""Web-test fixtures: demo-like accounts in two organisations and two units, and logged-in clients."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from webapp.extensions import db
+from webapp.models import ApplicationRound, Organisation, Unit, User
+
+PASSWORD = "pw-123456"
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """A test client that logs in and carries the CSRF token like a real browser form would."""
+
+    def __init__(self, app, username: str | None):
+        self.app = app
+        self.client = app.test_client()
+        self.username = username
+        if username:
+            self.post("/login", {"username": username, "password": PASSWORD}, from_page="/login")
+
+    def token(self, page: str) -> str:
+        html = self.get(page).get_data(as_text=True)
+        match = TOKEN.search(html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1) or match.group(2)
+
+    def _request(self, method: str, url: str, **kw):
+        # Each request gets its own app context (fresh `g`, its own DB session), as in production;
+        # otherwise the test's outer context would share the logged-in user and CSRF token between clients.
+        with self.app.app_context():
+            response = getattr(self.client, method)(url, **kw)
+        db.session.expire_all()
+        return response
+
+    def get(self, url: str):
+        return self._request("get", url)
+
+    def post(self, url: str, data: dict, from_page: str | None = None, csrf: bool = True, **kw):
+        data = dict(data)
+        if csrf:
+            data["csrf_token"] = self.token(from_page or url)
+        return self._request("post", url, data=data, content_type="multipart/form-data", **kw)
+
+
+@pytest.fixture
+def world(app):
+    """Two units, an organisation in each, and one account per role (plus a second applicant/recommender)."""
+    hohhot = Unit(code="hohhot", name="呼和浩特市科技局", kind="bureau")
+    baotou = Unit(code="baotou", name="包头市科技局", kind="bureau")
+    imu = Unit(code="imu", name="内蒙古大学", kind="university")
+    db.session.add_all([hohhot, baotou, imu])
+    db.session.flush()
+    org_a = Organisation(name="青城创客科技有限公司", unit_id=hohhot.id)
+    org_b = Organisation(name="鹿城众创孵化服务有限公司", unit_id=baotou.id)
+    db.session.add_all([org_a, org_b])
+    db.session.flush()
+    accounts = {
+        "applicant_a": dict(role="applicant", organisation_id=org_a.id, unit_id=hohhot.id),
+        "applicant_b": dict(role="applicant", organisation_id=org_b.id, unit_id=baotou.id),
+        "recommender_a": dict(role="recommender", unit_id=hohhot.id),
+        "recommender_b": dict(role="recommender", unit_id=baotou.id),
+        "torch1": dict(role="torch_center"),
+        "torch2": dict(role="torch_center"),
+        "approver": dict(role="approver"),
+        "supervisor": dict(role="supervisor"),
+        "designer": dict(role="designer"),
+        # expert_conflict works for the applicant's own organisation: never on its panel
+        "expert_conflict": dict(role="expert", organisation_id=org_a.id, unit_id=hohhot.id),
+        "expert1": dict(role="expert", unit_id=imu.id),
+        "expert2": dict(role="expert", unit_id=imu.id),
+        "expert3": dict(role="expert", unit_id=baotou.id),
+        "expert4": dict(role="expert", unit_id=imu.id),
+    }
+    users = {}
+    cheap_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")  # fast tests; prod uses scrypt
+    for username, fields in accounts.items():
+        user = User(username=username, display_name=username, email=f"{username}@example.test", **fields)
+        user.password_hash = cheap_hash
+        db.session.add(user)
+        users[username] = user
+    db.session.add(ApplicationRound(name="2026年第一批", is_open=True))
+    db.session.commit()
+    return {"users": users, "org_a": org_a, "org_b": org_b, "hohhot": hohhot, "baotou": baotou}
+
+
+@pytest.fixture
+def login(app, world):
+    cache: dict[str, Browser] = {}
+
+    def _login(username: str | None) -> Browser:
+        if username not in cache:
+            cache[username] = Browser(app, username)
+        return cache[username]
+
+    return _login
+
+
+def pdf(name: str = "file.pdf", size: int = 2048):
+    return (io.BytesIO(b"%PDF-1.4\n" + b"0" * size), name)

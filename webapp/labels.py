@@ -1,0 +1,19 @@
+"""Values shown through `_()` in templates (roles, statuses, audit actions), listed here so that the
+catalog extractor finds them. Their translations live in webapp/translations."""
+
+
+def N_(text: str) -> str:  # marks a string for extraction without translating it here
+    return text
+
+
+ROLES = [N_("applicant"), N_("recommender"), N_("torch_center"), N_("expert"), N_("approver"),
+         N_("supervisor"), N_("designer")]
+APPLICATION_STATUSES = [N_("in_review"), N_("recognised"), N_("declined"), N_("not_selected"),
+                        N_("objection_upheld")]
+SPACE_STATUSES = [N_("rectification"), N_("revoked"), N_("left"), N_("national"), N_("national_professional")]
+INSTANCE_STATUSES = [N_("running"), N_("completed"), N_("cancelled"), N_("open")]
+AUDIT_ACTIONS = [N_("started"), N_("claimed"), N_("released"), N_("message"), N_("timer")]
+REPORT_STATUSES = [N_("on_time"), N_("late"), N_("missing")]
+GRADES = [N_("excellent"), N_("good"), N_("pass"), N_("fail")]
+AWARD_KINDS = [N_("evaluation")]
+CHANGE_TYPES = [N_("area"), N_("operator"), N_("direction")]
