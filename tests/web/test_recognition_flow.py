@@ -5,7 +5,15 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Application, Attachment, AuditEvent, MakerSpace, Notification, PublicNotice
 
-from .flow import complete, move_clock, open_task, recognise, start_application, submit_application, through_to_shortlist
+from .flow import (
+    complete,
+    move_clock,
+    open_task,
+    recognise,
+    start_application,
+    submit_application,
+    through_to_shortlist,
+)
 
 
 def test_full_path_to_recognition(login, world):

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser import ValidationException
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import select
 

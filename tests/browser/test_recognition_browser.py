@@ -1,0 +1,271 @@
+"""One application walked through the real web UI in Chromium, by every role in turn, to the registry.
+
+Runs against `python -m webapp.serve` (demo accounts, demo clock) started by the `live_server` fixture.
+Elements are found by form field names and by the Chinese texts of the UI; task titles come from
+bpmn/recognition.bpmn. Screenshots of each major step go to tests/browser/screenshots/.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+PASSWORD = "demo12345"
+SPACE = "青城创客空间"
+ATTACHMENT_KINDS = ["legal_entity", "representative_id", "premises", "staff_mentors", "rules", "services_evidence"]
+EXPERTS = {  # username -> display name (webapp/demo.py)
+    "expert1": "专家 赵教授（工大）",  # works at a 呼和浩特 unit: conflict with qingcheng
+    "expert2": "专家 钱研究员",
+    "expert3": "专家 孙高工",
+    "expert4": "专家 周教授",
+    "expert5": "专家 吴会计师",
+}
+PANEL = ["expert2", "expert3", "expert4"]
+DISPLAY = {
+    "qingcheng": "青城创客（申报单位）", "hohhot_bureau": "呼和浩特市科技局", "torch1": "火炬中心 王审核",
+    "torch2": "火炬中心 李审核", "approver": "科技厅 高新处", **EXPERTS,
+}
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+CLOCK_DAYS = 10
+
+
+def make_pdf(path: Path, title: str) -> Path:
+    """A small, well-formed one-page PDF."""
+    text = title.encode("ascii")
+    stream = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
+
+
+class UI:
+    """The steps a person takes in the browser, with the checks that they worked."""
+
+    def __init__(self, page: Page, base_url: str, shots: Path):
+        self.page, self.base, self.shots = page, base_url, shots
+        self.user: str | None = None
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+
+    def login(self, username: str, screenshot: str | None = None) -> None:
+        if self.user:
+            self.logout()
+        page = self.page
+        page.goto(self.url("/login"))
+        expect(page.locator("h1")).to_have_text("登录")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        if screenshot:
+            self.shot(screenshot)
+        page.locator("main form button[type=submit]").click()
+        expect(page).to_have_url(self.url("/"))
+        expect(page.locator("header .who")).to_contain_text(DISPLAY[username])
+        self.user = username
+
+    def logout(self) -> None:
+        self.page.locator("header form[action$='/logout'] button").click()
+        expect(self.page).to_have_url(re.compile(r"/login$"))
+        expect(self.page.locator("header .who")).to_have_count(0)
+        self.user = None
+
+    def open_task(self, title: str, application_id: int) -> None:
+        """Open the task from the inbox: the row of this application, the link with the task's title."""
+        page = self.page
+        page.goto(self.url("/"))
+        row = page.locator("#inbox tbody tr").filter(has_text=re.compile(rf"#{application_id}(?!\d)")).filter(
+            has=page.get_by_role("link", name=title, exact=True))
+        expect(row).to_have_count(1)
+        row.get_by_role("link", name=title, exact=True).click()
+        expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
+        expect(page.locator("main h1")).to_have_text(title)
+        expect(page.locator("section.case")).to_contain_text(SPACE)
+
+    def check(self, name: str, value: str) -> None:
+        self.page.locator(f"#task-form input[name={name}][value={value}]").check()
+
+    def fill(self, name: str, value: str) -> None:
+        self.page.locator(f"#task-form [name={name}]").fill(value)
+
+    def submit_task(self, title: str, screenshot: str | None = None) -> None:
+        if screenshot:
+            self.shot(screenshot)
+        self.page.locator("#task-form button[type=submit]").click()
+        expect(self.page).to_have_url(self.url("/"))
+        expect(self.page.locator(".flash.success")).to_contain_text(title)
+
+    def go(self, path: str) -> None:
+        response = self.page.goto(self.url(path))
+        assert response is not None and response.ok, f"GET {path} answered {response and response.status}"
+
+
+@pytest.mark.browser
+def test_application_walks_from_new_to_recognised(page: Page, live_server, screenshot_dir, tmp_path):
+    page.set_default_timeout(15_000)
+    ui = UI(page, live_server, screenshot_dir)
+    files = {kind: make_pdf(tmp_path / f"{kind}.pdf", f"{kind} - test attachment") for kind in ATTACHMENT_KINDS}
+
+    # --- applicant (qingcheng, 呼和浩特): 新建申报 -> fill every field, upload the six Art. 7 PDFs, submit
+    ui.login("qingcheng", screenshot="01-login")
+    page.get_by_role("link", name="新建申报").first.click()
+    expect(page).to_have_url(ui.url("/applications/new"))
+    page.fill("input[name=space_name]", SPACE)
+    page.locator("main form button").click()
+    expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
+    expect(page.locator("main h1")).to_have_text("填写并提交申报书")
+    href = page.locator("section.case a[href*='/applications/']").first.get_attribute("href")
+    application_id = int(re.search(r"/applications/(\d+)", href).group(1))
+
+    expect(page.locator("#task-form input[name=space_name]")).to_have_value(SPACE)
+    ui.fill("space_name", SPACE)
+    for name in ("legal_entity", "premises_leased", "has_admission_exit_rules", "has_finance_rules",
+                 "has_daily_rules", "infrastructure_ready"):
+        ui.check(name, "yes")
+    for name, value in {
+        "operating_years": "2", "controlled_area_m2": "800", "total_area_m2": "800", "public_area_m2": "400",
+        "lease_years": "3", "business_model": "开放共享降低成本，投资与专业服务获得收益",
+        "management_staff": "3", "mentors": "2", "new_residents_per_year": "6", "training_events_per_year": "5",
+        "incubation_cases": "2", "investor_partners": "1", "free_service_months": "6",
+    }.items():
+        ui.fill(name, value)
+    for service in ("incubation", "finance", "rd_design"):
+        ui.check("services_offered", service)
+    page.locator("#task-form select[name=existing_designation]").select_option("none")
+    for kind, path in files.items():
+        page.locator(f"#task-form input[type=file][name=file_{kind}]").set_input_files(path)
+    ui.submit_task("填写并提交申报书", screenshot="02-application-form")
+
+    # the application page shows the six attachments and the next step
+    ui.go(f"/applications/{application_id}")
+    expect(page.locator("main h1")).to_contain_text(SPACE)
+    expect(page.locator("ul.attachments li")).to_have_count(len(ATTACHMENT_KINDS))
+    for kind in ATTACHMENT_KINDS:
+        expect(page.locator("ul.attachments")).to_contain_text(f"{kind}.pdf")
+    expect(page.locator(".pill")).to_have_text(["推荐单位审核"])
+    ui.shot("03-submitted")
+
+    # --- recommending unit (呼和浩特市科技局): recommend with a letter
+    ui.login("hohhot_bureau")
+    ui.open_task("推荐单位审核", application_id)
+    expect(page.locator("section.case ul.attachments li")).to_have_count(len(ATTACHMENT_KINDS))
+    ui.check("recommender_decision", "recommend")
+    ui.fill("recommendation_letter", "经审核，该空间符合认定条件，同意推荐。")
+    ui.fill("recommender_comments", "材料真实完整")
+    ui.submit_task("推荐单位审核", screenshot="04-recommendation")
+
+    # --- Torch Center (torch1): material completeness, then the expert panel
+    ui.login("torch1")
+    ui.open_task("材料完整性审核", application_id)
+    ui.check("material_decision", "complete")
+    ui.fill("material_comments", "材料齐全")
+    ui.submit_task("材料完整性审核", screenshot="05-material-review")
+
+    ui.open_task("组织专家评审", application_id)
+    panel = page.locator("#task-form fieldset").filter(has=page.locator("input[name=panel_experts]"))
+    expect(panel.locator("input[name=panel_experts]")).to_have_count(4)
+    for username, name in EXPERTS.items():
+        if username == "expert1":  # conflict of interest (same unit as the applicant): not offered
+            expect(panel).not_to_contain_text(name)
+        else:
+            expect(panel.get_by_label(name, exact=True)).to_be_visible()
+    for username in PANEL:
+        panel.get_by_label(EXPERTS[username], exact=True).check()
+    ui.submit_task("组织专家评审", screenshot="06-organise-review")
+
+    # --- the three experts score independently
+    for number, username in enumerate(PANEL):
+        ui.login(username)
+        ui.open_task("专家独立评分", application_id)
+        ui.fill("base", "80")
+        ui.fill("bonus", "0")
+        ui.fill("comments", f"材料齐全，运营良好（{EXPERTS[username]}）")
+        ui.submit_task("专家独立评分", screenshot="07-expert-score" if number == 0 else None)
+    # expert5 was not chosen: nothing is waiting for it
+    ui.login("expert5")
+    expect(page.locator("#inbox tbody")).not_to_contain_text("专家独立评分")
+
+    # --- Torch Center: site inspection (torch1) and credit check (torch2)
+    ui.login("torch1")
+    ui.open_task("实地核查", application_id)
+    ui.check("site_inspection_passed", "yes")
+    ui.fill("site_inspection_report", "场地与申报一致，服务功能齐全。")
+    ui.submit_task("实地核查", screenshot="08-site-inspection")
+
+    ui.login("torch2")
+    ui.open_task("信用审查", application_id)
+    ui.check("credit_clean", "yes")
+    ui.fill("credit_notes", "未发现失信记录")
+    ui.submit_task("信用审查", screenshot="09-credit-check")
+
+    # --- approver: the ranking table is shown; put the application on the shortlist
+    ui.login("approver")
+    ui.open_task("拟定入选名单", application_id)
+    ranking = page.locator("#ranking")
+    expect(ranking).to_be_visible()
+    current = ranking.locator("tr.current")
+    expect(current).to_contain_text(SPACE)
+    expect(current).to_contain_text("80")
+    expect(page.locator("section.case")).to_contain_text("经审核，该空间符合认定条件，同意推荐。")
+    ui.check("shortlist_decision", "shortlist")
+    ui.fill("shortlist_comments", "同意列入拟认定名单")
+    ui.submit_task("拟定入选名单", screenshot="10-shortlist-ranking")
+
+    # --- the public notice is out; torch1 moves the demo clock past its end (the page runs the sweeper)
+    ui.login("torch1")
+    ui.go("/notices")
+    notice = page.locator("main table tr").filter(has_text=SPACE)
+    expect(notice).to_have_count(1)
+    notice_end = datetime.strptime(STAMP.findall(notice.inner_text())[-1], "%Y-%m-%d %H:%M")
+    ui.go("/admin/clock")
+    now = datetime.strptime(page.locator("main strong").inner_text().strip(), "%Y-%m-%d %H:%M")
+    # 10 days cover a 5-working-day notice, except around long holidays (e.g. 国庆): then go as far as needed.
+    days = max(CLOCK_DAYS, math.ceil((notice_end - now) / timedelta(days=1)) + 1)
+    page.fill("input[name=days]", str(days))
+    page.locator("main form button").click()
+    expect(page).to_have_url(ui.url("/admin/clock"))
+    expect(page.locator(".flash.success")).to_contain_text(str(days))
+    moved = datetime.strptime(page.locator("main strong").inner_text().strip(), "%Y-%m-%d %H:%M")
+    assert moved - now >= timedelta(days=days)
+    ui.shot("11-clock")
+
+    # --- the applicant sees the application recognised and the space in the registry
+    ui.login("qingcheng")
+    ui.go(f"/applications/{application_id}")
+    expect(page.locator("main h1 .status")).to_have_text("已认定")
+    expect(page.locator(".pill")).to_have_count(0)
+    ui.go("/applications")
+    expect(page.locator("main table tr").filter(has_text=SPACE)).to_contain_text("已认定")
+    ui.go(f"/applications/{application_id}")
+    ui.shot("12-recognised")
+
+    ui.go("/spaces")
+    row = page.locator("main table tbody tr").filter(has_text=SPACE)
+    expect(row).to_have_count(1)
+    expect(row.locator("td").first).to_have_text(re.compile(r"^NMZC-\d{4}-\d{4}$"))
+    expect(row).to_contain_text("呼和浩特青城创客科技有限公司")
+    expect(row).to_contain_text("呼和浩特市科技局")
+    ui.shot("13-registry")
