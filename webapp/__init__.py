@@ -63,6 +63,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.jinja_env.filters["localtime"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d %H:%M") if d else ""
     app.jinja_env.filters["localdate"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d") if d else ""
 
+    def user_name(user_id) -> str:
+        user = db.session.get(models.User, int(user_id)) if user_id else None
+        return user.display_name if user else ""
+
+    app.jinja_env.globals["user_name"] = user_name
+
     @app.context_processor
     def inject_globals():
         from .views import unread_count

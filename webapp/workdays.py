@@ -19,10 +19,13 @@ from webapp.models import Holiday
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def is_workday(day: date, overrides: dict[date, bool]) -> tuple[bool, bool]:
-    """(is it a working day, is the answer provisional)."""
+def is_workday(day: date, overrides: dict[date, bool], entered_years: set[int]) -> tuple[bool, bool]:
+    """(is it a working day, is the answer provisional). A year for which staff entered its holidays
+    is known: its other days follow the weekday rule and are not provisional."""
     if day in overrides:
         return overrides[day], False
+    if day.year in entered_years:
+        return day.weekday() < 5, False
     try:
         return chinese_calendar.is_workday(day), False
     except NotImplementedError:
@@ -40,10 +43,11 @@ def add_working_days(start: datetime, count: int) -> tuple[datetime, bool]:
         h.day: h.is_workday
         for h in db.session.scalars(select(Holiday).where(Holiday.day > local, Holiday.day <= horizon))
     }
+    entered_years = {d.year for d in overrides}
     provisional, day, counted = False, local, 0
     while counted < count:
         day += timedelta(days=1)
-        working, guessed = is_workday(day, overrides)
+        working, guessed = is_workday(day, overrides, entered_years)
         provisional = provisional or guessed
         if working:
             counted += 1

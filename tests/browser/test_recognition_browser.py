@@ -77,7 +77,7 @@ class UI:
             self.logout()
         page = self.page
         page.goto(self.url("/login"))
-        expect(page.locator("h1")).to_have_text("登录")
+        expect(page.locator("main h1")).to_contain_text("登录")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", PASSWORD)
         if screenshot:

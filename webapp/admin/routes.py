@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import DateField, IntegerField, RadioField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from webapp.engine.clock import clock
 from webapp.extensions import db
-from webapp.models import AppSetting, DefinitionBundle
+from webapp.models import AppSetting, DefinitionBundle, Holiday
 from webapp.views import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -48,3 +48,27 @@ def clock_view():
         flash(_("The clock moved forward %(days)s days; %(n)s cases had due timers.", days=form.days.data, n=fired), "success")
         return redirect(url_for("admin.clock_view"))
     return render_template("admin/clock.html", form=form, now=clock.now())
+
+
+class HolidayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Please fill in this field."))])
+    is_workday = RadioField(_l("This day is"), choices=[("no", _l("a public holiday")), ("yes", _l("a make-up working day"))],
+                            validators=[InputRequired(_l("Please choose one."))])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=60)])
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+@role_required("torch_center")
+def holidays():
+    """Years past the holiday package's data: staff enter the State Council's calendar by hand."""
+    form = HolidayForm()
+    if form.validate_on_submit():
+        day = db.session.get(Holiday, form.day.data) or Holiday(day=form.day.data)
+        day.is_workday = form.is_workday.data == "yes"
+        day.name = form.name.data
+        db.session.add(day)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.holidays"))
+    days = db.session.scalars(select(Holiday).order_by(Holiday.day)).all()
+    return render_template("admin/holidays.html", form=form, days=days)
