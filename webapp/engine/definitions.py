@@ -65,22 +65,36 @@ def build_parser(files: dict[str, str]) -> SpiffBpmnParser:
 class ParsedBundle:
     specs: dict[str, tuple]  # process id -> (spec, subprocess specs)
     names: dict[str, str]
+    message_starts: dict[str, list[str]]  # message name -> processes a message start event of which it starts
+
+
+def _message_start_names(spec) -> list[str]:
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+    from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
+    return [
+        ts.event_definition.name
+        for ts in spec.task_specs.values()
+        if isinstance(ts, StartEvent) and isinstance(getattr(ts, "event_definition", None), MessageEventDefinition)
+    ]
 
 
 def parse_bundle(files: dict[str, str]) -> ParsedBundle:
     """Parse and fully resolve every process; raise DefinitionError with a readable message."""
     parser = build_parser(files)
-    specs, names = {}, {}
+    specs, names, message_starts = {}, {}, {}
     try:
         for pid in parser.get_process_ids():
             spec = parser.get_spec(pid)
             specs[pid] = (spec, parser.get_subprocess_specs(pid))
             names[pid] = spec.description or pid
+            for message in _message_start_names(spec):
+                message_starts.setdefault(message, []).append(pid)
     except ValidationException as exc:
         raise DefinitionError(f"{exc.file_name}:{exc.line_number} {exc}") from None
     except Exception as exc:  # missing DMN, missing call-activity target, bad expression syntax
         raise DefinitionError(str(exc)) from None
-    return ParsedBundle(specs=specs, names=names)
+    return ParsedBundle(specs=specs, names=names, message_starts=message_starts)
 
 
 @lru_cache(maxsize=32)

@@ -189,6 +189,7 @@ class Runtime:
         try:
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload or {}))
         except WorkflowException:
+            self._busy.remove(instance.id)
             raise NotWaiting(name) from None
         self._audit(instance, "message", title=name, detail={"payload": payload or {}})
         self._advance(wf)
@@ -231,6 +232,9 @@ class Runtime:
                 if item[0] == "message":
                     _, instance_id, name, payload = item
                     self.send_message(db.session.get(ProcessInstance, instance_id), name, payload)
+                elif item[0] == "route":
+                    _, source_id, name, payload = item
+                    self._route(db.session.get(ProcessInstance, source_id), name, payload)
                 else:
                     _, process_id, kwargs = item
                     callback = kwargs.pop("on_started", None)
@@ -239,6 +243,31 @@ class Runtime:
                         callback(started)
             finally:
                 self._depth -= 1
+
+    def _route(self, source: ProcessInstance, name: str, payload: dict) -> None:
+        """Deliver a message a diagram threw: first to an instance of the same subject that waits for it,
+        else by starting the process whose message start event it names (on the newest definitions)."""
+        waiting = db.session.scalars(
+            select(ProcessInstance).where(
+                ProcessInstance.subject_type == source.subject_type,
+                ProcessInstance.subject_id == source.subject_id,
+                ProcessInstance.status == "running",
+                ProcessInstance.id != source.id,
+            ).order_by(ProcessInstance.id)
+        )
+        for target in list(waiting):
+            try:
+                self.send_message(target, name, payload)
+                return
+            except NotWaiting:
+                continue
+        starters = parsed_bundle(latest_bundle()).message_starts.get(name, [])
+        if not starters:
+            raise WorkflowError(f"no process is waiting for message {name!r}")
+        for process_id in starters:
+            started = self.start(process_id, subject_type=source.subject_type, subject_id=source.subject_id,
+                                 organisation_id=source.organisation_id, unit_id=source.unit_id, data=payload)
+            self.send_message(started, name, payload)
 
     # ---- loading and saving ----------------------------------------------------------------
 
@@ -258,6 +287,9 @@ class Runtime:
         raise WorkflowError("the process did not settle (endless loop in the diagram?)")
 
     def _save(self, instance: ProcessInstance, wf: BpmnWorkflow, status: str | None = None) -> None:
+        for event in wf.get_events():  # messages thrown to other instances (not kept in the state)
+            if isinstance(event.event_definition, MessageEventDefinition):
+                self._deferred.append(("route", instance.id, event.event_definition.name, event.payload or {}))
         instance.state = SERIALIZER.serialize_json(wf)
         instance.serializer_version = SERIALIZER_VERSION
         instance.status = status or ("completed" if wf.is_completed() else "running")

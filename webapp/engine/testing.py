@@ -128,6 +128,19 @@ class Case:
             select(Report).where(Report.space_id == space.id).order_by(Report.opened_at, Report.id))] if space else []
 
 
+class SpaceCase(Case):
+    """A space's lifecycle together with the evaluation cases it starts (one per evaluation)."""
+
+    PROCESSES = ("space_lifecycle", "evaluation")
+
+    def open_tasks(self) -> list[HumanTask]:
+        instance = self.instance
+        return list(db.session.scalars(
+            select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
+                ProcessInstance.subject_type == "space", ProcessInstance.subject_id == instance.subject_id,
+                ProcessInstance.process_id.in_(self.PROCESSES), HumanTask.status == "open").order_by(HumanTask.id)))
+
+
 class Harness:
     """Builds the subjects a process needs, then starts it."""
 
@@ -188,4 +201,4 @@ class Harness:
         db.session.commit()
         if space.lifecycle_instance_id is None:
             raise ScenarioError("space_lifecycle is not deployed")
-        return Case(space.lifecycle_instance_id)
+        return SpaceCase(space.lifecycle_instance_id)
