@@ -67,5 +67,10 @@ def seed() -> list[tuple[str, str, str]]:
         _user("supervisor", "监督员 郑监督", "supervisor")
         _user("designer", "流程设计 冯设计", "designer")
         db.session.add(ApplicationRound(name="2026年度自治区众创空间认定（第一批）", is_open=True))
-        db.session.flush()
+        db.session.commit()
+        from webapp.demo_history import seed_applications, seed_history
+        from webapp.engine.clock import clock
+
+        seed_history(clock.now())
+        seed_applications()
     return [(u.role, u.username, u.display_name) for u in db.session.scalars(select(User).order_by(User.id))]
