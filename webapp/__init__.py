@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,6 +26,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'makerspace.db'}"
     if not app.config["UPLOAD_DIR"]:
@@ -52,6 +53,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     _register_blueprints(app)
     _register_errors(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
     _register_clock(app)
     from .cli import register_cli
 
@@ -68,6 +77,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         return user.display_name if user else ""
 
     app.jinja_env.globals["user_name"] = user_name
+    from .labels import award_label
+
+    app.jinja_env.globals["award_label"] = award_label
 
     @app.context_processor
     def inject_globals():
@@ -76,6 +88,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         return {"unread_notifications": unread_count(current_user), "demo_mode": app.config["DEMO_MODE"]}
 
     return app
+
+
+def _instance_secret(path: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts without a shared default."""
+    import secrets
+
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -121,4 +143,4 @@ def _register_clock(app: Flask) -> None:
             clock.set_offset(timedelta(seconds=float(setting.value)) if setting else timedelta(0))
 
 
-__all__ = ["create_app", "os"]
+__all__ = ["create_app"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 
 class Config:
-    SECRET_KEY = os.environ.get("MAKERSPACE_SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("MAKERSPACE_SECRET_KEY", "")  # else generated once into the instance folder
     SQLALCHEMY_DATABASE_URI = os.environ.get("MAKERSPACE_DATABASE_URL", "")  # default set in create_app
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BABEL_DEFAULT_LOCALE = "zh"

@@ -16,4 +16,13 @@ AUDIT_ACTIONS = [N_("started"), N_("claimed"), N_("released"), N_("message"), N_
 REPORT_STATUSES = [N_("on_time"), N_("late"), N_("missing")]
 GRADES = [N_("excellent"), N_("good"), N_("pass"), N_("fail")]
 AWARD_KINDS = [N_("evaluation")]
+
+
+def award_label(kind: str) -> str:
+    """Award kinds share ids with space statuses ("national"), so they get labels of their own."""
+    from flask_babel import gettext as _
+
+    labels = {"evaluation": _("Evaluation award (Art. 19)"), "national": _("National maker space filing award (Art. 15)"),
+              "national_professional": _("National professional maker space filing award (Art. 16)")}
+    return labels.get(kind, kind)
 CHANGE_TYPES = [N_("area"), N_("operator"), N_("direction")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 from pathlib import Path
 
@@ -26,7 +27,8 @@ def save_upload(application: Application, kind: str, upload, user: User) -> Atta
         kind=kind,
         original_name=secure_filename(upload.filename) or "file",
         stored_name=stored,
-        content_type=upload.mimetype or "application/octet-stream",
+        # From the checked extension, never from what the client claimed.
+        content_type=mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
         size=storage_path(stored).stat().st_size,
         uploaded_by_id=user.id,
         uploaded_at=clock.now(),

@@ -318,11 +318,12 @@ class Runtime:
 
 
 def due_instances(now: datetime, limit: int = 100) -> list[ProcessInstance]:
-    """Instances whose earliest timer is due — found by index, nothing deserialised."""
+    """Instances whose earliest timer is due — found by index, nothing deserialised.
+    Strictly before `now`: SpiffWorkflow fires a timer only once its time has passed."""
     return list(
         db.session.scalars(
             select(ProcessInstance)
-            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
             .order_by(ProcessInstance.next_timer_at)
             .limit(limit)
         )
