@@ -17,11 +17,14 @@ from webapp.models import (
     Report,
     SpaceStatusChange,
 )
+from webapp.workdays import add_working_days
 
 from . import registry
 from .common import notify_organisation, subject_space, to_score
 
 GRADE_TEXT = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+STATUS_TEXT = {"recognised": "已认定", "rectification": "整改中", "revoked": "已撤销", "left": "已退出本体系",
+               "national": "已备案国家众创空间", "national_professional": "已备案国家专业化众创空间"}
 ENDING_STATUSES = ("revoked", "left")
 
 
@@ -38,7 +41,7 @@ def set_space_status(ctx, status: str, reason: str = "") -> dict:
         db.session.add(SpaceStatusChange(space_id=space.id, old_status=space.status, new_status=status,
                                          reason=reason, at=ctx.now, instance_id=ctx.instance.id))
         space.status = status
-        notify_organisation(space.organisation_id, f"「{space.name}」状态变更：{status}（{reason}）",
+        notify_organisation(space.organisation_id, f"「{space.name}」状态变更：{STATUS_TEXT.get(status, status)}（{reason}）",
                             f"/spaces/{space.id}")
     if status in ENDING_STATUSES:
         _cancel_open_work(ctx, space.id)
@@ -103,16 +106,20 @@ def open_self_assessment(ctx, window: str = "P30D") -> dict:
 
 
 @registry.register("publish_evaluation_result")
-def publish_evaluation_result(ctx) -> dict:
+def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
+    """R18: results are publicly noticed on the Department's website (for `working_days`)."""
     space = subject_space(ctx)
     grade = ctx.data.get("grade", "fail")
     score = to_score(ctx.data.get("panel_score", 0) or 0)
+    ends_at, provisional = add_working_days(ctx.now, int(working_days))
     db.session.add(Evaluation(space_id=space.id, score=score, grade=grade, at=ctx.now,
                               materials_late=bool(ctx.data.get("materials_late")),
                               materials_false=bool(ctx.data.get("materials_false")),
                               instance_id=ctx.instance.id))
-    db.session.add(PublicNotice(subject_type="space", subject_id=space.id, starts_at=ctx.now,
+    db.session.add(PublicNotice(subject_type="space", subject_id=space.id, starts_at=ctx.now, ends_at=ends_at,
+                                provisional_end=provisional,
                                 title=f"众创空间绩效考核结果公示：{space.name} — {GRADE_TEXT.get(grade, grade)}",
+                                body=f"运营机构：{space.organisation.name}；考核得分：{score}",
                                 grade=grade, score=score))
     notify_organisation(space.organisation_id,
                         f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{score} 分）",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import Application, HumanTask, MakerSpace, ProcessInstance, User
@@ -26,6 +27,7 @@ def task_filter(user: User):
 def inbox_query(user: User) -> Select:
     return (
         select(HumanTask)
+        .options(joinedload(HumanTask.instance), joinedload(HumanTask.claimed_by))
         .where(HumanTask.status == "open", task_filter(user))
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
     )

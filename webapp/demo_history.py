@@ -17,7 +17,7 @@ from tasks.sweep import sweep_once
 from webapp.engine.clock import clock
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
-from webapp.models import HumanTask, MakerSpace, Organisation, ProcessInstance, User
+from webapp.models import HumanTask, MakerSpace, Organisation, ProcessInstance, SpaceStatusChange, User
 
 REPORT = {"report": {
     "workstations": 120, "service_staff": 8, "service_staff_fulltime": 6, "mentors": 10, "teams_served": 40,
@@ -107,6 +107,8 @@ def _recognise(org_code: str, name: str) -> MakerSpace:
                        recognised_at=clock.now(), certificate_no=next_certificate_no(clock.now().year))
     db.session.add(space)
     db.session.flush()
+    db.session.add(SpaceStatusChange(space_id=space.id, old_status=None, new_status="recognised",
+                                     reason="认定并授牌（第八条）", at=clock.now()))
     runtime = Runtime()
     start_lifecycle(runtime, space)
     runtime._run_deferred()

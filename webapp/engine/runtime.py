@@ -144,6 +144,7 @@ class Runtime:
             process_name=spec.description or process_id,
             subject_type=subject_type,
             subject_id=subject_id,
+            subject_title=_subject_title(subject_type, subject_id),
             organisation_id=organisation_id,
             unit_id=unit_id,
             status="running",
@@ -315,6 +316,14 @@ class Runtime:
                 at=clock.now(),
             )
         )
+
+
+def _subject_title(subject_type: str, subject_id: int) -> str:
+    from webapp.models import Application, MakerSpace
+
+    model = {"application": Application, "space": MakerSpace}.get(subject_type)
+    subject = db.session.get(model, subject_id) if model else None
+    return (getattr(subject, "space_name", None) or getattr(subject, "name", "") or "")[:200]
 
 
 def due_instances(now: datetime, limit: int = 100) -> list[ProcessInstance]:

@@ -36,6 +36,7 @@ class ProcessInstance(db.Model):
     # The business subject: ("application", id) or ("space", id).
     subject_type: Mapped[str] = mapped_column(String(30))
     subject_id: Mapped[int] = mapped_column(Integer)
+    subject_title: Mapped[str] = mapped_column(String(200), default="")  # shown in inboxes without joins
     # Copied from the subject so lists can be scoped with an index, without joins per type.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
