@@ -29,7 +29,8 @@ def notify_new_tasks(rows: list[HumanTask]) -> None:
 
 
 def send_pending_mail(limit: int = 100) -> int:
-    """Send e-mail for notifications not yet mailed (only when a mail host is configured)."""
+    """Send e-mail for notifications not yet mailed (only when a mail host is configured).
+    Owns its transactions: call it only from the sweeper, never inside a user's request."""
     host = current_app.config.get("MAIL_HOST")
     if not host:
         return 0
@@ -51,5 +52,6 @@ def send_pending_mail(limit: int = 100) -> int:
             message.set_content(f"{user.display_name}：\n\n{notification.text}\n{notification.link}\n")
             smtp.send_message(message)
             notification.emailed = True
+            db.session.commit()  # one by one: a failure later in the batch must not resend these
             sent += 1
     return sent

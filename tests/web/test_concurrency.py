@@ -1,5 +1,6 @@
 """Two people completing the same task at the same moment: exactly one wins, the state stays consistent."""
 
+import os
 import threading
 
 import pytest
@@ -37,10 +38,15 @@ def test_form_posted_twice_advances_once(login, world):
 
 @pytest.fixture
 def file_app(tmp_path):
-    """Concurrency needs real connections to one database file (in-memory SQLite is one connection)."""
-    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.db'}",
-                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 30}})
+    """Concurrency needs real connections to one database (in-memory SQLite is one connection):
+    PostgreSQL when the tests run against it, else an SQLite file."""
+    if os.environ.get("MAKERSPACE_TEST_DATABASE_URL"):
+        app = make_app(tmp_path)
+    else:
+        app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.db'}",
+                       SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 30}})
     with app.app_context():
+        db.drop_all()
         db.create_all()
         deploy(read_directory(app.config["BPMN_DIR"]))
         db.session.commit()

@@ -18,10 +18,14 @@ class AssignmentError(Exception):
     """A diagram named an assignee that may not do the task."""
 
 
-def _due_at(task) -> datetime | None:
-    """The earliest timer on a boundary event attached to this task (or to the MI activity holding it)."""
+def _due_at(task, expression: str | None) -> datetime | None:
+    """When the task is due: the diagram's `dueDate` property if it has one (an expression giving an ISO
+    datetime), else the earliest interrupting timer on the task (or on the MI activity holding it) —
+    a non-interrupting timer is a reminder, not a deadline."""
     from .runtime import _as_datetime
 
+    if expression:
+        return _as_datetime(task.workflow.script_engine.evaluate(task, expression))
     node, due = task, []
     for _ in range(3):  # task -> (multi-instance parent) -> boundary-event split
         parent = node.parent
@@ -30,7 +34,7 @@ def _due_at(task) -> datetime | None:
         for sibling in parent.children:
             definition = getattr(sibling.task_spec, "event_definition", None)
             if (sibling is not node and isinstance(definition, TimerEventDefinition)
-                    and sibling.state == TaskState.WAITING):
+                    and getattr(sibling.task_spec, "cancel_activity", True) and sibling.state == TaskState.WAITING):
                 when = _as_datetime(sibling._get_internal_data("event_value"))
                 if when:
                     due.append(when)
@@ -83,7 +87,7 @@ def sync_human_tasks(instance: ProcessInstance, wf) -> list[HumanTask]:
             organisation_id=instance.organisation_id,
             unit_id=instance.unit_id,
             assignee_id=assignee_id,
-            due_at=_due_at(task),
+            due_at=_due_at(task, props.get("dueDate")),
             status="open",
             created_at=now,
         )
