@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tests.conftest import START, make_app
+from tests.conftest import START, fresh_database, make_app
 from webapp.engine.clock import clock
 from webapp.engine.definitions import deploy, read_directory
 from webapp.engine.runtime import Runtime, TaskUnavailable
@@ -46,8 +46,7 @@ def file_app(tmp_path):
         app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.db'}",
                        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 30}})
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        fresh_database()
         deploy(read_directory(app.config["BPMN_DIR"]))
         db.session.commit()
     clock.freeze(START)
