@@ -69,22 +69,27 @@ def recognise_space(ctx) -> dict:
     """The space enters the registry, a plaque/certificate number is issued and the applicant is told.
     When a lifecycle process is deployed, its life under Art. 15–20 starts now."""
     application = subject_application(ctx)
-    space = MakerSpace(
-        name=application.space_name,
-        organisation_id=application.organisation_id,
-        unit_id=application.unit_id,
-        application_id=application.id,
-        status="recognised",
-        recognised_at=ctx.now,
-        certificate_no=next_certificate_no(ctx.now.year),
-    )
+    space = register_space(ctx.runtime, name=application.space_name, organisation_id=application.organisation_id,
+                           unit_id=application.unit_id, application_id=application.id, instance_id=ctx.instance.id)
+    set_outcome(ctx, "recognised")
+    return {"outcome": "recognised", "space_id": space.id, "certificate_no": space.certificate_no}
+
+
+def register_space(runtime, *, name: str, organisation_id: int, unit_id: int, application_id: int | None = None,
+                   instance_id: int | None = None) -> MakerSpace:
+    """Enter a space in the registry as recognised now, with its certificate number and first status
+    entry, and start its lifecycle (after the current instance is saved). Flushes only."""
+    from webapp.engine.clock import clock
+
+    now = clock.now()
+    space = MakerSpace(name=name, organisation_id=organisation_id, unit_id=unit_id, application_id=application_id,
+                       status="recognised", recognised_at=now, certificate_no=next_certificate_no(now.year))
     db.session.add(space)
     db.session.flush()
     db.session.add(SpaceStatusChange(space_id=space.id, old_status=None, new_status="recognised",
-                                     reason="认定并授牌（第八条）", at=ctx.now, instance_id=ctx.instance.id))
-    set_outcome(ctx, "recognised")
-    start_lifecycle(ctx.runtime, space)
-    return {"outcome": "recognised", "space_id": space.id, "certificate_no": space.certificate_no}
+                                     reason="认定并授牌（第八条）", at=now, instance_id=instance_id))
+    start_lifecycle(runtime, space)
+    return space
 
 
 def start_lifecycle(runtime, space: MakerSpace) -> None:

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from tasks.recognition import next_certificate_no, start_lifecycle
 from tasks.sweep import sweep_once
 from webapp.engine.clock import clock
 from webapp.engine.runtime import Runtime
+from webapp.engine.testing import recognised_space_now
 from webapp.extensions import db
-from webapp.models import HumanTask, MakerSpace, Organisation, ProcessInstance, SpaceStatusChange, User
+from webapp.models import HumanTask, MakerSpace, Organisation, ProcessInstance, User
 
 REPORT = {"report": {
     "workstations": 120, "service_staff": 8, "service_staff_fulltime": 6, "mentors": 10, "teams_served": 40,
@@ -103,17 +103,7 @@ def seed_history(today: datetime) -> None:
 
 def _recognise(org_code: str, name: str) -> MakerSpace:
     organisation = db.session.scalar(select(Organisation).where(Organisation.name.like(f"%{_ORG_NAMES[org_code]}%")))
-    space = MakerSpace(name=name, organisation_id=organisation.id, unit_id=organisation.unit_id, status="recognised",
-                       recognised_at=clock.now(), certificate_no=next_certificate_no(clock.now().year))
-    db.session.add(space)
-    db.session.flush()
-    db.session.add(SpaceStatusChange(space_id=space.id, old_status=None, new_status="recognised",
-                                     reason="认定并授牌（第八条）", at=clock.now()))
-    runtime = Runtime()
-    start_lifecycle(runtime, space)
-    runtime._run_deferred()
-    db.session.commit()
-    return space
+    return recognised_space_now(name, organisation.id, organisation.unit_id)
 
 
 def _revoke(space: MakerSpace) -> None:

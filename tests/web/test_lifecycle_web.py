@@ -54,18 +54,9 @@ REPORT = {
 def make_recognised_space(world, name: str = SPACE_NAME) -> int:
     """A space of organisation A (unit hohhot) recognised now, its lifecycle started the way
     tasks.recognition.recognise_space starts it. Returns the space id."""
-    from tasks.recognition import next_certificate_no, start_lifecycle
-    from webapp.engine.runtime import Runtime
+    from webapp.engine.testing import recognised_space_now
 
-    space = MakerSpace(name=name, organisation_id=world["org_a"].id, unit_id=world["hohhot"].id,
-                       status="recognised", recognised_at=clock.now(),
-                       certificate_no=next_certificate_no(clock.now().year))
-    db.session.add(space)
-    db.session.flush()
-    runtime = Runtime()
-    start_lifecycle(runtime, space)
-    runtime._run_deferred()
-    db.session.commit()
+    space = recognised_space_now(name, world["org_a"].id, world["hohhot"].id)
     assert space.lifecycle_instance_id is not None, "space_lifecycle is not deployed"
     return space.id
 

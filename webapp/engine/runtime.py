@@ -161,7 +161,7 @@ class Runtime:
         self._audit(instance, "started", detail={"data": data or {}})
         self._advance(wf)
         self._save(instance, wf)
-        self._run_deferred()
+        self.run_deferred()
         return instance
 
     def complete(self, human_task: HumanTask, data: dict) -> None:
@@ -181,7 +181,7 @@ class Runtime:
                     detail={"data": data})
         self._advance(wf)
         self._save(instance, wf)
-        self._run_deferred()
+        self.run_deferred()
 
     def send_message(self, instance: ProcessInstance, name: str, payload: dict | None = None) -> None:
         if instance.status != "running":
@@ -195,7 +195,7 @@ class Runtime:
         self._audit(instance, "message", title=name, detail={"payload": payload or {}})
         self._advance(wf)
         self._save(instance, wf)
-        self._run_deferred()
+        self.run_deferred()
 
     def fire_due_timers(self, instance: ProcessInstance) -> None:
         wf = self.load(instance)
@@ -204,7 +204,7 @@ class Runtime:
         after = {str(t.id) for t in wf.get_tasks(state=TaskState.WAITING)}
         self._audit(instance, "timer", detail={"fired": len(before - after)})
         self._save(instance, wf)
-        self._run_deferred()
+        self.run_deferred()
 
     def cancel(self, instance: ProcessInstance, reason: str) -> None:
         if instance.status != "running":
@@ -223,7 +223,9 @@ class Runtime:
     def defer_start(self, process_id: str, **kwargs) -> None:
         self._deferred.append(("start", process_id, kwargs))
 
-    def _run_deferred(self) -> None:
+    def run_deferred(self) -> None:
+        """Deliver the messages and starts queued while saving (the public entry is for callers that
+        change the registry outside an instance, e.g. registering a space in demo data or tests)."""
         if self._depth > MAX_CASCADE:
             raise WorkflowError("too many cascading workflow events")
         while self._deferred:

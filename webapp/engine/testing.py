@@ -1,5 +1,5 @@
 """A small driver for engine scenarios: the real runtime, database and service tasks, with the app
-clock frozen so that years pass in milliseconds. Used by tests/engine and benchmark scripts."""
+clock frozen so that years pass in milliseconds. Used by tests, benchmark scripts and the demo history."""
 
 from __future__ import annotations
 
@@ -28,6 +28,17 @@ from .runtime import Runtime
 
 class ScenarioError(AssertionError):
     pass
+
+
+def recognised_space_now(name: str, organisation_id: int, unit_id: int) -> MakerSpace:
+    """A space entered in the registry now (as recognise_space would), its lifecycle started; commits."""
+    from tasks.recognition import register_space
+
+    runtime = Runtime()
+    space = register_space(runtime, name=name, organisation_id=organisation_id, unit_id=unit_id)
+    runtime.run_deferred()
+    db.session.commit()
+    return space
 
 
 class Case:
@@ -187,18 +198,8 @@ class Harness:
 
     def recognised_space(self) -> Case:
         """A space recognised now, with its lifecycle started the way recognise_space starts it."""
-        from tasks.recognition import next_certificate_no, start_lifecycle
-
         self._counter += 1
-        space = MakerSpace(name=f"测试空间{self._counter}", organisation_id=self.organisation.id, unit_id=self.unit.id,
-                           status="recognised", recognised_at=clock.now(),
-                           certificate_no=next_certificate_no(clock.now().year))
-        db.session.add(space)
-        db.session.flush()
-        runtime = Runtime()
-        start_lifecycle(runtime, space)
-        runtime._run_deferred()
-        db.session.commit()
+        space = recognised_space_now(f"测试空间{self._counter}", self.organisation.id, self.unit.id)
         if space.lifecycle_instance_id is None:
             raise ScenarioError("space_lifecycle is not deployed")
         return SpaceCase(space.lifecycle_instance_id)
