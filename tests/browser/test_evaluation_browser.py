@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-PASSWORD = "demo12345"
+from .ui import EXPERTS, UI
+
 SPACE = "草原星火众创空间"
 PROCESS = "三年绩效考核"  # name of the `evaluation` process: the inbox shows it with the case number
 SELF_ASSESSMENT = "绩效自评与材料提交"
@@ -24,92 +25,34 @@ ORGANISE = "组织考核专家评分"
 EXPERT_SCORE = "专家考核评分"
 CONFIRM = "确认考核等级"
 EVALUATION_TASKS = (SELF_ASSESSMENT, MATERIAL_REVIEW, ORGANISE, EXPERT_SCORE, CONFIRM)
-EXPERTS = {  # username -> display name (webapp/demo.py); none works at caoyuan's unit (鄂尔多斯市科技局)
-    "expert1": "专家 赵教授（工大）",
-    "expert2": "专家 钱研究员",
-    "expert3": "专家 孙高工",
-    "expert4": "专家 周教授",
-    "expert5": "专家 吴会计师",
-}
-PANEL = ["expert3", "expert4", "expert5"]
-DISPLAY = {"caoyuan": "草原星火（申报单位）", "torch1": "火炬中心 王审核", "approver": "科技厅 高新处", **EXPERTS}
+PANEL = ["expert3", "expert4", "expert5"]  # none of EXPERTS works at caoyuan's unit (鄂尔多斯市科技局)
 
 
-class UI:
-    """The steps a person takes in the browser, with the checks that they worked."""
+def case_pattern(space_id: int) -> re.Pattern:
+    """What the inbox rows of this space's evaluation case show: the process name and the case number."""
+    return re.compile(rf"{PROCESS} #{space_id}(?!\d)")
+
+
+class EvaluationUI(UI):
+    """The shared browser steps; screenshots numbered in order (eval-NN-name.png), and this case's inbox rows."""
 
     def __init__(self, page: Page, base_url: str, shots: Path):
-        self.page, self.base, self.shots = page, base_url, shots
-        self.user: str | None = None
+        super().__init__(page, base_url, shots, prefix="eval-")
         self.count = 0
-
-    def url(self, path: str) -> str:
-        return self.base + path
 
     def shot(self, name: str) -> None:
         self.count += 1
-        self.page.screenshot(path=str(self.shots / f"eval-{self.count:02d}-{name}.png"), full_page=True)
-
-    def login(self, username: str) -> None:
-        if self.user:
-            self.logout()
-        page = self.page
-        page.goto(self.url("/login"))
-        expect(page.locator("main h1")).to_contain_text("登录")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("main form button[type=submit]").click()
-        expect(page).to_have_url(self.url("/"))
-        expect(page.locator("header .who")).to_contain_text(DISPLAY[username])
-        self.user = username
-
-    def logout(self) -> None:
-        self.page.locator("header form[action$='/logout'] button").click()
-        expect(self.page).to_have_url(re.compile(r"/login$"))
-        expect(self.page.locator("header .who")).to_have_count(0)
-        self.user = None
+        super().shot(f"{self.count:02d}-{name}")
 
     def case_rows(self, space_id: int):
         """The inbox rows of this space's evaluation case."""
-        return self.page.locator("#inbox tbody tr").filter(has_text=re.compile(rf"{PROCESS} #{space_id}(?!\d)"))
-
-    def open_task(self, title: str, space_id: int) -> None:
-        """Open the task from the inbox: the row of this space's evaluation, the link with the task's title."""
-        page = self.page
-        page.goto(self.url("/"))
-        row = self.case_rows(space_id).filter(has=page.get_by_role("link", name=title, exact=True))
-        expect(row).to_have_count(1)
-        row.get_by_role("link", name=title, exact=True).click()
-        expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
-        expect(page.locator("main h1")).to_have_text(title)
-        expect(page.locator("section.case")).to_contain_text(SPACE)
-
-    def check(self, name: str, value: str) -> None:
-        self.page.locator(f"#task-form input[name={name}][value={value}]").check()
-
-    def fill(self, name: str, value: str) -> None:
-        self.page.locator(f"#task-form [name={name}]").fill(value)
-
-    def submit_task(self, title: str, screenshot: str | None = None) -> None:
-        if screenshot:
-            self.shot(screenshot)
-        self.page.locator("#task-form button[type=submit]").click()
-        expect(self.page).to_have_url(self.url("/"))
-        expect(self.page.locator(".flash.success")).to_contain_text(title)
-
-    def go(self, path: str) -> None:
-        response = self.page.goto(self.url(path))
-        assert response is not None and response.ok, f"GET {path} answered {response and response.status}"
-
-    def table_after(self, heading: str):
-        """The table that follows the <h2> with this exact text (the dossier's sections)."""
-        return self.page.locator(f"xpath=//main//h2[normalize-space()='{heading}']/following-sibling::table[1]")
+        return self.page.locator("#inbox tbody tr").filter(has_text=case_pattern(space_id))
 
 
 @pytest.mark.browser
 def test_evaluation_walks_from_self_assessment_to_published_result(page: Page, live_server, screenshot_dir):
     page.set_default_timeout(15_000)
-    ui = UI(page, live_server, screenshot_dir)
+    ui = EvaluationUI(page, live_server, screenshot_dir)
 
     # --- operator (caoyuan): find the space in the registry, it is under evaluation with the self-assessment open
     ui.login("caoyuan")
@@ -119,6 +62,7 @@ def test_evaluation_walks_from_self_assessment_to_published_result(page: Page, l
     expect(row).to_contain_text("已认定")
     href = row.get_by_role("link", name=SPACE, exact=True).get_attribute("href")
     space_id = int(re.search(r"/spaces/(\d+)$", href).group(1))
+    inbox_case = case_pattern(space_id)
     ui.go(f"/spaces/{space_id}")
     expect(page.locator("main h1")).to_contain_text(SPACE)
     expect(page.locator(".pill").filter(has_text=SELF_ASSESSMENT)).to_have_count(1)
@@ -129,7 +73,7 @@ def test_evaluation_walks_from_self_assessment_to_published_result(page: Page, l
     page.goto(ui.url("/"))
     expect(ui.case_rows(space_id)).to_have_count(1)
     ui.shot("inbox-applicant")
-    ui.open_task(SELF_ASSESSMENT, space_id)
+    ui.open_task(SELF_ASSESSMENT, inbox_case, SPACE)
     ui.fill("self_assessment", "三年运营情况自评：入驻团队稳步增长，孵化服务、投融资对接与创业培训各项指标均达到考核要求。")
     ui.fill("self_score", "78")
     ui.submit_task(SELF_ASSESSMENT, screenshot="self-assessment")
@@ -137,12 +81,12 @@ def test_evaluation_walks_from_self_assessment_to_published_result(page: Page, l
 
     # --- Torch Center (torch1): material review (not false), then the expert panel
     ui.login("torch1")
-    ui.open_task(MATERIAL_REVIEW, space_id)
+    ui.open_task(MATERIAL_REVIEW, inbox_case, SPACE)
     ui.check("materials_false", "no")
     ui.fill("material_comments", "自评材料真实、齐全")
     ui.submit_task(MATERIAL_REVIEW, screenshot="material-review")
 
-    ui.open_task(ORGANISE, space_id)
+    ui.open_task(ORGANISE, inbox_case, SPACE)
     panel = page.locator("#task-form fieldset").filter(has=page.locator("input[name=panel_experts]"))
     expect(panel.locator("input[name=panel_experts]")).to_have_count(len(EXPERTS))  # no conflict of interest
     for name in EXPERTS.values():
@@ -160,7 +104,7 @@ def test_evaluation_walks_from_self_assessment_to_published_result(page: Page, l
         expect(rows).to_contain_text(f"{PROCESS} #{space_id}")
         if number == 0:
             ui.shot("inbox-expert")
-        ui.open_task(EXPERT_SCORE, space_id)
+        ui.open_task(EXPERT_SCORE, inbox_case, SPACE)
         ui.fill("base", "70")
         ui.fill("bonus", "5")
         ui.fill("comments", f"服务体系完善，成效良好（{EXPERTS[username]}）")
@@ -173,7 +117,7 @@ def test_evaluation_walks_from_self_assessment_to_published_result(page: Page, l
 
     # --- approver: the panel's scores are shown; confirm the grade
     ui.login("approver")
-    ui.open_task(CONFIRM, space_id)
+    ui.open_task(CONFIRM, inbox_case, SPACE)
     case = page.locator("section.case")
     scores = case.locator("xpath=.//h3[normalize-space()='专家评审']/following-sibling::table[1]")
     expect(scores.locator("tr").filter(has=page.locator("td"))).to_have_count(len(PANEL))
@@ -194,7 +138,7 @@ def test_evaluation_walks_from_self_assessment_to_published_result(page: Page, l
     expect(page.locator("main h1 .status")).to_have_text("已认定")
     for title in EVALUATION_TASKS:
         expect(page.locator(".pill").filter(has_text=title)).to_have_count(0)
-    evaluations = ui.table_after("绩效考核").locator("tr")
+    evaluations = ui.table_after("绩效考核").locator("tr").filter(has=page.locator("td"))  # data rows, not the header
     expect(evaluations).to_have_count(1)
     expect(evaluations.locator("td").nth(1)).to_have_text("75.00")
     expect(evaluations.locator("td").nth(2)).to_have_text("良好")

@@ -15,21 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-PASSWORD = "demo12345"
+from .ui import EXPERTS, UI
+
 SPACE = "青城创客空间"
 ATTACHMENT_KINDS = ["legal_entity", "representative_id", "premises", "staff_mentors", "rules", "services_evidence"]
-EXPERTS = {  # username -> display name (webapp/demo.py)
-    "expert1": "专家 赵教授（工大）",  # works at a 呼和浩特 unit: conflict with qingcheng
-    "expert2": "专家 钱研究员",
-    "expert3": "专家 孙高工",
-    "expert4": "专家 周教授",
-    "expert5": "专家 吴会计师",
-}
-PANEL = ["expert2", "expert3", "expert4"]
-DISPLAY = {
-    "qingcheng": "青城创客（申报单位）", "hohhot_bureau": "呼和浩特市科技局", "torch1": "火炬中心 王审核",
-    "torch2": "火炬中心 李审核", "approver": "科技厅 高新处", **EXPERTS,
-}
+PANEL = ["expert2", "expert3", "expert4"]  # expert1 works at a 呼和浩特 unit: conflict with qingcheng
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 CLOCK_DAYS = 10
 
@@ -59,70 +49,6 @@ def make_pdf(path: Path, title: str) -> Path:
     return path
 
 
-class UI:
-    """The steps a person takes in the browser, with the checks that they worked."""
-
-    def __init__(self, page: Page, base_url: str, shots: Path):
-        self.page, self.base, self.shots = page, base_url, shots
-        self.user: str | None = None
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
-
-    def login(self, username: str, screenshot: str | None = None) -> None:
-        if self.user:
-            self.logout()
-        page = self.page
-        page.goto(self.url("/login"))
-        expect(page.locator("main h1")).to_contain_text("登录")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        if screenshot:
-            self.shot(screenshot)
-        page.locator("main form button[type=submit]").click()
-        expect(page).to_have_url(self.url("/"))
-        expect(page.locator("header .who")).to_contain_text(DISPLAY[username])
-        self.user = username
-
-    def logout(self) -> None:
-        self.page.locator("header form[action$='/logout'] button").click()
-        expect(self.page).to_have_url(re.compile(r"/login$"))
-        expect(self.page.locator("header .who")).to_have_count(0)
-        self.user = None
-
-    def open_task(self, title: str, application_id: int) -> None:
-        """Open the task from the inbox: the row of this application, the link with the task's title."""
-        page = self.page
-        page.goto(self.url("/"))
-        row = page.locator("#inbox tbody tr").filter(has_text=re.compile(rf"#{application_id}(?!\d)")).filter(
-            has=page.get_by_role("link", name=title, exact=True))
-        expect(row).to_have_count(1)
-        row.get_by_role("link", name=title, exact=True).click()
-        expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
-        expect(page.locator("main h1")).to_have_text(title)
-        expect(page.locator("section.case")).to_contain_text(SPACE)
-
-    def check(self, name: str, value: str) -> None:
-        self.page.locator(f"#task-form input[name={name}][value={value}]").check()
-
-    def fill(self, name: str, value: str) -> None:
-        self.page.locator(f"#task-form [name={name}]").fill(value)
-
-    def submit_task(self, title: str, screenshot: str | None = None) -> None:
-        if screenshot:
-            self.shot(screenshot)
-        self.page.locator("#task-form button[type=submit]").click()
-        expect(self.page).to_have_url(self.url("/"))
-        expect(self.page.locator(".flash.success")).to_contain_text(title)
-
-    def go(self, path: str) -> None:
-        response = self.page.goto(self.url(path))
-        assert response is not None and response.ok, f"GET {path} answered {response and response.status}"
-
-
 @pytest.mark.browser
 def test_application_walks_from_new_to_recognised(page: Page, live_server, screenshot_dir, tmp_path):
     page.set_default_timeout(15_000)
@@ -139,6 +65,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     expect(page.locator("main h1")).to_have_text("填写并提交申报书")
     href = page.locator("section.case a[href*='/applications/']").first.get_attribute("href")
     application_id = int(re.search(r"/applications/(\d+)", href).group(1))
+    inbox_case = re.compile(rf"#{application_id}(?!\d)")  # the inbox rows of this application
 
     expect(page.locator("#task-form input[name=space_name]")).to_have_value(SPACE)
     ui.fill("space_name", SPACE)
@@ -170,7 +97,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
 
     # --- recommending unit (呼和浩特市科技局): recommend with a letter
     ui.login("hohhot_bureau")
-    ui.open_task("推荐单位审核", application_id)
+    ui.open_task("推荐单位审核", inbox_case, SPACE)
     expect(page.locator("section.case ul.attachments li")).to_have_count(len(ATTACHMENT_KINDS))
     ui.check("recommender_decision", "recommend")
     ui.fill("recommendation_letter", "经审核，该空间符合认定条件，同意推荐。")
@@ -179,12 +106,12 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
 
     # --- Torch Center (torch1): material completeness, then the expert panel
     ui.login("torch1")
-    ui.open_task("材料完整性审核", application_id)
+    ui.open_task("材料完整性审核", inbox_case, SPACE)
     ui.check("material_decision", "complete")
     ui.fill("material_comments", "材料齐全")
     ui.submit_task("材料完整性审核", screenshot="05-material-review")
 
-    ui.open_task("组织专家评审", application_id)
+    ui.open_task("组织专家评审", inbox_case, SPACE)
     panel = page.locator("#task-form fieldset").filter(has=page.locator("input[name=panel_experts]"))
     expect(panel.locator("input[name=panel_experts]")).to_have_count(4)
     for username, name in EXPERTS.items():
@@ -199,7 +126,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     # --- the three experts score independently
     for number, username in enumerate(PANEL):
         ui.login(username)
-        ui.open_task("专家独立评分", application_id)
+        ui.open_task("专家独立评分", inbox_case, SPACE)
         ui.fill("base", "80")
         ui.fill("bonus", "0")
         ui.fill("comments", f"材料齐全，运营良好（{EXPERTS[username]}）")
@@ -210,20 +137,20 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
 
     # --- Torch Center: site inspection (torch1) and credit check (torch2)
     ui.login("torch1")
-    ui.open_task("实地核查", application_id)
+    ui.open_task("实地核查", inbox_case, SPACE)
     ui.check("site_inspection_passed", "yes")
     ui.fill("site_inspection_report", "场地与申报一致，服务功能齐全。")
     ui.submit_task("实地核查", screenshot="08-site-inspection")
 
     ui.login("torch2")
-    ui.open_task("信用审查", application_id)
+    ui.open_task("信用审查", inbox_case, SPACE)
     ui.check("credit_clean", "yes")
     ui.fill("credit_notes", "未发现失信记录")
     ui.submit_task("信用审查", screenshot="09-credit-check")
 
     # --- approver: the ranking table is shown; put the application on the shortlist
     ui.login("approver")
-    ui.open_task("拟定入选名单", application_id)
+    ui.open_task("拟定入选名单", inbox_case, SPACE)
     ranking = page.locator("#ranking")
     expect(ranking).to_be_visible()
     current = ranking.locator("tr.current")
