@@ -25,6 +25,7 @@ class FormContext:
     user: Any
     data: dict = field(default_factory=dict)  # the task's workflow data
     subject: Any = None  # Application or MakerSpace
+    properties: dict = field(default_factory=dict)  # the task's properties in the diagram
     extra: dict = field(default_factory=dict)
 
 

@@ -199,17 +199,22 @@ def eligible_experts(ctx: FormContext):
 
 
 class ExpertPanelForm(TaskForm):
-    MIN_EXPERTS = 3
+    """The panel size is the diagram's: properties `minExperts` / `maxExperts` of the user task."""
+
     panel_experts = MultiCheckboxField(_l("Experts on the panel"), coerce=int)
 
     def prepare(self, ctx: FormContext) -> None:
         super().prepare(ctx)
         self.panel_experts.choices = [(u.id, u.display_name) for u in eligible_experts(ctx)]
+        self.min_experts = int(ctx.properties.get("minExperts", 1))
+        self.max_experts = int(ctx.properties.get("maxExperts", 99))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if len(self.panel_experts.data or []) < self.MIN_EXPERTS:
-            self.panel_experts.errors.append(_l("Choose at least %(n)s experts.", n=self.MIN_EXPERTS))
+        chosen = len(self.panel_experts.data or [])
+        if not self.min_experts <= chosen <= self.max_experts:
+            self.panel_experts.errors.append(
+                _l("Choose from %(min)s to %(max)s experts.", min=self.min_experts, max=self.max_experts))
             ok = False
         return ok
 

@@ -110,7 +110,9 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
     """R18: results are publicly noticed on the Department's website (for `working_days`)."""
     space = subject_space(ctx)
     grade = ctx.data.get("grade", "fail")
-    score = to_score(ctx.data.get("panel_score", 0) or 0)
+    # Materials late or false (R20): graded fail without a panel, so no score is published.
+    scored = not (ctx.data.get("materials_late") or ctx.data.get("materials_false"))
+    score = to_score(ctx.data.get("panel_score", 0) or 0) if scored else None
     ends_at, provisional = add_working_days(ctx.now, int(working_days))
     db.session.add(Evaluation(space_id=space.id, score=score, grade=grade, at=ctx.now,
                               materials_late=bool(ctx.data.get("materials_late")),
@@ -119,10 +121,11 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
     db.session.add(PublicNotice(subject_type="space", subject_id=space.id, starts_at=ctx.now, ends_at=ends_at,
                                 provisional_end=provisional,
                                 title=f"众创空间绩效考核结果公示：{space.name} — {GRADE_TEXT.get(grade, grade)}",
-                                body=f"运营机构：{space.organisation.name}；考核得分：{score}",
+                                body=f"运营机构：{space.organisation.name}；" + (
+                                    f"考核得分：{score}" if scored else "未按要求提供考核资料，视为不合格（第十九条第四项）"),
                                 grade=grade, score=score))
     notify_organisation(space.organisation_id,
-                        f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{score} 分）",
+                        f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}" + (f"（{score} 分）" if scored else ""),
                         f"/spaces/{space.id}")
     return {}
 

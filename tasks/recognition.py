@@ -60,8 +60,11 @@ def open_public_notice(ctx, working_days: int = 5) -> dict:
 
 
 def next_certificate_no(year: int) -> str:
-    count = db.session.scalar(select(func.count(MakerSpace.id))) or 0
-    return f"NMZC-{year}-{count + 1:04d}"
+    """NMZC-<year>-<serial>, the serial counted per year. Two recognitions racing for the same number
+    meet the unique constraint; the loser's transaction rolls back and is retried."""
+    prefix = f"NMZC-{year}-"
+    last = db.session.scalar(select(func.max(MakerSpace.certificate_no)).where(MakerSpace.certificate_no.like(prefix + "%")))
+    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
 
 
 @registry.register("recognise_space")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,6 +19,7 @@ from webapp.extensions import db
 from webapp.notifications import send_pending_mail
 
 log = logging.getLogger(__name__)
+RETRY_AFTER = timedelta(hours=1)
 
 
 def sweep_once(max_rounds: int = 100) -> int:
@@ -34,10 +36,10 @@ def sweep_once(max_rounds: int = 100) -> int:
                 handled += 1
             except StaleDataError:
                 db.session.rollback()  # someone else moved it; the next round sees the new state
-            except Exception:
+            except Exception as exc:
                 db.session.rollback()
                 log.exception("timer sweep failed for instance %s", instance.id)
-                return handled
+                _back_off(instance.id, exc)
     try:
         send_pending_mail()
         db.session.commit()
@@ -45,6 +47,18 @@ def sweep_once(max_rounds: int = 100) -> int:
         db.session.rollback()
         log.warning("mail server not reachable; will retry")
     return handled
+
+
+def _back_off(instance_id: int, exc: Exception) -> None:
+    """A case whose diagram fails must not hold up the others: record the error in its audit trail
+    (supervisors see it) and try it again an hour later."""
+    from webapp.models import AuditEvent, ProcessInstance
+
+    instance = db.session.get(ProcessInstance, instance_id)
+    instance.next_timer_at = clock.now() + RETRY_AFTER
+    db.session.add(AuditEvent(instance_id=instance_id, action="error", title=type(exc).__name__,
+                              detail={"error": str(exc)[:1000]}, at=clock.now()))
+    db.session.commit()
 
 
 def run_forever(app, interval: float, stop: threading.Event) -> None:

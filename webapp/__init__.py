@@ -77,6 +77,19 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         return user.display_name if user else ""
 
     app.jinja_env.globals["user_name"] = user_name
+
+    def actor_label(actor) -> str:
+        """Who did a step, as this viewer may know it: staff see names; others see their own name and
+        otherwise only the role (an applicant must not learn who its experts were)."""
+        from flask_babel import gettext
+
+        if actor is None:
+            return gettext("system")
+        if current_user.is_authenticated and (current_user.sees_everything or current_user.id == actor.id):
+            return actor.display_name
+        return gettext(actor.role)
+
+    app.jinja_env.globals["actor_label"] = actor_label
     from .labels import award_label
 
     app.jinja_env.globals["award_label"] = award_label

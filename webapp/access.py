@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, and_, false, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.models import Application, HumanTask, MakerSpace, ProcessInstance, User
@@ -91,7 +91,9 @@ def may_view_space(user: User, space: MakerSpace) -> bool:
 
 
 def applications_query(user: User) -> Select:
-    query = select(Application).order_by(Application.id.desc())
+    query = select(Application).options(
+        selectinload(Application.instance), selectinload(Application.organisation), selectinload(Application.unit)
+    ).order_by(Application.id.desc())
     if user.role == "applicant":
         return query.where(Application.organisation_id == user.organisation_id)
     if user.role == "recommender":
@@ -105,7 +107,8 @@ def applications_query(user: User) -> Select:
 
 
 def spaces_query(user: User) -> Select:
-    query = select(MakerSpace).order_by(MakerSpace.id)
+    query = select(MakerSpace).options(
+        selectinload(MakerSpace.organisation), selectinload(MakerSpace.unit)).order_by(MakerSpace.id)
     if user.role == "applicant":
         return query.where(MakerSpace.organisation_id == user.organisation_id)
     if user.role == "recommender":

@@ -12,7 +12,7 @@ APPLICATION_STATUSES = [N_("in_review"), N_("recognised"), N_("declined"), N_("n
                         N_("objection_upheld")]
 SPACE_STATUSES = [N_("rectification"), N_("revoked"), N_("left"), N_("national"), N_("national_professional")]
 INSTANCE_STATUSES = [N_("running"), N_("completed"), N_("cancelled"), N_("open")]
-AUDIT_ACTIONS = [N_("started"), N_("claimed"), N_("released"), N_("message"), N_("timer")]
+AUDIT_ACTIONS = [N_("started"), N_("claimed"), N_("released"), N_("message"), N_("timer"), N_("error")]
 REPORT_STATUSES = [N_("on_time"), N_("late"), N_("missing")]
 GRADES = [N_("excellent"), N_("good"), N_("pass"), N_("fail")]
 AWARD_KINDS = [N_("evaluation")]

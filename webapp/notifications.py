@@ -37,7 +37,7 @@ def send_pending_mail(limit: int = 100) -> int:
     pending = db.session.execute(
         select(Notification, User)
         .join(User, User.id == Notification.user_id)
-        .where(Notification.emailed.is_(False), User.email.is_not(None))
+        .where(Notification.emailed.is_(False), Notification.mail_failed.is_(False), User.email.is_not(None))
         .limit(limit)
     ).all()
     if not pending:
@@ -50,7 +50,14 @@ def send_pending_mail(limit: int = 100) -> int:
             message["To"] = user.email
             message["Subject"] = "【众创空间管理系统】" + notification.text[:60]
             message.set_content(f"{user.display_name}：\n\n{notification.text}\n{notification.link}\n")
-            smtp.send_message(message)
+            try:
+                smtp.send_message(message)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
+                # This message will never go through; don't let it block the ones behind it.
+                log.warning("mail to %s refused", user.email)
+                notification.mail_failed = True
+                db.session.commit()
+                continue
             notification.emailed = True
             db.session.commit()  # one by one: a failure later in the batch must not resend these
             sent += 1

@@ -43,7 +43,8 @@ def add_working_days(start: datetime, count: int) -> tuple[datetime, bool]:
         h.day: h.is_workday
         for h in db.session.scalars(select(Holiday).where(Holiday.day > local, Holiday.day <= horizon))
     }
-    entered_years = {d.year for d in overrides}
+    # A year staff entered (any day of it) is known as a whole, even where the window holds none of it.
+    entered_years = {d.year for d in db.session.scalars(select(Holiday.day))}
     provisional, day, counted = False, local, 0
     while counted < count:
         day += timedelta(days=1)

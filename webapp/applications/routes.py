@@ -77,7 +77,9 @@ def show(application_id):
     if application.instance_id:
         open_tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == application.instance_id, HumanTask.status == "open")).all()
         history = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == application.instance_id).order_by(AuditEvent.id)).all()
-    objections = db.session.scalars(select(Objection).where(Objection.application_id == application.id)).all()
+    # Objectors' names and reasons are for the staff who handle them, not for the applicant or experts.
+    objections = db.session.scalars(select(Objection).where(
+        Objection.application_id == application.id)).all() if current_user.sees_everything else []
     return render_template("applications/show.html", application=application, open_tasks=open_tasks,
                            history=history, objections=objections, kinds=ATTACHMENT_KINDS,
                            objection_form=ObjectionForm() if current_user.role == "torch_center" else None)
@@ -110,8 +112,13 @@ def lodge_objection(application_id):
             "objection_id": objection.id, "objector": objection.objector, "contact": objection.contact,
             "reasons": objection.reasons})
         db.session.commit()
-        flash(_("The objection was recorded; the notice is suspended while it is investigated."), "success")
+        flash(_("The objection was recorded and sent for investigation."), "success")
     except NotWaiting:
         db.session.rollback()
+        db.session.add(Objection(application_id=application.id, objector=form.objector.data,
+                                 objector_kind=form.objector_kind.data, contact=form.contact.data,
+                                 reasons=form.reasons.data, recorded_by_id=current_user.id,
+                                 refused_reason="not in the public notice period"))
+        db.session.commit()
         flash(_("This application is not in its public notice period; the objection was not accepted."), "error")
     return redirect(url_for("applications.show", application_id=application.id))

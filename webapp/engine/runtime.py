@@ -187,6 +187,7 @@ class Runtime:
         if instance.status != "running":
             raise NotWaiting(name)
         wf = self.load(instance)
+        self._advance(wf)  # first catch up with the clock: a notice that has ended takes no objection
         try:
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload or {}))
         except WorkflowException:
@@ -335,7 +336,7 @@ def due_instances(now: datetime, limit: int = 100) -> list[ProcessInstance]:
         db.session.scalars(
             select(ProcessInstance)
             .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
-            .order_by(ProcessInstance.next_timer_at)
+            .order_by(ProcessInstance.next_timer_at, ProcessInstance.id)
             .limit(limit)
         )
     )

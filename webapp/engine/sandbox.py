@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment as _JinjaSandbox
+from markupsafe import Markup
 from RestrictedPython import compile_restricted
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
@@ -90,18 +91,15 @@ class SandboxedDataEnvironment(TaskDataEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_sandboxed(expression, "eval")
-        scope = _restricted_globals()
-        scope.update(external_context or {})
-        scope.update(context)
+        # Guards last, so task data named like a guard (e.g. "_getattr_") cannot replace it.
+        scope = {**context, **(external_context or {}), **_restricted_globals()}
         return eval(code, scope)  # noqa: S307 - restricted bytecode, guarded builtins
 
     def execute(self, script, context, external_context=None):
         self.check_for_overwrite(context, external_context or {})
         code = compile_sandboxed(script, "exec")
-        base = _restricted_globals()
-        base.update(external_context or {})
-        scope = dict(base)
-        scope.update(context)
+        base = {**(external_context or {}), **_restricted_globals()}
+        scope = {**context, **base}
         exec(code, scope)  # noqa: S102 - restricted bytecode, guarded builtins
         for key in list(context):
             if key not in scope:
@@ -121,9 +119,9 @@ class SandboxedDataEnvironment(TaskDataEnvironment):
 _jinja = _JinjaSandbox(autoescape=True)
 
 
-def render_instructions(template_text: str, data: dict) -> str:
-    """Render a diagram's documentation for the user (sandboxed Jinja, HTML-escaped)."""
+def render_instructions(template_text: str, data: dict) -> Markup:
+    """Render a diagram's documentation for the user (sandboxed Jinja; values HTML-escaped once)."""
     try:
-        return _jinja.from_string(template_text).render(**data)
+        return Markup(_jinja.from_string(template_text).render(**data))
     except Exception:  # a bad template must not break the task page
-        return template_text
+        return Markup.escape(template_text)

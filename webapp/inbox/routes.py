@@ -1,3 +1,5 @@
+import logging
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,11 +12,13 @@ from webapp.engine.runtime import TaskUnavailable, WorkflowError
 from webapp.engine.sandbox import render_instructions
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, Notification
+from webapp.models.accounts import GROUP_ROLES
 from webapp.views import get_or_404, require
 
 from . import service
 
 bp = Blueprint("inbox", __name__)
+log = logging.getLogger(__name__)
 TAKEN = "This task has already been handled or taken by someone else; your input was not saved."
 
 
@@ -49,15 +53,16 @@ def task(task_id):
             return redirect(url_for("inbox.index"))
         if form.validate():
             try:
-                service.complete_task(current_user, task, form)
-                db.session.commit()
-            except (TaskUnavailable, StaleDataError):
+                _complete_with_retry(task.id, form)
+            except TaskUnavailable:
                 db.session.rollback()
                 flash(_(TAKEN), "error")
                 return redirect(url_for("inbox.index"))
-            except WorkflowError as exc:
+            except Exception as exc:  # a diagram or service failed: nothing is saved, the user is told
                 db.session.rollback()
-                flash(_("The procedure could not continue: %(reason)s. Nothing was saved.", reason=str(exc)), "error")
+                log.exception("completing task %s failed", task.id)
+                reason = str(exc) if isinstance(exc, WorkflowError) else type(exc).__name__
+                flash(_("The procedure could not continue: %(reason)s. Nothing was saved.", reason=reason), "error")
                 return redirect(url_for("inbox.task", task_id=task.id))
             flash(_("Done: %(title)s", title=task.title), "success")
             return redirect(url_for("inbox.index"))
@@ -72,10 +77,27 @@ def task(task_id):
     ), (200 if request.method == "GET" or not form.errors else 422)
 
 
+def _complete_with_retry(task_id: int, form) -> None:
+    """Complete and commit. Another task of the same case completed at the same moment (two experts of
+    one panel) bumps the case's version; then this one is tried once more on the fresh state — unless
+    this very task is what the other writer completed."""
+    for attempt in (1, 2):
+        task = db.session.get(HumanTask, task_id)
+        try:
+            service.complete_task(current_user, task, form)
+            db.session.commit()
+            return
+        except StaleDataError:
+            db.session.rollback()
+            if attempt == 2:
+                raise TaskUnavailable("the case changed twice meanwhile") from None
+
+
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id):
     task = _task_for_user(task_id)
+    require(task.lane in GROUP_ROLES)
     try:
         service.claim(current_user, task)
         db.session.commit()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import or_, update
 
 from forms import FormContext, TaskForm
 from webapp.access import claim_blocks
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.extensions import db
 from webapp.models import Application, HumanTask, MakerSpace, User
+from webapp.models.accounts import GROUP_ROLES
 
 
 def subject_of(task: HumanTask):
@@ -28,20 +30,28 @@ def task_data(task: HumanTask) -> dict:
     return dict(spiff_task.data) if spiff_task.state == TaskState.READY else {}
 
 
-def documentation(task: HumanTask) -> str:
+def task_spec_of(task: HumanTask):
+    """The diagram's definition of this task, in the version its case runs on (parsed specs are cached)."""
     from webapp.engine.definitions import parsed_bundle
 
     parsed = parsed_bundle(task.instance.bundle)
-    for spec, subprocess_specs in parsed.specs.values():
-        for wf_spec in [spec, *subprocess_specs.values()]:
-            found = wf_spec.task_specs.get(task.task_spec)
-            if found is not None and getattr(found, "documentation", None):
-                return found.documentation
-    return ""
+    spec, subprocess_specs = parsed.specs[task.instance.process_id]
+    for wf_spec in [spec, *subprocess_specs.values()]:
+        found = wf_spec.task_specs.get(task.task_spec)
+        if found is not None:
+            return found
+    return None
+
+
+def documentation(task: HumanTask) -> str:
+    return getattr(task_spec_of(task), "documentation", None) or ""
 
 
 def context_for(user: User, task: HumanTask, data: dict | None = None) -> FormContext:
-    return FormContext(user=user, data=data if data is not None else task_data(task), subject=subject_of(task))
+    from webapp.engine.runtime import task_properties
+
+    return FormContext(user=user, data=data if data is not None else task_data(task), subject=subject_of(task),
+                       properties=task_properties(task_spec_of(task)))
 
 
 def complete_task(user: User, task: HumanTask, form: TaskForm) -> None:
@@ -64,9 +74,18 @@ def complete_task(user: User, task: HumanTask, form: TaskForm) -> None:
 
 
 def claim(user: User, task: HumanTask) -> None:
-    if task.status != "open" or claim_blocks(user, task):
+    """Only group tasks are claimed; the row is updated only if still unclaimed, so of two people
+    claiming at once exactly one gets it."""
+    if task.lane not in GROUP_ROLES or task.assignee_id is not None:
+        raise TaskUnavailable("not a group task")
+    taken = db.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
+                                or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == user.id))
+        .values(claimed_by_id=user.id).execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
         raise TaskUnavailable("claimed by someone else")
-    task.claimed_by_id = user.id
+    db.session.refresh(task)
     _audit(user, task, "claimed")
 
 

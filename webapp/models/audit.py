@@ -34,5 +34,6 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     emailed: Mapped[bool] = mapped_column(default=False)
+    mail_failed: Mapped[bool] = mapped_column(default=False)  # the server refused it: not retried
 
     __table_args__ = (Index("ix_notification_user", "user_id", "read_at"),)

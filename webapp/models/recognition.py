@@ -92,4 +92,5 @@ class Objection(db.Model):
     lodged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     upheld: Mapped[bool | None]
+    refused_reason: Mapped[str] = mapped_column(String(200), default="")  # not accepted, and why
     answer: Mapped[str] = mapped_column(Text, default="")

@@ -20,7 +20,7 @@ class DefinitionBundle(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, unique=True)
     checksum: Mapped[str] = mapped_column(String(64), index=True)
-    files: Mapped[dict] = mapped_column(JSON)  # {file name: xml text}
+    files: Mapped[dict] = mapped_column(JSON, deferred=True)  # {file name: xml text}; loaded when parsed
     process_ids: Mapped[list] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(String(500), default="")
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -41,7 +41,7 @@ class ProcessInstance(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="running", index=True)  # running|completed|cancelled
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # ~100 kB: lists never load it
     serializer_version: Mapped[str] = mapped_column(String(10))
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     current_step: Mapped[str] = mapped_column(String(200), default="")  # titles of the open user tasks

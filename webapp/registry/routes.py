@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from webapp.access import may_view_space, spaces_query
+from webapp.access import may_view_space, may_work_on, spaces_query
 from webapp.engine.runtime import NotWaiting, Runtime, WorkflowError
 from webapp.extensions import db
 from webapp.models import (
@@ -66,8 +66,9 @@ def show(space_id):
 
     instances = db.session.scalars(select(ProcessInstance).where(
         ProcessInstance.subject_type == "space", ProcessInstance.subject_id == space.id).order_by(ProcessInstance.id)).all()
-    open_tasks = db.session.scalars(select(HumanTask).where(
-        HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.status == "open")).all()
+    open_tasks = [t for t in db.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.status == "open"))
+        if current_user.sees_everything or may_work_on(current_user, t)]  # e.g. no hint of an investigation
     return render_template(
         "registry/show.html", space=space, instances=instances, open_tasks=open_tasks,
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),

@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from webapp.access import may_view_instance
 from webapp.extensions import db
@@ -15,7 +16,7 @@ bp = Blueprint("supervision", __name__)
 @bp.route("/instances")
 @role_required("supervisor", "torch_center", "approver")
 def index():
-    query = select(ProcessInstance).order_by(ProcessInstance.id.desc())
+    query = select(ProcessInstance).options(selectinload(ProcessInstance.bundle)).order_by(ProcessInstance.id.desc())
     process_id = request.args.get("process")
     if process_id:
         query = query.where(ProcessInstance.process_id == process_id)
