@@ -75,3 +75,9 @@ def test_broken_diagrams_are_refused_with_a_readable_message(app):
         deploy({**files, "recognition.bpmn": files["recognition.bpmn"][:-40]})
     with pytest.raises(DefinitionError):
         deploy({**files, "recognition.bpmn": files["recognition.bpmn"].replace("<bpmn:userTask", "<bpmn:userTusk", 1)})
+
+
+def test_task_data_cannot_replace_the_guards():
+    hostile = {"_getattr_": getattr, "__builtins__": __builtins__}
+    with pytest.raises((DiagramScriptError, NameError, AttributeError)):
+        SandboxedDataEnvironment().evaluate("open('/etc/passwd')", hostile)

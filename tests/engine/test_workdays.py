@@ -36,3 +36,10 @@ def test_holidays_entered_by_staff_are_used_and_not_provisional(app):
     end, provisional = add_working_days(datetime(2026, 12, 31, 10, tzinfo=CN), 1)
     assert end.date() == date(2027, 1, 6)  # 1-1 and 1-4 entered as holidays, 1-2/1-3 weekend, 1-5 works
     assert provisional is False
+
+
+def test_a_year_entered_by_staff_is_known_even_outside_the_window(app):
+    db.session.add(Holiday(day=date(2027, 10, 1), is_workday=False, name="国庆节"))
+    db.session.flush()
+    end, provisional = add_working_days(datetime(2027, 3, 1, 10, tzinfo=CN), 5)
+    assert provisional is False and end.date() == date(2027, 3, 9)

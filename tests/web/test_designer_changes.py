@@ -95,3 +95,24 @@ def test_same_content_is_not_a_new_version(app):
     files = read_directory(app.config["BPMN_DIR"])
     assert deploy(files).version == 1
     assert Path(app.config["BPMN_DIR"]).joinpath("recognition.bpmn").exists()
+
+
+def test_panel_size_comes_from_the_diagram(app, login, world):
+    files = read_directory(app.config["BPMN_DIR"])
+    smaller = files["recognition.bpmn"].replace(
+        '<spiffworkflow:property name="minExperts" value="3" />', '<spiffworkflow:property name="minExperts" value="2" />')
+    assert smaller != files["recognition.bpmn"]
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    recommend_and_check_materials(login, application_id)
+    two = [str(world["users"][n].id) for n in ("expert1", "expert2")]
+    task = open_task(application_id, "organise_review")
+    assert login("torch1").post(f"/tasks/{task.id}", {"panel_experts": two}).status_code == 422  # version 1: 3
+
+    deploy({**files, "recognition.bpmn": smaller}, note="panels of two")
+    db.session.commit()
+    new_id = start_application(login("applicant_a"), "两人评审")
+    submit_application(login, new_id)
+    recommend_and_check_materials(login, new_id)
+    complete(login("torch1"), open_task(new_id, "organise_review"), {"panel_experts": two})
+    assert open_task(new_id, "expert_review", world["users"]["expert1"].id)
