@@ -81,3 +81,15 @@ def test_task_data_cannot_replace_the_guards():
     hostile = {"_getattr_": getattr, "__builtins__": __builtins__}
     with pytest.raises((DiagramScriptError, NameError, AttributeError)):
         SandboxedDataEnvironment().evaluate("open('/etc/passwd')", hostile)
+
+
+def test_deploy_refuses_unknown_service_functions_and_lane_roles(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    unknown_service = files["recognition.bpmn"].replace(
+        '<spiffworkflow:serviceTaskOperator id="recognise_space"', '<spiffworkflow:serviceTaskOperator id="recognise_spaces"')
+    with pytest.raises(DefinitionError, match="recognise_spaces"):
+        deploy({**files, "recognition.bpmn": unknown_service})
+    unknown_lane = files["recognition.bpmn"].replace('name="评审专家 (expert)"', 'name="评审专家 (reviewer)"')
+    assert unknown_lane != files["recognition.bpmn"]
+    with pytest.raises(DefinitionError, match="reviewer"):
+        deploy({**files, "recognition.bpmn": unknown_lane})

@@ -94,7 +94,30 @@ def parse_bundle(files: dict[str, str]) -> ParsedBundle:
         raise DefinitionError(f"{exc.file_name}:{exc.line_number} {exc}") from None
     except Exception as exc:  # missing DMN, missing call-activity target, bad expression syntax
         raise DefinitionError(str(exc)) from None
+    problems = [p for pid, (spec, subs) in specs.items() for p in check_conventions(pid, [spec, *subs.values()])]
+    if problems:
+        raise DefinitionError("; ".join(problems))
     return ParsedBundle(specs=specs, names=names, message_starts=message_starts)
+
+
+def check_conventions(process_id: str, wf_specs: list) -> list[str]:
+    """What the parser can't know: lanes name roles, service tasks name registered functions
+    (docs/diagram-conventions.md). Caught at deploy, not months later in the sweeper."""
+    from tasks import registry
+    from webapp.models.accounts import LANE_ROLES
+
+    from .runtime import lane_role
+
+    problems = []
+    for wf_spec in wf_specs:
+        for task_spec in wf_spec.task_specs.values():
+            where = f"{process_id}/{getattr(task_spec, 'bpmn_id', None) or task_spec.name}"
+            if getattr(task_spec, "manual", False) and lane_role(task_spec.lane) not in (None, *LANE_ROLES):
+                problems.append(f"{where}: lane {task_spec.lane!r} names no role ({', '.join(LANE_ROLES)})")
+            operator = getattr(task_spec, "operation_name", None)
+            if operator and operator not in registry.names():
+                problems.append(f"{where}: no service task function named {operator!r}")
+    return problems
 
 
 @lru_cache(maxsize=32)
