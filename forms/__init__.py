@@ -60,9 +60,15 @@ def register(key: str):
     return decorator
 
 
-def form_class_for(key: str) -> type[TaskForm]:
+def form_class_for(key: str, properties: dict | None = None) -> type[TaskForm]:
+    """The registered class for the key; else a form of the fields the diagram declares; else generic."""
     _load()
-    return _FORMS.get(key, GenericTaskForm)
+    if key in _FORMS:
+        return _FORMS[key]
+    from .generated import declared_fields, generated_form_class
+
+    fields = declared_fields(properties or {})
+    return generated_form_class(fields) if fields else GenericTaskForm
 
 
 def known_keys() -> list[str]:

@@ -116,3 +116,45 @@ def test_panel_size_comes_from_the_diagram(app, login, world):
     recommend_and_check_materials(login, new_id)
     complete(login("torch1"), open_task(new_id, "organise_review"), {"panel_experts": two})
     assert open_task(new_id, "expert_review", world["users"]["expert1"].id)
+
+
+DECIDING_TASK = """
+    <bpmn:userTask id="compliance_review" name="合规性复核">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="formKey" value="recognition.compliance_review" />
+          <spiffworkflow:property name="field.compliant" value="yesno|材料是否合规" />
+          <spiffworkflow:property name="field.basis" value="choice|依据|rules=管理制度;lease=租赁合同" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>Flow_material_complete</bpmn:incoming>
+      <bpmn:outgoing>Flow_compliance_done</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:exclusiveGateway id="gw_compliance" name="是否合规" default="Flow_not_compliant" />
+    <bpmn:sequenceFlow id="Flow_compliance_done" sourceRef="compliance_review" targetRef="gw_compliance" />
+    <bpmn:sequenceFlow id="Flow_compliant" sourceRef="gw_compliance" targetRef="organise_review">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">compliant == True</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="Flow_not_compliant" sourceRef="gw_compliance" targetRef="supplement_materials" />
+"""
+
+
+def test_a_step_with_fields_declared_in_the_diagram_feeds_a_gateway(app, login, world):
+    files = read_directory(app.config["BPMN_DIR"])
+    xml = with_extra_review(files)["recognition.bpmn"]
+    start, end = xml.index('    <bpmn:userTask id="compliance_review"'), xml.index('    <bpmn:userTask id="organise_review"')
+    xml = xml[:start] + DECIDING_TASK + xml[end:]
+    xml = xml.replace("<bpmn:incoming>Flow_compliance_done</bpmn:incoming>\n      <bpmn:outgoing>Flow_organise_split",
+                      "<bpmn:incoming>Flow_compliant</bpmn:incoming>\n      <bpmn:outgoing>Flow_organise_split")
+    deploy({**files, "recognition.bpmn": xml}, note="compliance review with a decision")
+    db.session.commit()
+
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    recommend_and_check_materials(login, application_id)
+    task = open_task(application_id, "compliance_review")
+    page = login("torch1").get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "材料是否合规" in page and "租赁合同" in page
+    assert login("torch1").post(f"/tasks/{task.id}", {"basis": "rules"}).status_code == 422  # compliant missing
+    complete(login("torch1"), task, {"compliant": "no", "basis": "lease"})
+    assert open_task(application_id, "supplement_materials")  # the gateway read the declared field

@@ -44,7 +44,7 @@ def task(task_id):
         return redirect(url_for("inbox.index"))
     data = service.task_data(task)
     ctx = service.context_for(current_user, task, data)
-    form_class = form_class_for(task.form_key)
+    form_class = form_class_for(task.form_key, ctx.properties)
     form = form_class(data=form_class.initial(data)) if request.method == "GET" else form_class()
     form.prepare(ctx)
     if request.method == "POST":
