@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -76,7 +77,7 @@ def show(application_id):
     open_tasks, history = [], []
     if application.instance_id:
         open_tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == application.instance_id, HumanTask.status == "open")).all()
-        history = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == application.instance_id).order_by(AuditEvent.id)).all()
+        history = db.session.scalars(select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == application.instance_id).order_by(AuditEvent.id)).all()
     # Objectors' names and reasons are for the staff who handle them, not for the applicant or experts.
     objections = db.session.scalars(select(Objection).where(
         Objection.application_id == application.id)).all() if current_user.sees_everything else []

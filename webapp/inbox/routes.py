@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import form_class_for
@@ -68,7 +69,7 @@ def task(task_id):
             return redirect(url_for("inbox.index"))
         flash(_("Please correct the marked fields."), "error")
     history = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.instance_id == task.instance_id).order_by(AuditEvent.id)
+        select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == task.instance_id).order_by(AuditEvent.id)
     ).all()
     instructions = render_instructions(service.documentation(task), data)
     return render_template(

@@ -37,6 +37,6 @@ def index():
 def show(instance_id):
     instance = get_or_404(ProcessInstance, instance_id)
     require(current_user.role in ("supervisor", "torch_center", "approver") and may_view_instance(current_user, instance))
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)).all()
+    events = db.session.scalars(select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)).all()
     tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)).all()
     return render_template("supervision/show.html", instance=instance, events=events, tasks=tasks)
