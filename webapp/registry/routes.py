@@ -19,6 +19,7 @@ from webapp.models import (
     HumanTask,
     MakerSpace,
     ProcessInstance,
+    PublicNotice,
     Report,
     SpaceStatusChange,
 )
@@ -74,6 +75,8 @@ def show(space_id):
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
         evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
         changes=rows(ChangeFiling, ChangeFiling.id), violation_form=ViolationForm(), leave_form=LeaveForm(),
+        notices=db.session.scalars(select(PublicNotice).where(
+            PublicNotice.subject_type == "space", PublicNotice.subject_id == space.id).order_by(PublicNotice.id)).all(),
     )
 
 
