@@ -104,3 +104,11 @@ def login(app, world):
 
 def pdf(name: str = "file.pdf", size: int = 2048):
     return (io.BytesIO(b"%PDF-1.4\n" + b"0" * size), name)
+
+
+@pytest.fixture
+def space_id(world):
+    """A space of organisation A recognised today, its lifecycle running (tests/web/lifecycle.py)."""
+    from .lifecycle import make_recognised_space
+
+    return make_recognised_space(world)

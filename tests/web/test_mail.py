@@ -19,7 +19,7 @@ from webapp.extensions import db
 from webapp.models import HumanTask, Notification
 
 from .flow import move_clock, start_application, submit_application, user
-from .test_lifecycle_web import FIRST_REPORT, HALF_YEAR, inbox_task, make_recognised_space, move_clock_to
+from .lifecycle import FIRST_REPORT, HALF_YEAR, inbox_task, make_recognised_space, move_clock_to
 
 REMINDER = "半年度报表截止提醒"
 
