@@ -26,4 +26,5 @@ def award_label(kind: str) -> str:
               "national_professional": _("National professional maker space filing award (Art. 16)")}
     return labels.get(kind, kind)
 CHANGE_TYPES = [N_("area"), N_("operator"), N_("direction")]
-VIOLATIONS = [N_("serious_violation"), N_("safety_accident"), N_("abnormal_register"), N_("blacklist")]
+VIOLATIONS = [N_("serious_violation"), N_("safety_accident"), N_("abnormal_register"), N_("blacklist"),
+              N_("rule_breach")]

@@ -29,7 +29,8 @@ bp = Blueprint("registry", __name__)
 VIOLATIONS = [("serious_violation", _l("Serious illegal or dishonest conduct")),
               ("safety_accident", _l("Major safety accident")),
               ("abnormal_register", _l("Listed in the abnormal-operation register")),
-              ("blacklist", _l("Listed in the dishonesty blacklist"))]
+              ("blacklist", _l("Listed in the dishonesty blacklist")),
+              ("rule_breach", _l("Breach of the management rules (Art. 19.5)"))]
 
 
 class ViolationForm(FlaskForm):
