@@ -39,7 +39,15 @@ def main() -> None:
     from webapp.engine.clock import clock
     from webapp.engine.definitions import deploy, read_directory
     from webapp.extensions import db
-    from webapp.models import Application, ApplicationRound, HumanTask, Organisation, ProcessInstance, Unit, User
+    from webapp.models import (
+        Application,
+        ApplicationRound,
+        HumanTask,
+        Organisation,
+        ProcessInstance,
+        Unit,
+        User,
+    )
 
     app = create_app()
     with app.app_context():
