@@ -83,6 +83,16 @@ def through_to_shortlist(login, world, application_id: int, experts=("expert1", 
     complete(login("torch2"), open_task(application_id, "credit_check"), {"credit_clean": "yes", "credit_notes": ""})
 
 
+def shortlisted(login, world) -> int:
+    """A new application of organisation A, through every review and on the shortlist: its notice runs."""
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    through_to_shortlist(login, world, application_id)
+    complete(login("approver"), open_task(application_id, "shortlist_decision"),
+             {"shortlist_decision": "shortlist", "shortlist_comments": ""})
+    return application_id
+
+
 def recognise(login, world, application_id: int):
     submit_application(login, application_id)
     through_to_shortlist(login, world, application_id)

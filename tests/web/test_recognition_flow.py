@@ -10,9 +10,9 @@ from .flow import (
     move_clock,
     open_task,
     recognise,
+    shortlisted,
     start_application,
     submit_application,
-    through_to_shortlist,
 )
 
 
@@ -80,11 +80,7 @@ def test_declined_ends_the_case(login, world):
 
 
 def test_objection_recorded_by_torch_center_then_upheld(login, world):
-    application_id = start_application(login("applicant_a"))
-    submit_application(login, application_id)
-    through_to_shortlist(login, world, application_id)
-    complete(login("approver"), open_task(application_id, "shortlist_decision"),
-             {"shortlist_decision": "shortlist", "shortlist_comments": ""})
+    application_id = shortlisted(login, world)
     assert db.session.scalar(select(PublicNotice).where(PublicNotice.subject_id == application_id))
     response = login("torch1").post(f"/applications/{application_id}/objections", {
         "objector_kind": "individual", "objector": "张三", "contact": "13800000000", "reasons": "场地面积不实"},

@@ -8,16 +8,7 @@ from webapp.engine.clock import clock
 from webapp.extensions import db
 from webapp.models import Application, Objection
 
-from .flow import complete, open_task, start_application, submit_application, through_to_shortlist
-
-
-def shortlisted(login, world):
-    application_id = start_application(login("applicant_a"))
-    submit_application(login, application_id)
-    through_to_shortlist(login, world, application_id)
-    complete(login("approver"), open_task(application_id, "shortlist_decision"),
-             {"shortlist_decision": "shortlist", "shortlist_comments": ""})
-    return application_id
+from .flow import complete, open_task, shortlisted, start_application, submit_application
 
 
 def test_applicant_does_not_learn_who_the_experts_or_objectors_are(login, world):
