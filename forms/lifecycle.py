@@ -110,7 +110,32 @@ CHANGE_TYPES = [("area", _l("Area of the premises")), ("operator", _l("Operating
 @register("lifecycle.change_request")
 class ChangeRequestForm(TaskForm):
     change_type = SelectField(_l("What changed"), choices=CHANGE_TYPES, validators=[InputRequired()])
+    new_organisation_id = SelectField(_l("New operating organisation (for a change of operator)"), coerce=int,
+                                      validators=[Optional()])
     change_description = TextAreaField(_l("Description of the change"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+    def prepare(self, ctx) -> None:
+        """Organisations registered in the system other than the current operator."""
+        from sqlalchemy import select
+
+        from webapp.extensions import db
+        from webapp.models import Organisation
+
+        super().prepare(ctx)
+        current = getattr(ctx.subject, "organisation_id", None)
+        self.new_organisation_id.choices = [(0, "—")] + [
+            (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name)) if o.id != current]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.change_type.data == "operator" and not self.new_organisation_id.data:
+            self.new_organisation_id.errors.append(_l("Choose the new operating organisation."))
+            ok = False
+        return ok
+
+    def task_data(self) -> dict:
+        return {"change_type": self.change_type.data, "change_description": self.change_description.data,
+                "new_organisation_id": self.new_organisation_id.data if self.change_type.data == "operator" else None}
 
 
 @register("lifecycle.change_forward")

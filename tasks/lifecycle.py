@@ -152,6 +152,33 @@ def record_change(ctx) -> dict:
     return {}
 
 
+@registry.register("transfer_operator")
+def transfer_operator(ctx, organisation_id: int) -> dict:
+    """A filed change of operator (R15): the space, its running cases and their open tasks move to the
+    new organisation, so its people see them and the former operator no longer does."""
+    from sqlalchemy import update
+
+    from webapp.models import HumanTask, Organisation
+
+    space = subject_space(ctx)
+    new = db.session.get(Organisation, int(organisation_id))
+    if new is None:
+        raise LookupError(f"organisation {organisation_id} not found")
+    old_id, space.organisation_id = space.organisation_id, new.id
+    running = [i.id for i in db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.subject_type == "space", ProcessInstance.subject_id == space.id,
+        ProcessInstance.status == "running"))]
+    if ctx.instance.id not in running:
+        running.append(ctx.instance.id)
+    db.session.execute(update(ProcessInstance).where(ProcessInstance.id.in_(running))
+                       .values(organisation_id=new.id).execution_options(synchronize_session="fetch"))
+    db.session.execute(update(HumanTask).where(HumanTask.instance_id.in_(running), HumanTask.status == "open")
+                       .values(organisation_id=new.id).execution_options(synchronize_session="fetch"))
+    for organisation_id_ in (old_id, new.id):
+        notify_organisation(organisation_id_, f"「{space.name}」运营机构变更为 {new.name}（已备案）", f"/spaces/{space.id}")
+    return {}
+
+
 @registry.register("revoke_space")
 def revoke_space(ctx) -> dict:
     """Tell the space's lifecycle to end (its interrupting boundary event cancels all open work)."""

@@ -33,6 +33,7 @@ from .lifecycle import (
     forbidden,
     inbox_links,
     inbox_task,
+    move_clock_to,
     open_tasks,
     page,
     reports,
@@ -211,3 +212,24 @@ def test_another_organisation_cannot_file_a_change_for_the_space(login, world, s
     assert filings() == 0
 
 
+
+
+def test_a_filed_change_of_operator_moves_the_space_and_its_work(login, world, space_id):
+    operator, unit = login("applicant_a"), login("recommender_a")
+    dossier = f"/spaces/{space_id}"
+    response = operator.post(f"{dossier}/changes", {}, from_page=dossier)
+    request_id = int(re.search(r"/tasks/(\d+)$", response.headers["Location"]).group(1))
+    response = operator.post(f"/tasks/{request_id}", {"change_type": "operator", "new_organisation_id": "0",
+                                                      "change_description": "运营机构变更"})
+    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "new_organisation_id")
+    submit(operator, request_id, {"change_type": "operator", "new_organisation_id": str(world["org_b"].id),
+                                  "change_description": "运营机构变更为鹿城众创孵化服务有限公司"})
+    submit(unit, inbox_task(unit, "推荐单位审核转报"), {"forward_decision": "forward", "forward_comments": ""})
+    submit(login("approver"), inbox_task(login("approver"), "科技厅备案确认"),
+           {"change_accepted": "yes", "change_comments": "予以备案"})
+    assert space(space_id).organisation_id == world["org_b"].id
+    forbidden(operator, "get", dossier)  # the former operator no longer sees it
+    assert page(login("applicant_b"), dossier)
+    move_clock_to(FIRST_REPORT)
+    report_id = inbox_task(login("applicant_b"), HALF_YEAR)  # the next report goes to the new operator
+    forbidden(operator, "get", f"/tasks/{report_id}")
