@@ -48,11 +48,17 @@ def parse_xml_safely(name: str, text: str) -> etree._Element:
 
 
 def build_parser(files: dict[str, str]) -> SpiffBpmnParser:
+    from .dmn_check import overlaps
+
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         for name in sorted(files):
             if name.endswith(".dmn"):
-                parser.add_dmn_xml(parse_xml_safely(name, files[name]), filename=name)
+                root = parse_xml_safely(name, files[name])
+                clashes = overlaps(root)
+                if clashes:
+                    raise DefinitionError(f"{name}: " + "; ".join(clashes))
+                parser.add_dmn_xml(root, filename=name)
         for name in sorted(files):
             if name.endswith(".bpmn"):
                 parser.add_bpmn_xml(parse_xml_safely(name, files[name]), filename=name)
