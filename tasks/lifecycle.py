@@ -28,9 +28,9 @@ STATUS_TEXT = {"recognised": "已认定", "rectification": "整改中", "revoked
 ENDING_STATUSES = ("revoked", "left")
 
 
-def _window(ctx, window: str, remind_before_days: int = 7) -> tuple[str, str]:
-    deadline = datetime.fromisoformat(add_duration(ctx.now.isoformat(), window))
-    reminder = max(ctx.now, deadline - timedelta(days=remind_before_days))
+def _window(start: datetime, window: str, remind_before_days: int = 7) -> tuple[str, str]:
+    deadline = datetime.fromisoformat(add_duration(start.isoformat(), window))
+    reminder = deadline - timedelta(days=remind_before_days)
     return deadline.isoformat(), reminder.isoformat()
 
 
@@ -63,13 +63,16 @@ def _cancel_open_work(ctx, space_id: int) -> None:
 
 
 @registry.register("open_report_period")
-def open_report_period(ctx, window: str = "P30D", period: str = "P6M") -> dict:
-    deadline, reminder = _window(ctx, window)
+def open_report_period(ctx, opens_at: str = "", window: str = "P30D", period: str = "P6M") -> dict:
+    """A period counts from when it was due to open (`opens_at`), not from when the sweeper got to it,
+    so a sweeper that was down for a while does not move anybody's deadline."""
+    start = datetime.fromisoformat(opens_at) if opens_at else ctx.now
+    deadline, reminder = _window(start, window)
     return {
-        "report_opened_at": ctx.now.isoformat(),
+        "report_opened_at": start.isoformat(),
         "report_deadline": deadline,
         "report_reminder_at": reminder,
-        "next_report_open": add_duration(ctx.now.isoformat(), period),
+        "next_report_open": add_duration(start.isoformat(), period),
     }
 
 
@@ -101,7 +104,7 @@ def send_reminder(ctx, about: str = "") -> dict:
 
 @registry.register("open_self_assessment")
 def open_self_assessment(ctx, window: str = "P30D") -> dict:
-    deadline, reminder = _window(ctx, window)
+    deadline, reminder = _window(ctx.now, window)
     return {"self_assessment_deadline": deadline, "self_assessment_reminder_at": reminder}
 
 

@@ -1,6 +1,6 @@
 """Human-task rows carry what inboxes show: role, scope and the due date the diagram gives."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from webapp.engine.clock import clock
 
@@ -10,9 +10,12 @@ def test_half_year_report_is_due_at_its_deadline_not_at_its_reminder(harness):
     while "half_year_report" not in space.ready():
         space.advance(days=7)
     row = space.task("half_year_report")
-    deadline = datetime.fromisoformat(space.task_data("half_year_report")["report_deadline"])
-    assert row.due_at == deadline
-    assert 29 <= (row.due_at - clock.now()).days <= 30
+    data = space.task_data("half_year_report")
+    assert row.due_at == datetime.fromisoformat(data["report_deadline"])
+    # the window counts from when the period was due to open, not from when the sweeper ran
+    opened = datetime.fromisoformat(data["report_opened_at"])
+    assert opened == datetime.fromisoformat(data["recognised_at"]) + timedelta(days=184)
+    assert (row.due_at - opened).days == 30 and clock.now() > opened
     assert row.lane == "applicant" and row.organisation_id == harness.organisation.id
 
 

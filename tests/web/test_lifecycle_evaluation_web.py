@@ -129,7 +129,8 @@ def test_evaluation_after_three_years_through_every_role(login, world, space_id)
     # the operator was told
     assert "绩效考核结果：良好" in page(operator, "/notifications")
     assert space(space_id).status == "recognised"
-    assert [t.task_spec for t in open_tasks(space_id)] == []
+    # every evaluation task is done (the half-year report due on the same day runs on in parallel, R14)
+    assert [t.task_spec for t in open_tasks(space_id) if t.task_spec != "half_year_report"] == []
 
 
 # ---- violation (R22) and leaving the system (Art. 9) ------------------------------------------------
