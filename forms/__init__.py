@@ -28,6 +28,18 @@ class FormContext:
     properties: dict = field(default_factory=dict)  # the task's properties in the diagram
     extra: dict = field(default_factory=dict)
 
+    @property
+    def shown(self) -> list[tuple[str, Any]]:
+        """What the diagram asks this step to show: properties `show.<variable>` = label, for variables
+        that have a value (e.g. a reviewer's comments on the step that answers them)."""
+        items = []
+        for key, label in sorted(self.properties.items()):
+            name = key.removeprefix("show.")
+            if key.startswith("show.") and self.data.get(name) not in (None, "", [], {}):
+                value = self.data[name]
+                items.append((label, "、".join(map(str, value)) if isinstance(value, list) else value))
+        return items
+
 
 class TaskForm(FlaskForm):
     """Base of every task form: its fields become task data under their own names."""

@@ -158,3 +158,20 @@ def test_a_step_with_fields_declared_in_the_diagram_feeds_a_gateway(app, login, 
     assert login("torch1").post(f"/tasks/{task.id}", {"basis": "rules"}).status_code == 422  # compliant missing
     complete(login("torch1"), task, {"compliant": "no", "basis": "lease"})
     assert open_task(application_id, "supplement_materials")  # the gateway read the declared field
+
+
+def test_a_step_shows_what_the_diagram_asks_it_to_show(app, login, world):
+    files = read_directory(app.config["BPMN_DIR"])
+    xml = files["recognition.bpmn"].replace(
+        '<spiffworkflow:property name="formKey" value="recognition.material_review" />',
+        '<spiffworkflow:property name="formKey" value="recognition.material_review" />\n'
+        '          <spiffworkflow:property name="show.recommendation_letter" value="推荐函（供材料审核参考）" />')
+    assert xml != files["recognition.bpmn"]
+    deploy({**files, "recognition.bpmn": xml}, note="material review shows the letter")
+    db.session.commit()
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    complete(login("recommender_a"), open_task(application_id, "recommender_review"),
+             {"recommender_decision": "recommend", "recommendation_letter": "特此推荐，请予审核", "recommender_comments": ""})
+    page = login("torch1").get(f"/tasks/{open_task(application_id, 'material_review').id}").get_data(as_text=True)
+    assert "推荐函（供材料审核参考）" in page and "特此推荐，请予审核" in page
