@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
@@ -52,7 +52,7 @@ def claim_blocks(user: User, task: HumanTask) -> bool:
 
 
 def _instance_scope(user: User, instance: ProcessInstance) -> bool:
-    if user.role in ("torch_center", "approver", "supervisor"):
+    if user.sees_everything:
         return True
     if user.role == "applicant":
         return instance.organisation_id is not None and instance.organisation_id == user.organisation_id
@@ -76,12 +76,12 @@ def may_view_application(user: User, application: Application) -> bool:
     if user.role == "recommender":
         return application.unit_id == user.unit_id
     if application.instance is None:
-        return user.role in ("torch_center", "approver", "supervisor")
+        return user.sees_everything
     return _instance_scope(user, application.instance)
 
 
 def may_view_space(user: User, space: MakerSpace) -> bool:
-    if user.role in ("torch_center", "approver", "supervisor"):
+    if user.sees_everything:
         return True
     if user.role == "applicant":
         return space.organisation_id == user.organisation_id
@@ -101,7 +101,7 @@ def applications_query(user: User) -> Select:
     if user.role == "expert":
         assigned = select(HumanTask.instance_id).where(HumanTask.assignee_id == user.id)
         return query.where(Application.instance_id.in_(assigned))
-    if user.role in ("torch_center", "approver", "supervisor"):
+    if user.sees_everything:
         return query
     return query.where(false())
 
@@ -113,7 +113,7 @@ def spaces_query(user: User) -> Select:
         return query.where(MakerSpace.organisation_id == user.organisation_id)
     if user.role == "recommender":
         return query.where(MakerSpace.unit_id == user.unit_id)
-    if user.role in ("torch_center", "approver", "supervisor"):
+    if user.sees_everything:
         return query
     return query.where(false())
 
@@ -134,5 +134,5 @@ def users_for_task(task: HumanTask) -> list[User]:
 
 __all__ = [
     "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_view_application",
-    "may_view_space", "applications_query", "spaces_query", "users_for_task", "or_",
+    "may_view_space", "applications_query", "spaces_query", "users_for_task",
 ]

@@ -322,10 +322,7 @@ class Runtime:
 
 
 def _subject_title(subject_type: str, subject_id: int) -> str:
-    from webapp.models import Application, MakerSpace
-
-    model = {"application": Application, "space": MakerSpace}.get(subject_type)
-    subject = db.session.get(model, subject_id) if model else None
+    subject = ProcessInstance.load_subject(subject_type, subject_id)
     return (getattr(subject, "space_name", None) or getattr(subject, "name", "") or "")[:200]
 
 

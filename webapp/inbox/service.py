@@ -11,14 +11,12 @@ from forms import FormContext, TaskForm
 from webapp.access import claim_blocks
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.extensions import db
-from webapp.models import Application, HumanTask, MakerSpace, User
+from webapp.models import Application, HumanTask, User
 from webapp.models.accounts import GROUP_ROLES
 
 
 def subject_of(task: HumanTask):
-    instance = task.instance
-    model = {"application": Application, "space": MakerSpace}.get(instance.subject_type)
-    return db.session.get(model, instance.subject_id) if model else None
+    return task.instance.subject
 
 
 def task_data(task: HumanTask) -> dict:

@@ -51,6 +51,19 @@ class ProcessInstance(db.Model):
 
     bundle: Mapped[DefinitionBundle] = relationship()
 
+    @staticmethod
+    def load_subject(subject_type: str, subject_id: int):
+        """The business record a case is about: an Application or a MakerSpace."""
+        from .recognition import Application
+        from .registry import MakerSpace
+
+        model = {"application": Application, "space": MakerSpace}.get(subject_type)
+        return db.session.get(model, subject_id) if model else None
+
+    @property
+    def subject(self):
+        return self.load_subject(self.subject_type, self.subject_id)
+
     # Optimistic locking: every UPDATE checks the version it read; a concurrent writer loses.
     __mapper_args__ = {"version_id_col": lock_version}
     __table_args__ = (Index("ix_process_instance_subject", "subject_type", "subject_id"),)
