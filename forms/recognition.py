@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from webapp.models.recognition import ATTACHMENT_KINDS
 
 from . import FormContext, TaskForm, register
 from .fields import MultiCheckboxField, amount_field, as_bool, as_number, count_field, yes_no_field
+from .uploads import check_upload
 
 SERVICES = [  # Art. 6(5)
     ("rd_design", _l("R&D and design")), ("tech_transfer", _l("Technology transfer")),
@@ -29,25 +29,6 @@ REQUIRED_KINDS = [k for k in ATTACHMENT_KINDS if k != "other"]
 BOOL_FACTS = ("legal_entity", "premises_leased", "has_admission_exit_rules", "has_finance_rules",
               "has_daily_rules", "infrastructure_ready")
 NUMBER_FACTS = ("operating_years", "controlled_area_m2", "total_area_m2", "public_area_m2", "lease_years")
-
-
-def check_upload(form, field) -> None:
-    """Type and size limits for Art. 7 attachments."""
-    upload = field.data
-    if not upload or not getattr(upload, "filename", ""):
-        return
-    allowed = current_app.config["UPLOAD_EXTENSIONS"]
-    extension = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-    if extension not in allowed:
-        raise ValidationError(_l("Only these file types are accepted: %(types)s.", types=", ".join(allowed)))
-    upload.stream.seek(0, 2)
-    size = upload.stream.tell()
-    upload.stream.seek(0)
-    if size == 0:
-        raise ValidationError(_l("The file is empty."))
-    if size > current_app.config["UPLOAD_MAX_BYTES"]:
-        raise ValidationError(_l("The file is larger than %(mb)s MB.",
-                                 mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)))
 
 
 def attachment_fields(cls):
@@ -251,11 +232,23 @@ class SiteInspectionForm(TaskForm):
 
 @register("recognition.credit_check")
 class CreditCheckForm(TaskForm):
-    credit_clean = yes_no_field(_l("No record in the dishonesty blacklist or abnormal-operation register"))
-    credit_notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    """Art. 8 credit check; a listing ends the case in the diagram (Art. 20), so the finding needs its source."""
+
+    credit_blacklisted = yes_no_field(_l("Listed in the dishonesty blacklist (失信黑名单)"))
+    credit_abnormal = yes_no_field(_l("Listed in the abnormal-operations register (经营异常名录)"))
+    credit_notes = TextAreaField(_l("Sources checked and findings"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        listed = "yes" in (self.credit_blacklisted.data, self.credit_abnormal.data)
+        if listed and not (self.credit_notes.data or "").strip():
+            self.credit_notes.errors.append(_l("Say where the listing was found (it ends the application)."))
+            ok = False
+        return ok
 
     def task_data(self) -> dict:
-        return {"credit_clean": as_bool(self.credit_clean.data), "credit_notes": self.credit_notes.data or ""}
+        return {"credit_blacklisted": as_bool(self.credit_blacklisted.data),
+                "credit_abnormal": as_bool(self.credit_abnormal.data), "credit_notes": self.credit_notes.data or ""}
 
 
 @register("recognition.shortlist")

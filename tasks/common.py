@@ -39,6 +39,16 @@ def notify_organisation(organisation_id: int, text: str, link: str = "") -> None
         notify(user, text, link)
 
 
+def capped_total(sheet: dict, base_max: float, bonus_max: float) -> Decimal:
+    """Art. 19: base (out of `base_max`) + bonus (out of `bonus_max`), however the sheet arrived — the
+    items of a sheet may add up to more than its caps, and a sheet may carry only a total."""
+    if "base" in sheet or "bonus" in sheet:
+        base = min(max(to_score(sheet.get("base") or 0), Decimal(0)), to_score(base_max))
+        bonus = min(max(to_score(sheet.get("bonus") or 0), Decimal(0)), to_score(bonus_max))
+        return base + bonus
+    return min(max(to_score(sheet.get("total") or 0), Decimal(0)), to_score(base_max) + to_score(bonus_max))
+
+
 def combine_scores(totals: list, trim_when_at_least: int, flag_spread_over: float) -> tuple[Decimal, bool]:
     """Mean of the experts' totals; drop the highest and lowest when the panel is large enough.
     Flag the panel for discussion when two totals differ by more than `flag_spread_over`."""

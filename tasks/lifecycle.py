@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ GRADE_TEXT = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail":
 STATUS_TEXT = {"recognised": "已认定", "rectification": "整改中", "revoked": "已撤销", "left": "已退出本体系",
                "national": "已备案国家众创空间", "national_professional": "已备案国家专业化众创空间"}
 ENDING_STATUSES = ("revoked", "left")
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def _window(start: datetime, window: str, remind_before_days: int = 7) -> tuple[str, str]:
@@ -108,29 +110,66 @@ def open_self_assessment(ctx, window: str = "P30D") -> dict:
     return {"self_assessment_deadline": deadline, "self_assessment_reminder_at": reminder}
 
 
+def _grade_consequence(ctx, grade: str, award: int) -> str:
+    """What the grade means for the space, as the decision tables and the diagram decided it."""
+    if award > 0:
+        return f"公示期满无异议后，给予奖励性补助 {award // 10000} 万元（第十九条第三项）。"
+    if grade == "fail":
+        if (ctx.data.get("evaluation_request") or {}).get("reevaluation"):
+            return "本次为整改期满后的复核考核，仍未达到合格标准：公示期满后将取消众创空间资格（第十九条第三项）。"
+        return "公示期满后进入为期一年的整改期；整改期满仍未达到合格标准的，取消众创空间资格（第十九条第三项）。"
+    return ""
+
+
 @registry.register("publish_evaluation_result")
 def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
-    """R18: results are publicly noticed on the Department's website (for `working_days`)."""
+    """Art. 19.2: results are publicly noticed on the Department's website (for `working_days`). The award
+    the table gave is told now and granted only when the notice ends without a sustained objection."""
     space = subject_space(ctx)
     grade = ctx.data.get("grade", "fail")
-    # Materials late or false (R20): graded fail without a panel, so no score is published.
-    scored = not (ctx.data.get("materials_late") or ctx.data.get("materials_false"))
+    # Materials late or false (Art. 19.4): graded fail without a panel, so no score is published.
+    late, false = bool(ctx.data.get("materials_late")), bool(ctx.data.get("materials_false"))
+    scored = not (late or false)
     score = to_score(ctx.data.get("panel_score", 0) or 0) if scored else None
+    comments = [s.get("comments", "") for s in ctx.data.get("expert_scores", []) or []
+                if isinstance(s, dict) and s.get("comments")] if scored else []
     ends_at, provisional = add_working_days(ctx.now, int(working_days))
-    db.session.add(Evaluation(space_id=space.id, score=score, grade=grade, at=ctx.now,
-                              materials_late=bool(ctx.data.get("materials_late")),
-                              materials_false=bool(ctx.data.get("materials_false")),
-                              instance_id=ctx.instance.id))
+    db.session.add(Evaluation(space_id=space.id, score=score, grade=grade, at=ctx.now, materials_late=late,
+                              materials_false=false, comments=comments, instance_id=ctx.instance.id))
+    why = ("未按规定时间提供考核资料，视为不合格（第十九条第四项）" if late else
+           "提供虚假考核资料，视为不合格（第十九条第四项）" if false else f"考核得分：{score}")
     db.session.add(PublicNotice(subject_type="space", subject_id=space.id, starts_at=ctx.now, ends_at=ends_at,
-                                provisional_end=provisional,
+                                provisional_end=provisional, instance_id=ctx.instance.id,
                                 title=f"众创空间绩效考核结果公示：{space.name} — {GRADE_TEXT.get(grade, grade)}",
-                                body=f"运营机构：{space.organisation.name}；" + (
-                                    f"考核得分：{score}" if scored else "未按要求提供考核资料，视为不合格（第十九条第四项）"),
-                                grade=grade, score=score))
-    notify_organisation(space.organisation_id,
-                        f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}" + (f"（{score} 分）" if scored else ""),
+                                body=f"运营机构：{space.organisation.name}；{why}", grade=grade, score=score))
+    award = int(ctx.data.get("award_amount", 0) or 0)
+    told = (f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{why}）。"
+            f"结果公示至 {ends_at.astimezone(CHINA):%Y-%m-%d}{'（暂定）' if provisional else ''}。"
+            + _grade_consequence(ctx, grade, award))
+    if comments:
+        told += "专家意见：" + "；".join(comments)
+    notify_organisation(space.organisation_id, told, f"/spaces/{space.id}")
+    return {"result_notice_end": ends_at.isoformat(), "result_notice_provisional": provisional}
+
+
+@registry.register("withdraw_evaluation_result")
+def withdraw_evaluation_result(ctx) -> dict:
+    """An objection to the result was upheld: the published result and its notice are withdrawn and the
+    case goes back to the material review and a new panel."""
+    space = subject_space(ctx)
+    for evaluation in db.session.scalars(select(Evaluation).where(
+            Evaluation.instance_id == ctx.instance.id, Evaluation.withdrawn.is_(False))):
+        evaluation.withdrawn = True
+    for notice in db.session.scalars(select(PublicNotice).where(
+            PublicNotice.instance_id == ctx.instance.id, PublicNotice.withdrawn_at.is_(None))):
+        notice.withdrawn_at = ctx.now
+    notify_organisation(space.organisation_id, f"「{space.name}」绩效考核结果公示期间异议成立，考核结果已撤回，将重新审核评分。",
                         f"/spaces/{space.id}")
-    return {}
+    return {"expert_scores": [], "panel_score": 0, "materials_false": False}
+
+
+AWARD_TEXT = {"evaluation": "绩效考核奖励性补助（第十九条第三项）", "national": "备案国家众创空间一次性奖励（第十五条）",
+              "national_professional": "备案国家专业化众创空间一次性奖励（第十六条）"}
 
 
 @registry.register("record_award")
@@ -138,9 +177,35 @@ def record_award(ctx, kind: str = "evaluation") -> dict:
     space = subject_space(ctx)
     amount = int(ctx.data.get("award_amount", 0) or 0)
     if amount > 0:
+        reason = GRADE_TEXT.get(ctx.data.get("grade", ""), "") if kind == "evaluation" else ""
         db.session.add(Award(space_id=space.id, kind=kind, amount=amount, at=ctx.now,
-                             instance_id=ctx.instance.id,
-                             reason=ctx.data.get("grade", "") if kind == "evaluation" else kind))
+                             instance_id=ctx.instance.id, reason=reason))
+        notify_organisation(space.organisation_id,
+                            f"「{space.name}」获{AWARD_TEXT.get(kind, kind)} {amount // 10000} 万元。", f"/spaces/{space.id}")
+    return {}
+
+
+@registry.register("list_space_awards")
+def list_space_awards(ctx) -> dict:
+    """The kinds of award the space already received (one-time awards are not granted twice)."""
+    space = subject_space(ctx)
+    kinds = db.session.scalars(select(Award.kind).where(Award.space_id == space.id).distinct())
+    return {"awards_received": sorted(kinds)}
+
+
+@registry.register("schedule_evaluation")
+def schedule_evaluation(ctx, due: str) -> dict:
+    """Art. 18: the next evaluation goes on the registry, so the year's evaluations can be listed in order."""
+    subject_space(ctx).next_evaluation_at = datetime.fromisoformat(due)
+    return {}
+
+
+@registry.register("notify_operator")
+def notify_operator(ctx, text: str = "") -> dict:
+    """Tell the space's operator what the diagram (or a decision table) says; nothing when it says nothing."""
+    if text and text.strip():
+        space = subject_space(ctx)
+        notify_organisation(space.organisation_id, f"「{space.name}」{text.strip()}", f"/spaces/{space.id}")
     return {}
 
 

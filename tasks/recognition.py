@@ -9,35 +9,45 @@ from webapp.models import MakerSpace, PublicNotice, SpaceStatusChange
 from webapp.workdays import add_working_days
 
 from . import registry
-from .common import combine_scores, notify_organisation, subject_application
+from .common import capped_total, combine_scores, notify_organisation, subject_application
 
 OUTCOME_TEXT = {
     "recognised": "已认定为自治区众创空间",
     "declined": "推荐单位未予推荐",
     "not_selected": "未列入拟入选名单",
     "objection_upheld": "公示异议成立，不予认定",
+    "credit_failed": "信用审查未通过，不予认定",
+    "lapsed": "逾期未提交，申报终止",
 }
 
 
 @registry.register("set_outcome")
-def set_outcome(ctx, outcome: str) -> dict:
+def set_outcome(ctx, outcome: str, reason: str = "") -> dict:
+    """Record how the case ended and tell the applicant, with the reason the diagram gives."""
     application = subject_application(ctx)
     application.status = outcome
-    notify_organisation(
-        application.organisation_id,
-        f"申报「{application.space_name}」：{OUTCOME_TEXT.get(outcome, outcome)}",
-        f"/applications/{application.id}",
-    )
+    application.outcome_reason = (reason or "").strip()
+    told = f"申报「{application.space_name}」：{OUTCOME_TEXT.get(outcome, outcome)}"
+    if application.outcome_reason:
+        told += ("。" if outcome == "recognised" else "。原因：") + application.outcome_reason
+    notify_organisation(application.organisation_id, told, f"/applications/{application.id}")
     return {"outcome": outcome}
 
 
 @registry.register("combine_panel_scores")
-def combine_panel_scores(ctx, trim_when_at_least: int = 5, flag_spread_over: float = 20) -> dict:
-    totals = [s["total"] for s in ctx.data.get("expert_scores", []) if isinstance(s, dict)]
-    score, needs_discussion = combine_scores(totals, trim_when_at_least, flag_spread_over)
+def combine_panel_scores(ctx, trim_when_at_least: int = 5, flag_spread_over: float = 20,
+                         base_max: float = 100, bonus_max: float = 20) -> dict:
+    """Art. 19: each expert's sheet counts base up to `base_max` and bonus up to `bonus_max` (parameters
+    of this step in the diagram), so no total above their sum comes out, however a score arrived."""
+    sheets = [s for s in ctx.data.get("expert_scores", []) if isinstance(s, dict)]
+    capped = []
+    for sheet in sheets:
+        total = capped_total(sheet, base_max, bonus_max)
+        capped.append({**sheet, "total": float(total), "capped": float(total) < float(sheet.get("total") or 0)})
+    score, needs_discussion = combine_scores([s["total"] for s in capped], trim_when_at_least, flag_spread_over)
     if ctx.instance.subject_type == "application":
         subject_application(ctx).panel_score = score
-    return {"panel_score": float(score), "panel_needs_discussion": needs_discussion}
+    return {"panel_score": float(score), "panel_needs_discussion": needs_discussion, "expert_scores": capped}
 
 
 @registry.register("open_public_notice")
@@ -54,6 +64,7 @@ def open_public_notice(ctx, working_days: int = 5) -> dict:
             ends_at=end,
             provisional_end=provisional,
             score=application.panel_score,
+            instance_id=ctx.instance.id,
         )
     )
     return {"notice_end": end.isoformat(), "notice_provisional": provisional}
@@ -74,7 +85,7 @@ def recognise_space(ctx) -> dict:
     application = subject_application(ctx)
     space = register_space(ctx.runtime, name=application.space_name, organisation_id=application.organisation_id,
                            unit_id=application.unit_id, application_id=application.id, instance_id=ctx.instance.id)
-    set_outcome(ctx, "recognised")
+    set_outcome(ctx, "recognised", f"经公示无异议，认定为自治区众创空间并授牌，证书编号 {space.certificate_no}（第八条）")
     return {"outcome": "recognised", "space_id": space.id, "certificate_no": space.certificate_no}
 
 

@@ -120,9 +120,11 @@ def _register_blueprints(app: Flask) -> None:
     from .inbox.routes import bp as inbox_bp
     from .notices.routes import bp as notices_bp
     from .registry.routes import bp as registry_bp
+    from .rounds.routes import bp as rounds_bp
     from .supervision.routes import bp as supervision_bp
 
-    for blueprint in (auth_bp, inbox_bp, applications_bp, registry_bp, supervision_bp, notices_bp, admin_bp):
+    for blueprint in (auth_bp, inbox_bp, applications_bp, registry_bp, supervision_bp, notices_bp, admin_bp,
+                      rounds_bp):
         app.register_blueprint(blueprint)
 
 

@@ -9,6 +9,10 @@ from webapp.extensions import db
 from webapp.models import Application, HumanTask, MakerSpace, ProcessInstance, User
 from webapp.models.accounts import GROUP_ROLES
 
+# Application rounds (Art. 8): the Department opens and closes them; Torch Center and supervisors read them.
+ROUND_MANAGERS = ("approver",)
+ROUND_READERS = ("approver", "torch_center", "supervisor")
+
 
 def task_filter(user: User):
     """SQL condition: the open human tasks this user may work on."""
@@ -90,6 +94,16 @@ def may_view_space(user: User, space: MakerSpace) -> bool:
     return False
 
 
+def may_view_attachment(user: User, attachment) -> bool:
+    """Whoever may see what the file belongs to: its application, its space, or the case it was uploaded
+    in (so an expert assigned to an evaluation case reads the space's self-assessment files)."""
+    if attachment.application is not None and may_view_application(user, attachment.application):
+        return True
+    if attachment.space is not None and may_view_space(user, attachment.space):
+        return True
+    return attachment.instance is not None and may_view_instance(user, attachment.instance)
+
+
 def applications_query(user: User) -> Select:
     query = select(Application).options(
         selectinload(Application.instance), selectinload(Application.organisation), selectinload(Application.unit)
@@ -134,5 +148,5 @@ def users_for_task(task: HumanTask) -> list[User]:
 
 __all__ = [
     "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_view_application",
-    "may_view_space", "applications_query", "spaces_query", "users_for_task",
+    "may_view_space", "may_view_attachment", "applications_query", "spaces_query", "users_for_task",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import ApplicationRound, Organisation, Unit, User
+from webapp.models import Organisation, Unit, User
 
 PASSWORD = "demo12345"
 
@@ -42,6 +42,20 @@ def _user(username, name, role, organisation=None, unit=None, email=None) -> Use
     return user
 
 
+def _open_demo_round(units: list[Unit], approver: User) -> None:
+    """The demo's round, opened as the Department would: from today, 60 days, every recommending unit."""
+    from datetime import timedelta
+
+    from webapp.rounds.service import open_round, today
+
+    db.session.flush()
+    start = today()
+    open_round(title=f"{start.year}年度自治区众创空间认定（第一批）", year=start.year, batch=1, opens_on=start,
+               closes_on=start + timedelta(days=60), unit_ids=[u.id for u in units], user=approver,
+               instructions="请运营机构对照《内蒙古自治区众创空间管理办法（试行）》第六条认定条件自查，"
+                            "如实填写申报书并上传第七条所列材料，经所在盟市科技局或推荐单位审核推荐。")
+
+
 def seed() -> list[tuple[str, str, str]]:
     if db.session.scalar(select(User).limit(1)) is None:
         units = {code: Unit(code=code, name=name, kind=kind) for code, name, kind in UNITS}
@@ -63,10 +77,10 @@ def seed() -> list[tuple[str, str, str]]:
         _user("expert3", "专家 孙高工", "expert", unit=units["imu"])
         _user("expert4", "专家 周教授", "expert", unit=units["imu"])
         _user("expert5", "专家 吴会计师", "expert", unit=units["wuhai"])
-        _user("approver", "科技厅 高新处", "approver")
+        approver = _user("approver", "科技厅 高新处", "approver")
         _user("supervisor", "监督员 郑监督", "supervisor")
         _user("designer", "流程设计 冯设计", "designer")
-        db.session.add(ApplicationRound(name="2026年度自治区众创空间认定（第一批）", is_open=True))
+        _open_demo_round(list(units.values()), approver)
         db.session.commit()
         from webapp.demo_history import seed_applications, seed_history
         from webapp.engine.clock import clock

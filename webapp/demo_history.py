@@ -131,20 +131,22 @@ FACTS = {
 
 def seed_applications() -> None:
     """Two applications of the open round in progress: one at its recommender, one at the Torch Center."""
-    from webapp.models import Application, ApplicationRound
+    from webapp.models import Application
+    from webapp.rounds.service import round_for
 
     if db.session.scalar(select(Application).limit(1)) is not None:
         return
-    round_ = db.session.scalar(select(ApplicationRound).where(ApplicationRound.is_open.is_(True)))
     for org_code, name, steps in (("lucheng", "鹿城智造众创空间", 1), ("caoyuan", "鄂尔多斯能源创新工场", 2)):
         organisation = db.session.scalar(select(Organisation).where(Organisation.name.like(f"%{_ORG_NAMES[org_code]}%")))
+        round_ = round_for(organisation.unit_id)
         application = Application(round_id=round_.id, organisation_id=organisation.id, unit_id=organisation.unit_id,
                                   space_name=name, status="in_review", facts={**FACTS, "space_name": name})
         db.session.add(application)
         db.session.flush()
         instance = Runtime(actor=_user(org_code)).start(
             "recognition", subject_type="application", subject_id=application.id, organisation_id=organisation.id,
-            unit_id=organisation.unit_id, data={"application_id": application.id, "round_id": round_.id})
+            unit_id=organisation.unit_id, data={"application_id": application.id, "round_id": round_.id,
+                                                "round_closes_at": round_.closes_at.isoformat()})
         application.instance_id = instance.id
         db.session.commit()
         _complete_application_task(instance.id, "submit_application", org_code, {**FACTS, "space_name": name})

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,13 @@ def _server_env(tmp: Path) -> dict:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """`python -m webapp.serve` on 127.0.0.1 and a free port, with a fresh SQLite file; yields the base URL."""
-    tmp = tmp_path_factory.mktemp("live-server")
+    with demo_server(tmp_path_factory.mktemp("live-server")) as base_url:
+        yield base_url
+
+
+@contextmanager
+def demo_server(tmp: Path):
+    """A demo server of its own (fresh database in `tmp`), for a test that changes what others rely on."""
     port = _free_port()
     log_path = tmp / "server.log"
     log = open(log_path, "wb")  # noqa: SIM115  (closed in the finally below)

@@ -144,7 +144,8 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
 
     ui.login("torch2")
     ui.open_task("信用审查", inbox_case, SPACE)
-    ui.check("credit_clean", "yes")
+    ui.check("credit_blacklisted", "no")
+    ui.check("credit_abnormal", "no")
     ui.fill("credit_notes", "未发现失信记录")
     ui.submit_task("信用审查", screenshot="09-credit-check")
 

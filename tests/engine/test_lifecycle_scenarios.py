@@ -74,6 +74,12 @@ def evaluate(h, total, experts):
         h.complete("evaluation_score", assignee=expert, expert_score=expert_score(expert, total))
     assert "confirm_grade" in h.ready(), h.ready()
     h.complete("confirm_grade")
+    end_result_notice(h)
+
+
+def end_result_notice(h):
+    """The result is publicly noticed for 5 working days; awards and consequences follow its end."""
+    live(h, STEP)
 
 
 @pytest.fixture
@@ -132,8 +138,8 @@ def test_first_evaluation_at_each_grade_boundary(harness, experts, total, awards
 
 def test_next_evaluation_three_years_after_the_first(harness, experts):
     h = first_evaluation(harness)
-    evaluate(h, 75, experts)
-    waited = live_until(h, "self_assessment")
+    evaluate(h, 75, experts)  # includes the STEP days of the result notice
+    waited = STEP + live_until(h, "self_assessment")
     assert EVALUATION_DUE - STEP < waited < EVALUATION_DUE + STEP, waited
     evaluate(h, 90, experts)
     assert h.awards == [("evaluation", 300000), ("evaluation", 400000)]
@@ -176,6 +182,7 @@ def test_late_self_assessment_is_graded_fail(harness):
     assert "evaluation_material_review" not in ready and "evaluation_score" not in ready
     assert "confirm_grade" in ready  # straight to grading: fail
     h.complete("confirm_grade")
+    end_result_notice(h)
     assert h.space_status == "rectification"
     assert h.awards == []
 
@@ -186,6 +193,7 @@ def test_false_materials_are_graded_fail(harness):
     h.complete("evaluation_material_review", materials_false=True, material_comments="场地面积与实际不符")
     assert "organise_evaluation" not in h.ready()
     h.complete("confirm_grade")
+    end_result_notice(h)
     assert h.space_status == "rectification"
 
 

@@ -133,7 +133,7 @@ def review_panel(h, experts, base=80.0):
         h.complete("expert_review", assignee=e, expert_score=expert_score(e, base + i, 5.0))
     h.complete("site_inspection", site_inspection_passed=True, site_inspection_report="场地、设施与申报一致")
     assert h.ready() == ["credit_check"]
-    h.complete("credit_check", credit_clean=True, credit_notes="无不良信用记录")
+    h.complete("credit_check", credit_blacklisted=False, credit_abnormal=False, credit_notes="无不良信用记录")
     assert h.ready() == ["shortlist_decision"]
 
 
@@ -346,7 +346,7 @@ def test_each_expert_scores_their_own_task(harness):
     assert sorted(h.ready()) == ["credit_check", "expert_review", "site_inspection"]
     h.complete("expert_review", assignee=first, expert_score=expert_score(first, 90.0, 10.0))
     assert sorted(h.ready()) == ["credit_check", "site_inspection"]
-    h.complete("credit_check", credit_clean=True, credit_notes="")
+    h.complete("credit_check", credit_blacklisted=False, credit_abnormal=False, credit_notes="")
     h.complete("site_inspection", site_inspection_passed=True, site_inspection_report="")
     data = h.data
     assert [s["expert_id"] for s in data["expert_scores"]] == [second, first]

@@ -21,7 +21,7 @@ def at_notice(harness):
         case.complete("expert_review", assignee=expert, expert_score={
             "expert_id": expert, "base": 80, "bonus": 0, "total": 80, "comments": ""})
     case.complete("site_inspection", site_inspection_passed=True, site_inspection_report="一致")
-    case.complete("credit_check", credit_clean=True, credit_notes="")
+    case.complete("credit_check", credit_blacklisted=False, credit_abnormal=False, credit_notes="")
     case.complete("shortlist_decision", shortlist_decision="shortlist", shortlist_comments="")
     return case
 

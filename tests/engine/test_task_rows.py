@@ -22,6 +22,7 @@ def test_half_year_report_is_due_at_its_deadline_not_at_its_reminder(harness):
 def test_recognition_tasks_are_scoped_to_the_case(harness):
     case = harness("recognition")
     row = case.task("submit_application")
+    # the application is due when its round closes (the diagram's lapse timer on the task)
     assert (row.lane, row.organisation_id, row.unit_id, row.due_at) == (
-        "applicant", harness.organisation.id, harness.unit.id, None)
+        "applicant", harness.organisation.id, harness.unit.id, harness.round.closes_at)
     assert case.instance.subject_title == "测试众创空间"

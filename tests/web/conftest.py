@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 from werkzeug.security import generate_password_hash
 
 from webapp.extensions import db
-from webapp.models import ApplicationRound, Organisation, Unit, User
+from webapp.models import Organisation, Unit, User
+from webapp.rounds.service import open_round
 
 PASSWORD = "pw-123456"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -85,7 +87,10 @@ def world(app):
         user.password_hash = cheap_hash
         db.session.add(user)
         users[username] = user
-    db.session.add(ApplicationRound(name="2026年第一批", is_open=True))
+    db.session.flush()
+    # Open from the test clock's start (2026-03-02) through the end of 2026, for every unit.
+    open_round(title="2026年第一批", year=2026, batch=1, opens_on=date(2026, 3, 2), closes_on=date(2026, 12, 31),
+               unit_ids=[hohhot.id, baotou.id, imu.id], user=users["approver"])
     db.session.commit()
     return {"users": users, "org_a": org_a, "org_b": org_b, "hohhot": hohhot, "baotou": baotou}
 

@@ -80,7 +80,7 @@ def through_to_shortlist(login, world, application_id: int, experts=("expert1", 
                  {"base": str(total), "bonus": "0", "comments": "材料齐全，运营良好"})
     complete(login("torch1"), open_task(application_id, "site_inspection"),
              {"site_inspection_passed": "yes", "site_inspection_report": "场地与申报一致"})
-    complete(login("torch2"), open_task(application_id, "credit_check"), {"credit_clean": "yes", "credit_notes": ""})
+    complete(login("torch2"), open_task(application_id, "credit_check"), {"credit_blacklisted": "no", "credit_abnormal": "no", "credit_notes": ""})
 
 
 def shortlisted(login, world) -> int:

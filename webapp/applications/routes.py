@@ -8,14 +8,14 @@ from sqlalchemy.orm import selectinload
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from webapp.access import applications_query, may_view_application
+from webapp.access import applications_query, may_view_application, may_view_attachment
+from webapp.attachments import storage_path
 from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
-from webapp.models import Application, ApplicationRound, Attachment, AuditEvent, HumanTask, Objection
+from webapp.models import Application, Attachment, AuditEvent, HumanTask, Objection
 from webapp.models.recognition import ATTACHMENT_KINDS
+from webapp.rounds import service as rounds
 from webapp.views import get_or_404, require, role_required
-
-from .files import storage_path
 
 bp = Blueprint("applications", __name__)
 
@@ -35,19 +35,25 @@ class ObjectionForm(FlaskForm):
 @login_required
 def index():
     applications = db.session.scalars(applications_query(current_user).limit(500)).all()
-    return render_template("applications/index.html", applications=applications)
+    round_, no_round = None, None
+    if current_user.role == "applicant":  # the round it may apply in now, or when the next one opens
+        unit_id = current_user.organisation.unit_id if current_user.organisation else None
+        round_ = rounds.round_for(unit_id)
+        no_round = None if round_ else _no_round_message(unit_id)
+    return render_template("applications/index.html", applications=applications, round=round_, no_round=no_round)
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
 @role_required("applicant")
 def new():
-    round_ = db.session.scalar(select(ApplicationRound).where(ApplicationRound.is_open.is_(True)).order_by(ApplicationRound.id.desc()))
+    organisation = current_user.organisation
+    unit_id = organisation.unit_id if organisation else None
+    round_ = rounds.round_for(unit_id)
     form = NewApplicationForm()
     if round_ is None:
-        flash(_("No application round is open at the moment."), "error")
+        flash(_no_round_message(unit_id), "error")
         return redirect(url_for("applications.index"))
     if form.validate_on_submit():
-        organisation = current_user.organisation
         application = Application(round_id=round_.id, organisation_id=organisation.id, unit_id=organisation.unit_id,
                                   space_name=form.space_name.data.strip(), status="in_review")
         db.session.add(application)
@@ -55,13 +61,23 @@ def new():
         instance = Runtime(actor=current_user).start(
             "recognition", subject_type="application", subject_id=application.id,
             organisation_id=organisation.id, unit_id=organisation.unit_id,
-            data={"application_id": application.id, "round_id": round_.id, "space_name": application.space_name},
+            data={"application_id": application.id, "round_id": round_.id, "space_name": application.space_name,
+                  "round_closes_at": round_.closes_at.isoformat()},
         )
         application.instance_id = instance.id
         db.session.commit()
         first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
         return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("applications.show", application_id=application.id))
     return render_template("applications/new.html", form=form, round=round_)
+
+
+def _no_round_message(unit_id) -> str:
+    """Why no application can be started now, and when the next round opens (China time), if one is planned."""
+    upcoming = rounds.next_round_for(unit_id)
+    if upcoming is None:
+        return _("No application round is open for your recommending unit at the moment, and no next round has been announced yet.")
+    return _("No application round is open for your recommending unit at the moment. The next round, “%(title)s”, opens for applications on %(date)s.",
+             title=upcoming.title, date=upcoming.opens_on.isoformat())
 
 
 def _visible(application_id) -> Application:
@@ -90,9 +106,14 @@ def show(application_id):
 @login_required
 def download(attachment_id):
     attachment = get_or_404(Attachment, attachment_id)
-    require(may_view_application(current_user, attachment.application))
-    return send_file(storage_path(attachment.stored_name), mimetype=attachment.content_type,
-                     as_attachment=True, download_name=attachment.original_name)
+    require(may_view_attachment(current_user, attachment))
+    # Always a download, under the user's own name (RFC 6266 filename*=UTF-8''... for Chinese), typed as
+    # its content was found to be at upload; never cached by the browser or a proxy.
+    response = send_file(storage_path(attachment.stored_name), mimetype=attachment.content_type,
+                         as_attachment=True, download_name=attachment.original_name,
+                         conditional=False, etag=False, max_age=None)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/applications/<application_id>/objections", methods=["POST"])

@@ -18,7 +18,6 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -62,14 +61,9 @@ def task_properties(task_spec) -> dict:
 
 
 def _as_datetime(value) -> datetime | None:
-    if isinstance(value, dict):  # cycle timers
-        value = value.get("next")
-    if not isinstance(value, str):
-        return None
-    try:
-        return TimerEventDefinition.get_datetime(value)
-    except ValueError:
-        return None
+    from .waits import as_datetime
+
+    return as_datetime(value)
 
 
 @dataclass
@@ -297,12 +291,13 @@ class Runtime:
         instance.state = SERIALIZER.serialize_json(wf)
         instance.serializer_version = SERIALIZER_VERSION
         instance.status = status or ("completed" if wf.is_completed() else "running")
-        due = [d for d in (_as_datetime(e.value) for e in wf.waiting_events()) if d is not None]
-        instance.next_timer_at = min(due) if due and instance.status == "running" else None
-        instance.updated_at = clock.now()
         from .task_rows import sync_human_tasks
+        from .waits import next_timer, waits
 
-        sync_human_tasks(instance, wf)
+        pending = waits(wf) if instance.status == "running" else []
+        instance.next_timer_at = next_timer(pending)
+        instance.updated_at = clock.now()
+        sync_human_tasks(instance, wf, pending)
         db.session.flush()
         if instance.id in self._busy:
             self._busy.remove(instance.id)

@@ -54,7 +54,14 @@ def now_iso() -> str:
     return clock.now().isoformat()
 
 
-HELPERS = {"add_duration": add_duration, "now_iso": now_iso}
+def china_date(iso: str) -> str:
+    """An ISO datetime as the calendar date people in Inner Mongolia read (China time), YYYY-MM-DD."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+
+
+HELPERS = {"add_duration": add_duration, "now_iso": now_iso, "china_date": china_date}
 
 
 def _inplacevar(op: str, x: Any, y: Any) -> Any:

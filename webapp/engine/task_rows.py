@@ -49,7 +49,7 @@ def _assignee(task, expression: str | None) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
-def sync_human_tasks(instance: ProcessInstance, wf) -> list[HumanTask]:
+def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTask]:
     """Insert rows for newly READY user tasks; close rows whose task is gone. Returns the new rows."""
     from .runtime import lane_role, task_properties
 
@@ -93,9 +93,11 @@ def sync_human_tasks(instance: ProcessInstance, wf) -> list[HumanTask]:
         )
         db.session.add(row)
         created.append(row)
-    instance.current_step = "、".join(
-        sorted({t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()})
-    )[:200]
+    # The open steps people work on, then what the case waits for and until when (e.g. 公示中（至 …）).
+    from .waits import step_labels
+
+    titles = sorted({t.task_spec.bpmn_name or t.task_spec.name for t in ready.values()})
+    instance.current_step = "、".join(dict.fromkeys([*titles, *step_labels(list(pending))]))[:200]
     if created:
         db.session.flush()
         from webapp.notifications import notify_new_tasks

@@ -21,6 +21,7 @@ from webapp.models import (
     Unit,
     User,
 )
+from webapp.models.recognition import CHINA, day_start
 
 from .clock import clock
 from .runtime import Runtime
@@ -163,7 +164,10 @@ class Harness:
         self.unit = unit
         self.organisation = Organisation(name="测试众创空间运营有限公司", unit_id=unit.id)
         db.session.add(self.organisation)
-        self.round = ApplicationRound(name="测试批次", is_open=True, opened_at=clock.now())
+        # Open from today (China time) for ten years: scenarios move the clock years ahead.
+        opens = clock.now().astimezone(CHINA).date()
+        self.round = ApplicationRound(title="测试批次", year=opens.year, batch=1, opens_at=day_start(opens),
+                                      closes_at=day_start(opens) + timedelta(days=3653), units=[unit])
         db.session.add(self.round)
         db.session.flush()
         self.experts = []
@@ -186,6 +190,7 @@ class Harness:
             db.session.flush()
             data.setdefault("application_id", application.id)
             data.setdefault("round_id", self.round.id)
+            data.setdefault("round_closes_at", self.round.closes_at.isoformat())
             instance = Runtime().start(process_id, subject_type="application", subject_id=application.id,
                                        organisation_id=self.organisation.id, unit_id=self.unit.id, data=data)
             application.instance_id = instance.id

@@ -1,9 +1,10 @@
 """The business record of recognition (Art. 6–9): rounds, applications, attachments, objections."""
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from webapp.extensions import db
 
@@ -21,14 +22,90 @@ ATTACHMENT_KINDS = {
 }
 
 
+CHINA = ZoneInfo("Asia/Shanghai")
+
+# The recommending units that take part in a round (Art. 8: applications go through them).
+application_round_unit = Table(
+    "application_round_unit", db.metadata,
+    Column("round_id", ForeignKey("application_round.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id"), primary_key=True, index=True),
+)
+
+
+def day_start(day: date) -> datetime:
+    """00:00 of a calendar day in China time, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=CHINA)
+
+
 class ApplicationRound(db.Model):
-    """A batch (批次) in which the Department accepts applications (R9)."""
+    """A batch (批次) in which the Department accepts applications (Art. 8, 定期受理; R9).
+
+    Its status follows from the app clock alone (webapp.engine.clock): planned before `opens_at`, open
+    until `closes_at` or until the Department closes it early, closed afterwards. No timer is involved.
+    """
 
     __tablename__ = "application_round"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    is_open: Mapped[bool] = mapped_column(default=True)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    title: Mapped[str] = mapped_column("name", String(120))
+    name = synonym("title")  # older templates say round.name
+    year: Mapped[int]
+    batch: Mapped[int]
+    # The first instant applications are accepted: 00:00 China time of the opening day.
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The end instant, exclusive: the round accepts applications for the whole closing day in China time,
+    # so this is the next day's 00:00 Asia/Shanghai (closing day 2026-05-31 -> 2026-06-01 00:00 +08:00).
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    closed_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    units = relationship("Unit", secondary=application_round_unit, order_by="Unit.id")
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    __table_args__ = (Index("ix_application_round_dates", "opens_at", "closes_at"),)
+
+    @property
+    def opens_on(self) -> date:
+        """The opening day (China time)."""
+        return self.opens_at.astimezone(CHINA).date()
+
+    @property
+    def closes_on(self) -> date:
+        """The last day applications are accepted (China time), inclusive."""
+        return (self.closes_at.astimezone(CHINA) - timedelta(microseconds=1)).date()
+
+    @property
+    def ended_at(self) -> datetime:
+        """When the round stopped (or will stop) accepting applications."""
+        return self.closed_early_at or self.closes_at
+
+    def status_at(self, now: datetime) -> str:
+        """planned | open | closed at the instant `now`."""
+        if self.closed_early_at is not None:
+            return "closed"
+        if now < self.opens_at:
+            return "planned"
+        return "open" if now < self.closes_at else "closed"
+
+    @property
+    def status(self) -> str:
+        from webapp.engine.clock import clock
+
+        return self.status_at(clock.now())
+
+    def takes_part(self, unit_id: int | None) -> bool:
+        return unit_id is not None and any(unit.id == unit_id for unit in self.units)
+
+    def accepts(self, unit_id: int | None, now: datetime | None = None) -> bool:
+        """Does this round accept an application through this recommending unit at `now`?"""
+        if now is None:
+            from webapp.engine.clock import clock
+
+            now = clock.now()
+        return self.status_at(now) == "open" and self.takes_part(unit_id)
 
 
 class Application(db.Model):
@@ -42,6 +119,8 @@ class Application(db.Model):
     status: Mapped[str] = mapped_column(String(30), default="in_review")
     facts: Mapped[dict] = mapped_column(JSON, default=dict)  # Art. 6 facts as last submitted
     panel_score: Mapped[float | None] = mapped_column(Numeric(6, 2))
+    # Why the case ended as it did (the conditions that failed, the recommender's or Department's reasons).
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
 
@@ -61,22 +140,37 @@ class Application(db.Model):
 
 
 class Attachment(db.Model):
+    """A file uploaded at a step of a case: owned by an application, a space, or just the case."""
+
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("maker_space.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))  # the case uploaded in
+    task_spec: Mapped[str | None] = mapped_column(String(255))  # the step uploaded at
     kind: Mapped[str] = mapped_column(String(30))
-    original_name: Mapped[str] = mapped_column(String(255))
+    # The label shown, as the form named it at upload time (survives later diagram changes).
+    kind_label: Mapped[str | None] = mapped_column(String(200))
+    original_name: Mapped[str] = mapped_column(String(255))  # cleaned, otherwise as the user named it
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)  # random; never the user's name
-    content_type: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(100))  # from the sniffed content
     size: Mapped[int]
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    application: Mapped[Application] = relationship(back_populates="attachments")
+    application: Mapped[Application | None] = relationship(back_populates="attachments")
+    space = relationship("MakerSpace")
+    instance = relationship("ProcessInstance")
+
+    __table_args__ = (
+        Index("ix_attachment_instance", "instance_id", "id"),
+        Index("ix_attachment_space", "space_id", "id"),
+    )
 
     @property
-    def kind_label(self) -> str:
-        return ATTACHMENT_KINDS.get(self.kind, self.kind)
+    def label(self) -> str:
+        """The stored label; rows from before labels were stored fall back to the Art. 7 names."""
+        return self.kind_label or ATTACHMENT_KINDS.get(self.kind, self.kind)
 
 
 class Objection(db.Model):

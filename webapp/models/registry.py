@@ -22,6 +22,9 @@ class MakerSpace(db.Model):
     status: Mapped[str] = mapped_column(String(30), default="recognised", index=True)
     recognised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     certificate_no: Mapped[str] = mapped_column(String(40), unique=True)
+    # When the next three-yearly evaluation is due (set by the lifecycle diagram): the year's evaluations
+    # are scheduled by it, by recognition date and by filing level (Art. 18).
+    next_evaluation_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     lifecycle_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
 
     organisation = relationship("Organisation")
@@ -74,6 +77,10 @@ class Evaluation(db.Model):
     grade: Mapped[str] = mapped_column(String(20))
     materials_late: Mapped[bool] = mapped_column(default=False)
     materials_false: Mapped[bool] = mapped_column(default=False)
+    # The experts' comments, as the operator is told them with the grade (no names).
+    comments: Mapped[list] = mapped_column(JSON, default=list)
+    # An objection upheld during the result notice withdraws the result; the case is reviewed again.
+    withdrawn: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
 
@@ -105,4 +112,6 @@ class PublicNotice(db.Model):
     provisional_end: Mapped[bool] = mapped_column(default=False)
     grade: Mapped[str | None] = mapped_column(String(20))
     score: Mapped[float | None] = mapped_column(Numeric(6, 2))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))  # where objections go
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     __table_args__ = (Index("ix_public_notice_subject", "subject_type", "subject_id"),)

@@ -84,7 +84,10 @@ class HumanTask(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When to remind the people it waits on (the diagram's `remindBefore` before `due_at`); cleared once sent.
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default="open")  # open|completed|cancelled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -99,4 +102,5 @@ class HumanTask(db.Model):
         Index("ix_human_task_inbox_lane", "status", "lane", "unit_id", "organisation_id"),
         Index("ix_human_task_inbox_assignee", "status", "assignee_id"),
         Index("ix_human_task_instance", "instance_id", "status"),
+        Index("ix_human_task_remind", "status", "remind_at"),
     )

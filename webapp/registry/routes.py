@@ -1,6 +1,8 @@
 """The registry of recognised spaces and their dossiers (Art. 15–20)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import io
+
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,7 +25,9 @@ from webapp.models import (
     Report,
     SpaceStatusChange,
 )
+from webapp.registry.certificate import certificate_pdf
 from webapp.views import get_or_404, require
+from webapp.workdays import CHINA
 
 bp = Blueprint("registry", __name__)
 VIOLATIONS = [("serious_violation", _l("Serious illegal or dishonest conduct")),
@@ -73,6 +77,7 @@ def show(space_id):
         if current_user.sees_everything or may_work_on(current_user, t)]  # e.g. no hint of an investigation
     return render_template(
         "registry/show.html", space=space, instances=instances, open_tasks=open_tasks,
+        certified=space.status in CERTIFIED,
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
         evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
         changes=rows(ChangeFiling, ChangeFiling.id), violation_form=ViolationForm(), leave_form=LeaveForm(),
@@ -89,6 +94,26 @@ def _start_for_space(process_id: str, space: MakerSpace, data: dict) -> ProcessI
 
 def _active(space: MakerSpace) -> bool:
     return space.status not in ("revoked", "left")
+
+
+CERTIFIED = ("recognised", "rectification", "national", "national_professional")  # holds its recognition
+
+
+@bp.route("/spaces/<space_id>/certificate.pdf")
+@login_required
+def certificate(space_id):
+    """The recognition certificate, to print; only while the space holds its recognition."""
+    space = _visible(space_id)
+    if space.status not in CERTIFIED:
+        flash(_("This space no longer holds its recognition, so it has no certificate."), "error")
+        return redirect(url_for("registry.show", space_id=space.id))
+    pdf = certificate_pdf(certificate_no=space.certificate_no, space_name=space.name,
+                          operator=space.organisation.name,
+                          recognised_on=space.recognised_at.astimezone(CHINA).date())
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                         download_name=f"认定证书-{space.certificate_no}.pdf")  # inline; RFC 6266 filename*
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/spaces/<space_id>/changes", methods=["POST"])
