@@ -58,10 +58,25 @@ class TaskForm(FlaskForm):
             if name != "csrf_token" and f.type not in ("FileField", "MultipleFileField", "SubmitField")
         }
 
+    # Decisions are not pre-filled: a reviewer who sees a case again decides again.
+    prefill_decisions = False
+
     @classmethod
     def initial(cls, data: dict) -> dict:
-        """Values to show when the task opens (e.g. an application being revised)."""
-        return {}
+        """Values to show when the task opens: what was submitted at this step before (a returned change
+        filing, a revised application), so nothing typed is lost."""
+        from wtforms import RadioField
+
+        values = {}
+        unbound_fields = {name: f for klass in reversed(cls.__mro__) for name, f in vars(klass).items()}
+        for name, unbound in unbound_fields.items():
+            field_class = getattr(unbound, "field_class", None)
+            if field_class is None or name not in data or data[name] is None:
+                continue
+            if issubclass(field_class, RadioField) and not cls.prefill_decisions:
+                continue
+            values[name] = data[name]
+        return values
 
 
 def register(key: str):
@@ -73,14 +88,20 @@ def register(key: str):
 
 
 def form_class_for(key: str, properties: dict | None = None) -> type[TaskForm]:
-    """The registered class for the key; else a form of the fields the diagram declares; else generic."""
+    """The registered class for the key; else a form of the fields the diagram declares; else generic —
+    with the materials and choices the diagram declares for the task added (forms/declared.py)."""
     _load()
-    if key in _FORMS:
-        return _FORMS[key]
+    from .declared import declared_attachments, declared_choices, with_declarations
     from .generated import declared_fields, generated_form_class
 
-    fields = declared_fields(properties or {})
-    return generated_form_class(fields) if fields else GenericTaskForm
+    properties = properties or {}
+    if key in _FORMS:
+        form_class = _FORMS[key]
+    else:
+        fields = declared_fields(properties)
+        form_class = generated_form_class(fields) if fields else GenericTaskForm
+    attachments, choices = declared_attachments(properties), declared_choices(properties)
+    return with_declarations(form_class, attachments, choices) if attachments or choices else form_class
 
 
 def known_keys() -> list[str]:

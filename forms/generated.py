@@ -4,7 +4,7 @@ A user task may declare its fields as properties — `field.<name>` = `<type>|<l
     <spiffworkflow:property name="field.compliant" value="yesno|材料是否合规" />
     <spiffworkflow:property name="field.conclusion" value="choice|结论|pass=通过;fail=不通过" />
 Types: yesno (→ bool), choice (→ the chosen key), integer, number, text, textarea (text fields are
-optional, the others required). The values land in task data under their names, so a designer's new
+optional, the others required), textarea_required. The values land in task data under their names, so a designer's new
 step can feed a gateway without any Python change.
 """
 
@@ -45,7 +45,31 @@ def _field(spec: str):
         return DecimalField(label, validators=[REQUIRED]), float
     if kind == "textarea":
         return TextAreaField(label, validators=[Optional(), Length(max=4000)]), lambda v: v or ""
+    if kind == "textarea_required":
+        return TextAreaField(label, validators=[REQUIRED, Length(max=4000)]), lambda v: v or ""
     return StringField(label, validators=[Optional(), Length(max=500)]), lambda v: v or ""
+
+
+@lru_cache(maxsize=64)
+def declared_form_class(fields: tuple[tuple[str, str], ...]):
+    """A form of exactly the declared fields, for starting a case or sending it a message from a page
+    (the violation report starts violation_case; leaving the system is the lifecycle's leave_system)."""
+    from flask_wtf import FlaskForm
+
+    attributes, converters, labels = {}, {}, {}
+    for name, spec in fields:
+        attributes[name], converters[name] = _field(spec)
+        if spec.startswith("choice|"):
+            labels[name] = dict(tuple(part.split("=", 1)) for part in spec.split("|", 2)[-1].split(";") if "=" in part)
+
+    def task_data(self) -> dict:
+        data = {name: convert(getattr(self, name).data) for name, convert in converters.items()}
+        data.update({f"{name}_label": options.get(data[name], "") for name, options in labels.items()})
+        return data
+
+    attributes["task_data"] = task_data
+    attributes["declared"] = bool(fields)
+    return type("DeclaredEventForm", (FlaskForm,), attributes)
 
 
 @lru_cache(maxsize=256)

@@ -3,15 +3,70 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DecimalField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from . import TaskForm, register
 from .fields import amount_field, as_bool, count_field, yes_no_field
 from .recognition import ExpertPanelForm, ExpertScoreForm
 
 register("lifecycle.organise_evaluation")(ExpertPanelForm)
-register("lifecycle.evaluation_score")(ExpertScoreForm)
+
+
+@register("lifecycle.evaluation_score")
+class SheetScoreForm(ExpertScoreForm):
+    """Item-by-item scoring on the sheet the diagram names (property `scoreSheet`: a decision table whose
+    rows are the items, in the version the case runs on). The app adds up base and bonus; the combining
+    step caps them (Art. 19.1). Without a sheet: base and bonus as before."""
+
+    template = "tasks/form_sheet.html"
+
+    def prepare(self, ctx) -> None:
+        super().prepare(ctx)
+        self.sheet = score_sheet(ctx.extra.get("bundle"), ctx.properties.get("scoreSheet", ""))
+        for item in self.sheet:
+            unbound = DecimalField(f"{item['code']} {item['label']}", places=2, validators=[
+                InputRequired(_l("Please fill in this field.")),
+                NumberRange(min=0, max=item["max"], message=_l("Enter a number from %(min)s to %(max)s."))])
+            field = unbound.bind(form=self, name=f"item_{item['code']}", prefix=self._prefix)
+            field.process(self.meta.wrap_formdata(self, _formdata()))
+            self._fields[field.name] = field
+            item["field"] = field
+        if self.sheet:
+            for name in ("base", "bonus"):
+                del self._fields[name]
+
+    def validate(self, extra_validators=None) -> bool:
+        return super().validate(extra_validators)
+
+    def task_data(self) -> dict:
+        if not self.sheet:
+            return super().task_data()
+        items = {item["code"]: float(item["field"].data) for item in self.sheet}
+        base = sum(items[i["code"]] for i in self.sheet if i["part"] != "bonus")
+        bonus = sum(items[i["code"]] for i in self.sheet if i["part"] == "bonus")
+        return {"expert_score": {"expert_id": self.ctx.user.id, "items": items, "base": round(base, 2),
+                                 "bonus": round(bonus, 2), "total": round(base + bonus, 2),
+                                 "comments": self.comments.data}}
+
+
+def _formdata():
+    from flask import request
+
+    return request.form if request and request.method == "POST" else None
+
+
+def score_sheet(bundle, decision_id: str) -> list[dict]:
+    """The sheet's rows from the decision table `decision_id` of the version the case runs on: outputs
+    `sheet_code`, `sheet_dimension`, `sheet_label`, `sheet_max`, `sheet_part` (base|bonus)."""
+    if not decision_id or bundle is None:
+        return []
+    from webapp.engine.definitions import decision_rows
+
+    return [{"code": str(r.get("sheet_code")), "dimension": str(r.get("sheet_dimension") or ""),
+             "label": str(r.get("sheet_label") or ""), "max": float(r.get("sheet_max") or 0),
+             "part": str(r.get("sheet_part") or "base")} for r in decision_rows(bundle, decision_id)]
+
 
 # Half-year statistics (evaluation-defaults.md); money in thousands of yuan (千元), as Torch statistics.
 REPORT_COUNTS = [
@@ -96,20 +151,16 @@ class ConfirmGradeForm(TaskForm):
 
 @register("lifecycle.national_filing")
 class NationalFilingForm(TaskForm):
-    national_filing_result = RadioField(_l("Outcome of the national filing"), choices=[
-        ("national", _l("Filed as a national maker space")),
-        ("national_professional", _l("Filed as a national professional maker space")),
-        ("not_filed", _l("Not filed")),
-    ], validators=[InputRequired(_l("Please choose one."))])
+    """The outcomes are the diagram's (`choices.national_filing_result`)."""
 
-
-CHANGE_TYPES = [("area", _l("Area of the premises")), ("operator", _l("Operating organisation")),
-                ("direction", _l("Business direction"))]
+    national_filing_result = RadioField(_l("Outcome of the national filing"), choices=[],
+                                        validators=[InputRequired(_l("Please choose one."))])
 
 
 @register("lifecycle.change_request")
 class ChangeRequestForm(TaskForm):
-    change_type = SelectField(_l("What changed"), choices=CHANGE_TYPES, validators=[InputRequired()])
+    # The kinds of change (R15) are the diagram's: `choices.change_type` on the task.
+    change_type = SelectField(_l("What changed"), choices=[], validators=[InputRequired()])
     new_organisation_id = SelectField(_l("New operating organisation (for a change of operator)"), coerce=int,
                                       validators=[Optional()])
     change_description = TextAreaField(_l("Description of the change"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])

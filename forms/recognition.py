@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from webapp.models.recognition import ATTACHMENT_KINDS
-
 from . import FormContext, TaskForm, register
 from .fields import MultiCheckboxField, amount_field, as_bool, as_number, count_field, yes_no_field
-from .uploads import check_upload
 
 SERVICES = [  # Art. 6(5)
     ("rd_design", _l("R&D and design")), ("tech_transfer", _l("Technology transfer")),
@@ -20,37 +16,16 @@ SERVICES = [  # Art. 6(5)
     ("ip", _l("Intellectual property")), ("consulting", _l("Technology consulting")),
     ("finance", _l("Technology finance")), ("info_platform", _l("Information platform")),
 ]
-DESIGNATIONS = [  # Art. 9
-    ("none", _l("None of these")), ("incubator", _l("Technology business incubator")),
-    ("university_park", _l("University science park")), ("software_base", _l("Software industry base")),
-    ("xingchuang", _l("Xingchuang Tiandi (星创天地)")),
-]
-REQUIRED_KINDS = [k for k in ATTACHMENT_KINDS if k != "other"]
 BOOL_FACTS = ("legal_entity", "premises_leased", "has_admission_exit_rules", "has_finance_rules",
               "has_daily_rules", "infrastructure_ready")
 NUMBER_FACTS = ("operating_years", "controlled_area_m2", "total_area_m2", "public_area_m2", "lease_years")
 
 
-def attachment_fields(cls):
-    for kind, label in ATTACHMENT_KINDS.items():
-        setattr(cls, f"file_{kind}", FileField(label, validators=[Optional(), check_upload]))
-    return cls
-
-
-class AttachmentsMixin:
-    handles_files = True
-
-    def uploads(self) -> dict:
-        return {
-            kind: getattr(self, f"file_{kind}").data
-            for kind in ATTACHMENT_KINDS
-            if getattr(getattr(self, f"file_{kind}").data, "filename", "")
-        }
-
-
 @register("recognition.application")
-@attachment_fields
-class ApplicationForm(AttachmentsMixin, TaskForm):
+class ApplicationForm(TaskForm):
+    """The application (Art. 6, Art. 7). Its attachments and the Art. 9 designations are declared in the
+    diagram (`attachment.*`, `choices.existing_designation`; forms/declared.py)."""
+
     template = "tasks/form_application.html"
 
     space_name = StringField(_l("Name of the maker space"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
@@ -74,11 +49,7 @@ class ApplicationForm(AttachmentsMixin, TaskForm):
     incubation_cases = count_field(_l("Successful incubation cases"))
     investor_partners = count_field(_l("Partner investors and guarantee institutions"))
     free_service_months = count_field(_l("Months of free services for resident start-ups"), maximum=600)
-    existing_designation = SelectField(_l("Already recognised or filed as"), choices=DESIGNATIONS, validators=[InputRequired()])
-
-    def prepare(self, ctx: FormContext) -> None:
-        super().prepare(ctx)
-        self._present = {a.kind for a in getattr(ctx.subject, "attachments", [])}
+    existing_designation = SelectField(_l("Already recognised or filed as"), choices=[], validators=[InputRequired()])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -92,11 +63,6 @@ class ApplicationForm(AttachmentsMixin, TaskForm):
         if self.premises_leased.data == "yes" and not self.lease_years.data:
             self.lease_years.errors.append(_l("Enter the lease term for leased premises."))
             ok = False
-        for kind in REQUIRED_KINDS:
-            field = getattr(self, f"file_{kind}")
-            if kind not in self._present and not getattr(field.data, "filename", ""):
-                field.errors.append(_l("This attachment is required (Art. 7)."))
-                ok = False
         return ok
 
     def task_data(self) -> dict:
@@ -123,8 +89,7 @@ class ApplicationForm(AttachmentsMixin, TaskForm):
 
 
 @register("recognition.supplement")
-@attachment_fields
-class SupplementForm(AttachmentsMixin, TaskForm):
+class SupplementForm(TaskForm):
     supplement_note = TextAreaField(_l("What was supplemented"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=2000)])
 
 
@@ -258,9 +223,12 @@ class ShortlistForm(TaskForm):
         ("shortlist", _l("Put on the shortlist")), ("reject", _l("Do not select")),
     ])
     shortlist_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+    override_reason = TextAreaField(_l("Why the space is shortlisted despite the failed on-site inspection"),
+                                    validators=[Optional(), Length(max=2000)])
 
     def prepare(self, ctx: FormContext) -> None:
-        """The approver sees the other applications of the same round, ranked by panel score."""
+        """The approver sees the other applications of the same round, ranked by panel score. A failed
+        on-site inspection is a negative finding: shortlisting over it needs a recorded reason."""
         from webapp.extensions import db
         from webapp.models import Application
 
@@ -270,10 +238,23 @@ class ShortlistForm(TaskForm):
             select(Application).where(Application.round_id == subject.round_id, Application.panel_score.is_not(None))
             .order_by(Application.panel_score.desc(), Application.id)
         ).all() if subject is not None else []
+        self.inspection_failed = ctx.data.get("site_inspection_passed") is False
+        if not self.inspection_failed:
+            del self._fields["override_reason"]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        if (self.inspection_failed and self.shortlist_decision.data == "shortlist"
+                and not (self.override_reason.data or "").strip()):
+            self.override_reason.errors.append(
+                _l("The on-site inspection failed: give the reason for shortlisting anyway (it is recorded)."))
+            ok = False
         return _require_text_unless(self, self.shortlist_decision, "shortlist", self.shortlist_comments) and ok
+
+    def task_data(self) -> dict:
+        data = super().task_data()
+        data["override_reason"] = (self.override_reason.data or "").strip() if self.inspection_failed else ""
+        return data
 
 
 @register("recognition.investigate_objection")

@@ -213,6 +213,7 @@ def notify_operator(ctx, text: str = "") -> dict:
 def record_change(ctx) -> dict:
     space = subject_space(ctx)
     db.session.add(ChangeFiling(space_id=space.id, change_type=ctx.data.get("change_type", ""),
+                                change_type_label=ctx.data.get("change_type_label", ""),
                                 description=ctx.data.get("change_description", ""),
                                 accepted=bool(ctx.data.get("change_accepted")),
                                 comments=ctx.data.get("change_comments", ""), at=ctx.now,

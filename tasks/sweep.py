@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from webapp.engine.clock import clock
 from webapp.engine.runtime import Runtime, due_instances
 from webapp.extensions import db
-from webapp.notifications import send_pending_mail
+from webapp.notifications import send_due_reminders, send_pending_mail
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(hours=1)
@@ -40,6 +40,12 @@ def sweep_once(max_rounds: int = 100) -> int:
                 db.session.rollback()
                 log.exception("timer sweep failed for instance %s", instance.id)
                 _back_off(instance.id, exc)
+    try:
+        send_due_reminders(clock.now())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("sending task reminders failed")
     try:
         send_pending_mail()
         db.session.commit()

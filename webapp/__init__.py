@@ -72,6 +72,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.jinja_env.filters["localtime"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d %H:%M") if d else ""
     app.jinja_env.filters["localdate"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d") if d else ""
 
+    from .labels import as_number, as_score
+
+    app.jinja_env.filters["number"] = as_number  # as typed: 3, not 3.0
+    app.jinja_env.filters["score"] = as_score  # scores always with two decimals
+
     def user_name(user_id) -> str:
         user = db.session.get(models.User, int(user_id)) if user_id else None
         return user.display_name if user else ""

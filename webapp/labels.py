@@ -8,7 +8,7 @@ def N_(text: str) -> str:  # marks a string for extraction without translating i
 
 ROLES = [N_("applicant"), N_("recommender"), N_("torch_center"), N_("expert"), N_("approver"),
          N_("supervisor"), N_("designer")]
-APPLICATION_STATUSES = [N_("in_review"), N_("recognised"), N_("declined"), N_("not_selected"),
+APPLICATION_STATUSES = [N_("in_review"), N_("recognised"), N_("declined"), N_("not_selected"), N_("credit_failed"), N_("lapsed"),
                         N_("objection_upheld")]
 SPACE_STATUSES = [N_("rectification"), N_("revoked"), N_("left"), N_("national"), N_("national_professional")]
 INSTANCE_STATUSES = [N_("running"), N_("completed"), N_("cancelled"), N_("open")]
@@ -28,3 +28,24 @@ def award_label(kind: str) -> str:
 CHANGE_TYPES = [N_("area"), N_("operator"), N_("direction")]
 VIOLATIONS = [N_("serious_violation"), N_("safety_accident"), N_("abnormal_register"), N_("blacklist"),
               N_("rule_breach")]
+
+
+def as_number(value) -> str:
+    """A number as people typed it: 3 (not 3.0), 1200.5 (not 1200.50); anything else unchanged."""
+    from decimal import Decimal
+
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int | float | Decimal):
+        text = f"{Decimal(str(value)):f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
+
+
+def as_score(value) -> str:
+    """Scores are fixed decimals with two places (evaluation-defaults.md)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if value is None or value == "":
+        return ""
+    return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

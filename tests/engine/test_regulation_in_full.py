@@ -22,7 +22,8 @@ from .test_lifecycle_scenarios import (
     live,
     live_until,
 )
-from .test_recognition_scenarios import START_DATA, eligible_facts, expert_score as recognition_score
+from .test_recognition_scenarios import START_DATA, eligible_facts
+from .test_recognition_scenarios import expert_score as recognition_score
 
 
 @pytest.fixture(autouse=True)

@@ -132,3 +132,19 @@ def until_half_year_report(login) -> int:
     return inbox_task(login("applicant_a"), HALF_YEAR)
 
 
+
+
+# ---- the evaluation sheet ------------------------------------------------------------------------------
+
+
+def sheet_items(html: str) -> dict[str, tuple[float, str]]:
+    """The sheet's items on an expert's scoring page: code -> (maximum, base|bonus).
+    (WTForms writes a field's attributes in alphabetical order.)"""
+    found = re.findall(r'data-part="(\w+)"[^>]*?id="item_(\w+)"[^>]*?max="([\d.]+)"', html)
+    return {code: (float(maximum), part) for part, code, maximum in found}
+
+
+def sheet_answers(items: dict, base_share: float, bonus_share: float) -> dict[str, str]:
+    """Every item at the same share of its maximum (base and bonus items apart)."""
+    return {f"item_{code}": f"{maximum * (bonus_share if part == 'bonus' else base_share):.2f}"
+            for code, (maximum, part) in items.items()}

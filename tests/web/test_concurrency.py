@@ -28,7 +28,8 @@ def test_form_posted_twice_advances_once(login, world):
     second = recommender.post(f"/tasks/{task.id}", {**decision, "csrf_token": token}, csrf=False)
     assert first.status_code == second.status_code == 302
     followed = recommender.get(second.headers["Location"]).get_data(as_text=True)
-    assert "已由他人处理" in followed or "already been handled" in followed
+    # told in Chinese who handled it and that the second submission was not saved
+    assert "此环节已由" in followed and "办理完毕" in followed and "未保存" in followed, followed
     rows = db.session.scalars(select(HumanTask).where(HumanTask.task_spec == "material_review")).all()
     assert len(rows) == 1
     completions = db.session.scalar(select(func.count(AuditEvent.id)).where(

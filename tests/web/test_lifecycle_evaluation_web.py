@@ -16,6 +16,7 @@ from webapp.models import (
     PublicNotice,
 )
 
+from .conftest import pdf
 from .flow import move_clock, user
 from .lifecycle import (
     HALF_YEAR,
@@ -31,6 +32,8 @@ from .lifecycle import (
     open_tasks,
     page,
     reports,
+    sheet_answers,
+    sheet_items,
     space,
     submit,
     until_half_year_report,
@@ -69,9 +72,14 @@ def test_evaluation_after_three_years_through_every_role(login, world, space_id)
     assert SELF_ASSESSMENT not in inbox_links(login("applicant_b"))
     forbidden(login("applicant_b"), "get", f"/tasks/{task_id}")
 
-    response = operator.post(f"/tasks/{task_id}", {"self_assessment": "三年运营情况自评", "self_score": "121"})
+    response = operator.post(f"/tasks/{task_id}", {"self_assessment": "三年运营情况自评", "self_score": "121",
+                                                    "file_assessment_materials": pdf("自评报告.pdf")})
     assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "self_score")
-    submit(operator, task_id, {"self_assessment": "三年运营情况自评：服务团队 120 个，孵化企业 15 家", "self_score": "88"})
+    # the materials the diagram asks for are required
+    response = operator.post(f"/tasks/{task_id}", {"self_assessment": "三年运营情况自评", "self_score": "88"})
+    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "file_assessment_materials")
+    submit(operator, task_id, {"self_assessment": "三年运营情况自评：服务团队 120 个，孵化企业 15 家", "self_score": "88",
+                               "file_assessment_materials": pdf("自评报告.pdf")})
     assert SELF_ASSESSMENT not in inbox_links(operator)
 
     # Torch Center: material review, then the panel
@@ -99,19 +107,26 @@ def test_evaluation_after_three_years_through_every_role(login, world, space_id)
         assert "专家考核评分" not in inbox_links(login(name))
         forbidden(login(name), "get", f"/tasks/{score_ids['expert1']}")
     forbidden(login("expert1"), "get", f"/tasks/{score_ids['expert2']}")
-    forbidden(login("expert2"), "post", f"/tasks/{score_ids['expert3']}",
-              {"base": "10", "bonus": "0", "comments": "冒名评分"})
-    response = login("expert1").post(f"/tasks/{score_ids['expert1']}", {"base": "101", "bonus": "0", "comments": "x"})
-    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "base")
+    forbidden(login("expert2"), "post", f"/tasks/{score_ids['expert3']}", {"comments": "冒名评分"})
+    # item by item on the sheet (bpmn/evaluation_sheet.dmn); an item above its maximum is refused
+    html = page(login("expert1"), f"/tasks/{score_ids['expert1']}")
+    items = sheet_items(html)
+    assert len(items) == 21 and sum(m for m, _ in items.values()) == 120
+    over = sheet_answers(items, 1.0, 1.0)
+    over["item_A1"] = "4.5"  # A1 is worth 4
+    response = login("expert1").post(f"/tasks/{score_ids['expert1']}", {**over, "comments": "x"})
+    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "item_A1")
+    # base 72 + bonus 6 = 78; 75 + 5 = 80; 78 + 4 = 82
     for name, (base, bonus) in {"expert1": (72, 6), "expert2": (75, 5), "expert3": (78, 4)}.items():
         assert "confirm_grade" not in [t.task_spec for t in open_tasks(space_id)]
-        submit(login(name), score_ids[name], {"base": str(base), "bonus": str(bonus), "comments": f"{name} 按指标体系评分"})
+        submit(login(name), score_ids[name], {**sheet_answers(items, base / 100, bonus / 20),
+                                              "comments": f"{name} 按指标体系评分"})
         assert "专家考核评分" not in inbox_links(login(name))
 
     # the Department confirms: mean of 78, 80, 82 = 80 → 良好 (R18)
     confirm_id = inbox_task(approver, "确认考核等级")
     html = page(approver, f"/tasks/{confirm_id}")
-    assert "<strong>80.0</strong>" in html and "expert2 按指标体系评分" in html  # the combined panel score
+    assert "<strong>80.00</strong>" in html and "expert2 按指标体系评分" in html  # the combined panel score
     assert db.session.scalar(select(func.count(Evaluation.id))) == 0
     submit(approver, confirm_id, {"confirm_comments": "同意"})
 
@@ -123,7 +138,11 @@ def test_evaluation_after_three_years_through_every_role(login, world, space_id)
     for viewer in (operator, login("recommender_a"), torch):
         html = page(viewer, f"/spaces/{space_id}")
         assert "良好" in html and "80.00" in html
-        assert "300,000" in html  # the award for 良好 (R19)
+        assert "300,000" not in html  # no award while the result is publicly noticed
+    assert "公示期满无异议后，给予奖励性补助 30 万元" in page(operator, "/notifications")
+    move_clock(days=14)  # the 5-working-day notice ends without objection: the award (R19)
+    for viewer in (operator, login("recommender_a"), torch):
+        assert "300,000" in page(viewer, f"/spaces/{space_id}")
     public = page(login(None), "/notices")  # no login needed
     assert f"众创空间绩效考核结果公示：{SPACE_NAME} — 良好" in public
     # the operator was told
@@ -163,7 +182,7 @@ def test_violation_revokes_and_ends_every_open_task(login, world, space_id):
     decide_id = inbox_task(approver, "撤销决定")
     assert "撤销决定" not in inbox_links(torch)
     assert space(space_id).status == "recognised"
-    submit(approver, decide_id, {"revoke": "yes", "decision_reason": "列入失信黑名单（R22）"})
+    submit(approver, decide_id, {"revoke": "yes", "decision_reason": "列入失信黑名单（第二十条）"})
 
     assert space(space_id).status == "revoked"
     assert open_tasks(space_id) == []
@@ -185,7 +204,7 @@ def test_violation_revokes_and_ends_every_open_task(login, world, space_id):
     forbidden(operator, "post", f"{dossier}/changes")
     forbidden(torch, "post", f"{dossier}/violations", violation)
     forbidden(torch, "post", f"{dossier}/leave", {"designation": "incubator"})
-    assert "状态变更：已撤销（列入失信黑名单（R22））" in page(operator, "/notifications")
+    assert "状态变更：已撤销（列入失信黑名单（第二十条））" in page(operator, "/notifications")
     # time goes on: nothing of the space comes back
     move_clock(days=400)
     assert open_tasks(space_id) == [] and reports(space_id) == []

@@ -19,8 +19,10 @@ from webapp.extensions import db
 from webapp.models import HumanTask, Notification
 
 from .flow import move_clock, start_application, submit_application, user
-from .lifecycle import FIRST_REPORT, HALF_YEAR, inbox_task, make_recognised_space, move_clock_to
 
+from .lifecycle import FIRST_REPORT, HALF_YEAR, SPACE_NAME, inbox_task, make_recognised_space, move_clock_to
+
+APPLICATION = "青城创客空间"  # the name tests/web/flow.py applies with
 REMINDER = "半年度报表截止提醒"
 
 
@@ -84,7 +86,8 @@ def test_new_work_is_mailed_to_the_recommender_once(login, world, smtp):
     raw = next(raw for rcpt, raw, m in smtp.received if recommender in rcpt and m is mail)
     raw_subject = message_from_bytes(raw, policy=compat32)["Subject"]  # as on the wire (unfolded)
     assert raw_subject.isascii() and "=?utf-8?" in raw_subject.lower()
-    assert str(mail["Subject"]) == "【众创空间管理系统】新的待办：推荐单位审核"
+    # the subject names the step and the case; the body says by when
+    assert str(mail["Subject"]) == f"【众创空间管理系统】新的待办：推荐单位审核（{APPLICATION}）"
     assert mail["To"] == recommender and mail["From"] == "noreply@makerspace.local"
     task = db.session.scalar(select(HumanTask).where(HumanTask.task_spec == "recommender_review"))
     body = mail.get_content()
@@ -125,7 +128,7 @@ def test_unreachable_mail_server_keeps_the_outbox_for_later(app, login, world, s
     assert smtp.received == [] and not any(n.emailed for n in notifications(world, "recommender_a"))
     app.config["MAIL_PORT"] = port
     sweep_once()
-    assert smtp.subjects(address(world, "recommender_a")) == ["【众创空间管理系统】新的待办：推荐单位审核"]
+    assert smtp.subjects(address(world, "recommender_a")) == [f"【众创空间管理系统】新的待办：推荐单位审核（{APPLICATION}）"]
     assert all(n.emailed for n in notifications(world, "recommender_a"))
 
 
@@ -134,7 +137,7 @@ def test_reminder_seven_days_before_the_report_deadline(login, world, smtp):
     operator = address(world, "applicant_a")
     move_clock_to(FIRST_REPORT)
     task_id = inbox_task(login("applicant_a"), HALF_YEAR)
-    assert smtp.subjects(operator) == [f"【众创空间管理系统】新的待办：{HALF_YEAR}"]
+    assert smtp.subjects(operator) == [f"【众创空间管理系统】新的待办：{HALF_YEAR}（{SPACE_NAME}）"]
     opened = db.session.get(HumanTask, task_id).created_at
     deadline, reminder_at = opened + timedelta(days=30), opened + timedelta(days=23)
 

@@ -5,9 +5,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
+from forms.objection import ObjectionForm
 from webapp.access import applications_query, may_view_application, may_view_attachment
 from webapp.attachments import storage_path
 from webapp.engine.runtime import NotWaiting, Runtime
@@ -22,13 +23,6 @@ bp = Blueprint("applications", __name__)
 
 class NewApplicationForm(FlaskForm):
     space_name = StringField(_l("Name of the maker space"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
-
-
-class ObjectionForm(FlaskForm):
-    objector_kind = RadioField(_l("The objector is"), choices=[("individual", _l("an individual (real name)")), ("unit", _l("a unit (with its stamp)"))], validators=[InputRequired(_l("Please choose one."))])
-    objector = StringField(_l("Name of the person or unit"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=120)])
-    contact = StringField(_l("Contact details"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
-    reasons = TextAreaField(_l("Reasons and evidence"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
 
 
 @bp.route("/applications")

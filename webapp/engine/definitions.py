@@ -72,6 +72,27 @@ class ParsedBundle:
     specs: dict[str, tuple]  # process id -> (spec, subprocess specs)
     names: dict[str, str]
     message_starts: dict[str, list[str]]  # message name -> processes a message start event of which it starts
+    tables: dict[str, list[dict[str, str]]]  # decision id -> its rules' output cells (expressions), in order
+
+
+def _decision_tables(parser) -> dict[str, list[dict[str, str]]]:
+    """Every decision table's rules as rows of output cells, for tables used as data (the evaluation
+    sheet), which the engine's COLLECT would de-duplicate column by column."""
+    tables = {}
+    for decision_id, dmn_parser in parser.dmn_parsers.items():
+        dmn_parser.parse()
+        table = dmn_parser.decision.decisionTables[0]
+        tables[decision_id] = [{entry.output.name: entry.text for entry in rule.outputEntries} for rule in table.rules]
+    return tables
+
+
+def decision_rows(bundle: DefinitionBundle, decision_id: str) -> list[dict]:
+    """The rows of a decision table in `bundle` (the version a case runs on), cells evaluated in the sandbox."""
+    from .sandbox import SandboxedDataEnvironment
+
+    environment = SandboxedDataEnvironment()
+    rows = parsed_bundle(bundle).tables.get(decision_id, [])
+    return [{name: environment.evaluate(text, {}) if text else None for name, text in row.items()} for row in rows]
 
 
 def _message_start_names(spec) -> list[str]:
@@ -103,7 +124,7 @@ def parse_bundle(files: dict[str, str]) -> ParsedBundle:
     problems = [p for pid, (spec, subs) in specs.items() for p in check_conventions(pid, [spec, *subs.values()])]
     if problems:
         raise DefinitionError("; ".join(problems))
-    return ParsedBundle(specs=specs, names=names, message_starts=message_starts)
+    return ParsedBundle(specs=specs, names=names, message_starts=message_starts, tables=_decision_tables(parser))
 
 
 def check_conventions(process_id: str, wf_specs: list) -> list[str]:
@@ -134,6 +155,29 @@ def _parsed(bundle_id: int, checksum: str) -> ParsedBundle:
 
 def parsed_bundle(bundle: DefinitionBundle) -> ParsedBundle:
     return _parsed(bundle.id, bundle.checksum)
+
+
+def event_properties(process_id: str, message: str | None = None) -> dict:
+    """The properties of the event by which people start a process (its none start event) or send it
+    `message` (the event that catches it), in the newest definitions: a designer declares there the
+    fields people fill in (`field.<name>`), as a user task does."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+    from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
+    from .runtime import task_properties
+
+    bundle = latest_bundle()
+    if bundle is None or process_id not in bundle.process_ids:
+        return {}
+    spec, subprocess_specs = parsed_bundle(bundle).specs[process_id]
+    for wf_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in wf_spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if message is None and isinstance(task_spec, StartEvent) and not isinstance(definition, MessageEventDefinition):
+                return task_properties(task_spec)
+            if message is not None and isinstance(definition, MessageEventDefinition) and definition.name == message:
+                return task_properties(task_spec)
+    return {}
 
 
 def read_directory(path: str | Path) -> dict[str, str]:

@@ -123,7 +123,17 @@ class SandboxedDataEnvironment(TaskDataEnvironment):
             raise DiagramScriptError(f"task data overwrites a helper function: {sorted(clash)}")
 
 
+def _china_date_filter(value) -> str:
+    try:
+        return china_date(value if isinstance(value, str) else value.isoformat())
+    except (ValueError, AttributeError, TypeError):
+        return ""
+
+
 _jinja = _JinjaSandbox(autoescape=True)
+_jinja.filters["china_date"] = _china_date_filter
+_text = _JinjaSandbox(autoescape=False)  # for notifications and flashed messages (escaped where shown)
+_text.filters["china_date"] = _china_date_filter
 
 
 def render_instructions(template_text: str, data: dict) -> Markup:
@@ -132,3 +142,14 @@ def render_instructions(template_text: str, data: dict) -> Markup:
         return Markup(_jinja.from_string(template_text).render(**data))
     except Exception:  # a bad template must not break the task page
         return Markup.escape(template_text)
+
+
+def render_text(template_text: str | None, data: dict) -> str:
+    """A diagram's message template (`openedBecause`, `warning`) as plain text; empty when it says nothing.
+    Sandboxed like the instructions; a faulty template says nothing rather than breaking the step."""
+    if not template_text:
+        return ""
+    try:
+        return " ".join(_text.from_string(template_text).render(**data).split())
+    except Exception:
+        return ""

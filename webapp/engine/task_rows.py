@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import HumanTask, ProcessInstance, User
 
 from .clock import clock
+from .sandbox import render_text
 
 
 class AssignmentError(Exception):
@@ -42,6 +43,17 @@ def _due_at(task, expression: str | None) -> datetime | None:
     return min(due) if due else None
 
 
+def _remind_at(due_at: datetime | None, before: str | None) -> datetime | None:
+    """The diagram's `remindBefore` (an ISO duration such as P3D) before the deadline."""
+    if due_at is None or not before:
+        return None
+    try:
+        back = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(before), due_at)
+    except Exception:
+        return None
+    return due_at - back
+
+
 def _assignee(task, expression: str | None) -> int | None:
     if not expression:
         return None
@@ -67,7 +79,7 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
         if guid not in ready:
             row.status = "cancelled"  # interrupted by a boundary event, a message or revocation
             row.completed_at = now
-    created = []
+    created, because = [], {}
     for guid, task in ready.items():
         if guid in open_rows:
             continue
@@ -77,6 +89,7 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
         assignee_id = _assignee(task, props.get("assignee"))
         if assignee_id is not None:
             _check_assignee(instance, role, assignee_id)
+        due_at = _due_at(task, props.get("dueDate"))
         row = HumanTask(
             instance_id=instance.id,
             task_guid=guid,
@@ -87,12 +100,14 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
             organisation_id=instance.organisation_id,
             unit_id=instance.unit_id,
             assignee_id=assignee_id,
-            due_at=_due_at(task, props.get("dueDate")),
+            due_at=due_at,
+            remind_at=_remind_at(due_at, props.get("remindBefore")),
             status="open",
             created_at=now,
         )
         db.session.add(row)
         created.append(row)
+        because[id(row)] = render_text(props.get("openedBecause"), task.data)
     # The open steps people work on, then what the case waits for and until when (e.g. 公示中（至 …）).
     from .waits import step_labels
 
@@ -102,7 +117,7 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
         db.session.flush()
         from webapp.notifications import notify_new_tasks
 
-        notify_new_tasks(created)
+        notify_new_tasks(created, {row.id: because.get(id(row), "") for row in created})
     return created
 
 

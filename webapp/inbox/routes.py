@@ -1,6 +1,6 @@
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,10 +9,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forms import form_class_for
 from webapp.access import claim_blocks, inbox_query, may_work_on
-from webapp.engine.runtime import TaskUnavailable, WorkflowError
-from webapp.engine.sandbox import render_instructions
+from webapp.engine.clock import clock
+from webapp.engine.runtime import TaskUnavailable
+from webapp.engine.sandbox import render_instructions, render_text
 from webapp.extensions import db
-from webapp.models import AuditEvent, HumanTask, Notification
+from webapp.models import AuditEvent, HumanTask, Notification, ProcessInstance
 from webapp.models.accounts import GROUP_ROLES
 from webapp.views import get_or_404, require
 
@@ -20,7 +21,31 @@ from . import service
 
 bp = Blueprint("inbox", __name__)
 log = logging.getLogger(__name__)
-TAKEN = "This task has already been handled or taken by someone else; your input was not saved."
+def _closed_message(task: HumanTask, submitted: bool) -> str:
+    """Why a task can no longer be worked on, in words: who handled it and when, or that it ended."""
+    unsaved = _(" Your input was not saved.") if submitted else ""
+    if task.status == "completed":
+        who = actor_name(task.completed_by)
+        return _("This step was already handled by %(who)s on %(when)s; there is nothing left to do here.",
+                 who=who, when=_localtime(task.completed_at)) + unsaved
+    return _("This step has ended: the case moved on or was withdrawn, so there is nothing left to do here.") + unsaved
+
+
+def actor_name(user) -> str:
+    from flask import current_app
+
+    return current_app.jinja_env.globals["actor_label"](user)
+
+
+def _localtime(when) -> str:
+    from flask import current_app
+
+    return current_app.jinja_env.filters["localtime"](when)
+
+
+def _claimed_message(task: HumanTask) -> str:
+    return _("%(who)s claimed this task on %(when)s; your input was not saved. It can be done here once it is "
+             "released.", who=actor_name(task.claimed_by), when=_localtime(task.claimed_at))
 
 
 @bp.route("/")
@@ -40,8 +65,8 @@ def _task_for_user(task_id) -> HumanTask:
 @login_required
 def task(task_id):
     task = _task_for_user(task_id)
-    if task.status != "open":
-        flash(_(TAKEN), "error")
+    if task.status != "open":  # a back-button resubmit, an old notification, a colleague's completion
+        flash(_closed_message(task, submitted=request.method == "POST"), "error")
         return redirect(url_for("inbox.index"))
     data = service.task_data(task)
     ctx = service.context_for(current_user, task, data)
@@ -50,32 +75,58 @@ def task(task_id):
     form.prepare(ctx)
     if request.method == "POST":
         if claim_blocks(current_user, task):
-            flash(_(TAKEN), "error")
-            return redirect(url_for("inbox.index"))
+            flash(_claimed_message(task), "error")
+            return redirect(url_for("inbox.task", task_id=task.id))
         if form.validate():
+            instance_id, title = task.instance_id, task.title
             try:
                 _complete_with_retry(task.id, form)
             except TaskUnavailable:
                 db.session.rollback()
-                flash(_(TAKEN), "error")
+                task = db.session.get(HumanTask, task.id)
+                flash(_closed_message(task, submitted=True) if task.status != "open"
+                      else _("Someone else changed this case at the same moment; your input was not saved. "
+                             "Please look at the case again and resubmit."), "error")
                 return redirect(url_for("inbox.index"))
             except Exception as exc:  # a diagram or service failed: nothing is saved, the user is told
                 db.session.rollback()
                 log.exception("completing task %s failed", task.id)
-                reason = str(exc) if isinstance(exc, WorkflowError) else type(exc).__name__
-                flash(_("The procedure could not continue: %(reason)s. Nothing was saved.", reason=reason), "error")
+                flash(_("The procedure could not continue at this step because of a fault in the procedure's "
+                        "definition (%(reason)s). Nothing was saved; the process designers can see the details.",
+                        reason=type(exc).__name__), "error")
                 return redirect(url_for("inbox.task", task_id=task.id))
-            flash(_("Done: %(title)s", title=task.title), "success")
-            return redirect(url_for("inbox.index"))
+            return _after_completion(instance_id, title)
         flash(_("Please correct the marked fields."), "error")
     history = db.session.scalars(
         select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == task.instance_id).order_by(AuditEvent.id)
     ).all()
     instructions = render_instructions(service.documentation(task), data)
+    warning = render_text(ctx.properties.get("warning"), data)
+    because = render_text(ctx.properties.get("openedBecause"), data)
     return render_template(
-        form.template, task=task, form=form, ctx=ctx, data=data, history=history,
-        subject=ctx.subject, instructions=instructions,
+        form.template, task=task, form=form, ctx=ctx, data=data, history=history, subject=ctx.subject,
+        instructions=instructions, warning=warning, because=because, now=clock.now(),
+        read_only=claim_blocks(current_user, task), attachments=ctx.extra.get("attachments", []),
     ), (200 if request.method == "GET" or not form.errors else 422)
+
+
+def _after_completion(instance_id: int, title: str):
+    """Say what happened and where the case stands now. If the case came straight back to this person
+    (a failed eligibility check), open that step, with the diagram's reason for it."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    mine = [t for t in db.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id))
+        if may_work_on(current_user, t) and not claim_blocks(current_user, t)]
+    if mine:
+        flash(_("Submitted: %(title)s. The case came back to you: %(next)s.", title=title, next=mine[0].title),
+              "warning")
+        return redirect(url_for("inbox.task", task_id=mine[0].id))
+    if instance.status == "running":
+        flash(_("Submitted: %(title)s. The case is now at: %(step)s.", title=title,
+                step=instance.current_step or _("waiting")), "success")
+    else:
+        flash(_("Submitted: %(title)s. The case is closed.", title=title), "success")
+    return redirect(url_for("inbox.index"))
 
 
 def _complete_with_retry(task_id: int, form) -> None:
@@ -102,10 +153,12 @@ def claim(task_id):
     try:
         service.claim(current_user, task)
         db.session.commit()
-        flash(_("You claimed this task."), "success")
+        flash(_("You claimed this task; colleagues see it as yours until you release it."), "success")
     except (TaskUnavailable, StaleDataError):
         db.session.rollback()
-        flash(_(TAKEN), "error")
+        task = db.session.get(HumanTask, task.id)
+        flash(_claimed_message(task) if task.status == "open" and task.claimed_by_id else
+              _closed_message(task, submitted=False), "error")
     return redirect(request.referrer or url_for("inbox.index"))
 
 
@@ -119,15 +172,13 @@ def release(task_id):
         flash(_("The task is back in the group inbox."), "success")
     except TaskUnavailable:
         db.session.rollback()
-        abort(409)
+        flash(_("Only the person who claimed this task can release it."), "error")
     return redirect(url_for("inbox.index"))
 
 
 @bp.route("/notifications")
 @login_required
 def notifications():
-    from webapp.engine.clock import clock
-
     items = db.session.scalars(
         select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()).limit(100)
     ).all()

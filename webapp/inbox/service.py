@@ -35,7 +35,8 @@ def task_spec_of(task: HumanTask):
     parsed = parsed_bundle(task.instance.bundle)
     spec, subprocess_specs = parsed.specs[task.instance.process_id]
     for wf_spec in [spec, *subprocess_specs.values()]:
-        found = wf_spec.task_specs.get(task.task_spec)
+        # A multi-instance task's own properties are on its "[child]" spec (the parser splits it in two).
+        found = wf_spec.task_specs.get(f"{task.task_spec} [child]") or wf_spec.task_specs.get(task.task_spec)
         if found is not None:
             return found
     return None
@@ -45,11 +46,22 @@ def documentation(task: HumanTask) -> str:
     return getattr(task_spec_of(task), "documentation", None) or ""
 
 
+def case_attachments(task: HumanTask) -> list:
+    """The files already handed in for this case (and, for an application, before its case began)."""
+    from webapp.attachments import attachments_for
+
+    subject = subject_of(task)
+    if isinstance(subject, Application):
+        return attachments_for(application_id=subject.id)
+    return attachments_for(instance_id=task.instance_id)
+
+
 def context_for(user: User, task: HumanTask, data: dict | None = None) -> FormContext:
     from webapp.engine.runtime import task_properties
 
     return FormContext(user=user, data=data if data is not None else task_data(task), subject=subject_of(task),
-                       properties=task_properties(task_spec_of(task)))
+                       properties=task_properties(task_spec_of(task)),
+                       extra={"attachments": case_attachments(task), "bundle": task.instance.bundle})
 
 
 def complete_task(user: User, task: HumanTask, form: TaskForm) -> None:
@@ -58,11 +70,14 @@ def complete_task(user: User, task: HumanTask, form: TaskForm) -> None:
     if task.status != "open" or claim_blocks(user, task):
         raise TaskUnavailable("not open for this user")
     subject = subject_of(task)
-    if getattr(form, "handles_files", False) and isinstance(subject, Application):
-        from webapp.applications.files import save_upload
+    if getattr(form, "handles_files", False):
+        from webapp.attachments import save_upload
+        from webapp.models import MakerSpace
 
-        for kind, upload in form.uploads().items():
-            save_upload(subject, kind, upload, user)
+        for spec, upload in form.uploads():
+            save_upload(upload, kind=spec.kind, kind_label=spec.label, user=user, instance_id=task.instance_id,
+                        task_spec=task.task_spec, application=subject if isinstance(subject, Application) else None,
+                        space=subject if isinstance(subject, MakerSpace) else None)
     data = form.task_data()
     if task.form_key == "recognition.application" and isinstance(subject, Application):
         subject.space_name = data["space_name"]
@@ -84,6 +99,10 @@ def claim(user: User, task: HumanTask) -> None:
     if taken != 1:
         raise TaskUnavailable("claimed by someone else")
     db.session.refresh(task)
+    if task.claimed_at is None:
+        from webapp.engine.clock import clock
+
+        task.claimed_at = clock.now()
     _audit(user, task, "claimed")
 
 
@@ -91,6 +110,7 @@ def release(user: User, task: HumanTask) -> None:
     if task.claimed_by_id != user.id:
         raise TaskUnavailable("not yours")
     task.claimed_by_id = None
+    task.claimed_at = None
     _audit(user, task, "released")
 
 

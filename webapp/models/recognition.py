@@ -178,7 +178,10 @@ class Objection(db.Model):
 
     __tablename__ = "objection"
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
+    # The notice objected to and the case it went to (a recognition shortlist or an evaluation result).
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("public_notice.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     objector: Mapped[str] = mapped_column(String(120))
     objector_kind: Mapped[str] = mapped_column(String(20))  # individual | unit
     contact: Mapped[str] = mapped_column(String(200))

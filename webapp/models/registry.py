@@ -62,6 +62,7 @@ class ChangeFiling(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     space_id: Mapped[int] = mapped_column(ForeignKey("maker_space.id"), index=True)
     change_type: Mapped[str] = mapped_column(String(20))
+    change_type_label: Mapped[str] = mapped_column(String(100), default="")  # as the diagram named it
     description: Mapped[str] = mapped_column(Text)
     accepted: Mapped[bool]
     comments: Mapped[str] = mapped_column(Text, default="")

@@ -1,10 +1,16 @@
-"""Public notices (公示), readable without an account."""
+"""Public notices (公示), readable without an account; objections to a running notice, recorded by staff."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
+from forms.objection import ObjectionForm
+from webapp.engine.clock import clock
+from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
-from webapp.models import PublicNotice
+from webapp.models import Objection, ProcessInstance, PublicNotice
+from webapp.views import get_or_404, role_required
 
 bp = Blueprint("notices", __name__)
 
@@ -12,4 +18,41 @@ bp = Blueprint("notices", __name__)
 @bp.route("/notices")
 def index():
     notices = db.session.scalars(select(PublicNotice).order_by(PublicNotice.id.desc()).limit(200)).all()
-    return render_template("notices/index.html", notices=notices)
+    return render_template("notices/index.html", notices=notices, now=clock.now())
+
+
+@bp.route("/notices/<notice_id>/objections", methods=["POST"])
+@role_required("torch_center")
+def lodge_objection(notice_id):
+    """Torch Center staff record an objection to a notice while it runs; it reaches the notice's case as the
+    message its diagram waits for. Outside the notice period it is refused, and the refusal recorded."""
+    notice = get_or_404(PublicNotice, notice_id)
+    back = request.form.get("next") or url_for("notices.index")
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("notices.index")
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        flash(_("The objection was not accepted: name, contact details and reasons are required."), "error")
+        return redirect(back)
+    fields = dict(objector=form.objector.data, objector_kind=form.objector_kind.data, contact=form.contact.data,
+                  reasons=form.reasons.data, recorded_by_id=current_user.id, notice_id=notice.id,
+                  instance_id=notice.instance_id,
+                  application_id=notice.subject_id if notice.subject_type == "application" else None)
+    objection = Objection(**fields)
+    db.session.add(objection)
+    db.session.flush()
+    instance = db.session.get(ProcessInstance, notice.instance_id) if notice.instance_id else None
+    try:
+        if instance is None or notice.withdrawn_at is not None:
+            raise NotWaiting("objection")
+        Runtime(actor=current_user).send_message(instance, "objection", {
+            "objection_id": objection.id, "objector": objection.objector, "contact": objection.contact,
+            "reasons": objection.reasons})
+        db.session.commit()
+        flash(_("The objection was recorded and sent for investigation."), "success")
+    except NotWaiting:
+        db.session.rollback()
+        db.session.add(Objection(**fields, refused_reason="not in the public notice period"))
+        db.session.commit()
+        flash(_("This notice is not running any more; the objection was not accepted."), "error")
+    return redirect(back)

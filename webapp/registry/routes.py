@@ -4,14 +4,13 @@ import io
 
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
 
+from forms.objection import ObjectionForm
 from webapp.access import may_view_space, may_work_on, spaces_query
+from webapp.engine.clock import clock
 from webapp.engine.runtime import NotWaiting, Runtime, WorkflowError
 from webapp.extensions import db
 from webapp.models import (
@@ -30,23 +29,14 @@ from webapp.views import get_or_404, require
 from webapp.workdays import CHINA
 
 bp = Blueprint("registry", __name__)
-VIOLATIONS = [("serious_violation", _l("Serious illegal or dishonest conduct")),
-              ("safety_accident", _l("Major safety accident")),
-              ("abnormal_register", _l("Listed in the abnormal-operation register")),
-              ("blacklist", _l("Listed in the dishonesty blacklist")),
-              ("rule_breach", _l("Breach of the management rules (Art. 19.5)"))]
 
 
-class ViolationForm(FlaskForm):
-    violation_type = SelectField(_l("What was reported"), choices=VIOLATIONS, validators=[InputRequired()])
-    violation_description = TextAreaField(_l("Description"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+def _event_form(process_id: str, message: str | None = None):
+    """The form the diagram declares on the event that starts `process_id` (or catches `message`)."""
+    from forms.generated import declared_fields, declared_form_class
+    from webapp.engine.definitions import event_properties
 
-
-class LeaveForm(FlaskForm):
-    designation = SelectField(_l("The space became"), choices=[
-        ("incubator", _l("Technology business incubator")), ("university_park", _l("University science park")),
-        ("software_base", _l("Software industry base")), ("xingchuang", _l("Xingchuang Tiandi (星创天地)"))],
-        validators=[InputRequired()])
+    return declared_form_class(declared_fields(event_properties(process_id, message)))()
 
 
 @bp.route("/spaces")
@@ -80,7 +70,9 @@ def show(space_id):
         certified=space.status in CERTIFIED,
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
         evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
-        changes=rows(ChangeFiling, ChangeFiling.id), violation_form=ViolationForm(), leave_form=LeaveForm(),
+        changes=rows(ChangeFiling, ChangeFiling.id), violation_form=_event_form("violation_case"),
+        leave_form=_event_form("space_lifecycle", "leave_system"),
+        objection_form=ObjectionForm() if current_user.role == "torch_center" else None, now=clock.now(),
         notices=db.session.scalars(select(PublicNotice).where(
             PublicNotice.subject_type == "space", PublicNotice.subject_id == space.id).order_by(PublicNotice.id)).all(),
     )
@@ -129,18 +121,30 @@ def start_change(space_id):
     return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("registry.show", space_id=space.id))
 
 
+@bp.route("/spaces/<space_id>/national-filing", methods=["POST"])
+@login_required
+def start_national_filing(space_id):
+    """Art. 15, 16: the Department records a national filing whenever it happens (its own case)."""
+    space = _visible(space_id)
+    require(current_user.role == "approver" and _active(space))
+    FlaskForm().validate_on_submit() or require(False)
+    instance = _start_for_space("national_filing", space, {})
+    db.session.commit()
+    first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
+    return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("registry.show", space_id=space.id))
+
+
 @bp.route("/spaces/<space_id>/violations", methods=["POST"])
 @login_required
 def report_violation(space_id):
     """A serious violation, accident or listing is reported (R21, R22) and investigated."""
     space = _visible(space_id)
     require(current_user.role in ("torch_center", "approver", "recommender") and _active(space))
-    form = ViolationForm()
+    form = _event_form("violation_case")
     if not form.validate_on_submit():
         flash(_("Please describe what was reported."), "error")
         return redirect(url_for("registry.show", space_id=space.id))
-    _start_for_space("violation_case", space, {"violation_type": form.violation_type.data,
-                                               "violation_description": form.violation_description.data})
+    _start_for_space("violation_case", space, form.task_data())
     db.session.commit()
     flash(_("The report was filed and sent to the Torch Center for investigation."), "success")
     return redirect(url_for("registry.show", space_id=space.id))
@@ -152,13 +156,13 @@ def leave(space_id):
     """Art. 9 / R10: a space that became an incubator, park, software base or 星创天地 leaves the system."""
     space = _visible(space_id)
     require(current_user.role == "torch_center" and _active(space))
-    form = LeaveForm()
+    form = _event_form("space_lifecycle", "leave_system")
     if not form.validate_on_submit() or not space.lifecycle_instance_id:
         flash(_("Nothing was changed."), "error")
         return redirect(url_for("registry.show", space_id=space.id))
     try:
         Runtime(actor=current_user).send_message(db.session.get(ProcessInstance, space.lifecycle_instance_id),
-                                                 "leave_system", {"designation": form.designation.data})
+                                                 "leave_system", form.task_data())
         db.session.commit()
         flash(_("The space left this system's management and evaluation."), "success")
     except (NotWaiting, WorkflowError):
