@@ -19,7 +19,6 @@ from webapp.extensions import db
 from webapp.models import HumanTask, Notification
 
 from .flow import move_clock, start_application, submit_application, user
-
 from .lifecycle import FIRST_REPORT, HALF_YEAR, SPACE_NAME, inbox_task, make_recognised_space, move_clock_to
 
 APPLICATION = "青城创客空间"  # the name tests/web/flow.py applies with
