@@ -13,6 +13,8 @@ from webapp.extensions import db
 from webapp.models import Organisation, Unit, User
 from webapp.rounds.service import open_round
 
+from .i18n_guard import Recorder
+
 PASSWORD = "pw-123456"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -49,6 +51,17 @@ class Browser:
         if csrf:
             data["csrf_token"] = self.token(from_page or url)
         return self._request("post", url, data=data, content_type="multipart/form-data", **kw)
+
+
+@pytest.fixture(autouse=True)
+def i18n_guard():
+    """Every web test fails if a flashed message, an error page or a form error was shown in English
+    while the locale was Chinese (issue 6 B1; the rule is explained in i18n_guard.py)."""
+    recorder = Recorder()
+    with recorder.listening():
+        yield recorder
+    if missing := recorder.untranslated():
+        pytest.fail("untranslated in the Chinese UI:\n  " + "\n  ".join(missing), pytrace=False)
 
 
 @pytest.fixture
