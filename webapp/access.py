@@ -12,6 +12,8 @@ from webapp.models.accounts import GROUP_ROLES
 # Application rounds (Art. 8): the Department opens and closes them; Torch Center and supervisors read them.
 ROUND_MANAGERS = ("approver",)
 ROUND_READERS = ("approver", "torch_center", "supervisor")
+# The year's evaluation schedule (Art. 18): Torch Center organises it, the Department and supervisors read it.
+EVALUATION_SCHEDULE_READERS = ("torch_center", "approver", "supervisor")
 
 
 def task_filter(user: User):

@@ -1,0 +1,26 @@
+"""年度绩效考核安排: the year's evaluations for Torch Center, the Department and supervisors (Art. 18)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from webapp.access import EVALUATION_SCHEDULE_READERS
+from webapp.views import role_required
+
+from . import service
+
+bp = Blueprint("evaluations", __name__)
+
+LEVEL_LABELS = {"national_professional": _l("National professional maker space"),
+                "national": _l("National maker space"), "regional": _l("Regional maker space")}
+
+
+@bp.route("/evaluations/schedule")
+@role_required(*EVALUATION_SCHEDULE_READERS)
+def schedule():
+    year = request.args.get("year", type=int)
+    if year is None or not service.FIRST_YEAR <= year <= service.LAST_YEAR:
+        year = service.current_year()
+    return render_template("evaluations/schedule.html", year=year, rows=service.evaluations_due(year),
+                           levels=LEVEL_LABELS, first_year=service.FIRST_YEAR, last_year=service.LAST_YEAR)

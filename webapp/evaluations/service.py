@@ -1,0 +1,67 @@
+"""Which spaces are evaluated in a given year, and in what order (Art. 18, R16).
+
+The lifecycle diagram writes each space's next evaluation into `MakerSpace.next_evaluation_at`
+(service task `schedule_evaluation`). The year's list is read from that column with one SQL query
+(the space, its operator and recommending unit joined eagerly, and its running `evaluation` case,
+if any, outer-joined); no workflow is deserialised. Revoked spaces and spaces that left the system are
+not evaluated. Order (Art. 18, 依次安排): recognition date (China time; oldest first), then filing level
+— national professional, national, regional — so spaces recognised the same day are ordered by level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
+
+from webapp.engine.clock import clock
+from webapp.extensions import db
+from webapp.models import MakerSpace, ProcessInstance
+from webapp.models.recognition import CHINA
+
+EVALUATION_PROCESS = "evaluation"
+NOT_EVALUATED = ("revoked", "left")
+# Filing level by space status; every other status a space can be evaluated in is regional.
+LEVELS = ("national_professional", "national", "regional")
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years the page can be asked for
+
+
+@dataclass(frozen=True)
+class ScheduledEvaluation:
+    space: MakerSpace
+    case: ProcessInstance | None  # the space's running evaluation case, if it has started
+
+    @property
+    def level(self) -> str:
+        return self.space.status if self.space.status in LEVELS else "regional"
+
+    @property
+    def recognised_on(self) -> date:
+        return self.space.recognised_at.astimezone(CHINA).date()
+
+
+def current_year() -> int:
+    """This year in China time, by the app clock."""
+    return clock.now().astimezone(CHINA).year
+
+
+def evaluations_due(year: int) -> list[ScheduledEvaluation]:
+    """The spaces whose next evaluation falls in `year` (China time), in the order they are evaluated."""
+    starts, ends = datetime(year, 1, 1, tzinfo=CHINA), datetime(year + 1, 1, 1, tzinfo=CHINA)
+    running_case = and_(ProcessInstance.subject_type == "space", ProcessInstance.subject_id == MakerSpace.id,
+                        ProcessInstance.process_id == EVALUATION_PROCESS, ProcessInstance.status == "running")
+    rows = db.session.execute(
+        select(MakerSpace, ProcessInstance)
+        .outerjoin(ProcessInstance, running_case)
+        .options(joinedload(MakerSpace.organisation), joinedload(MakerSpace.unit))
+        .where(MakerSpace.next_evaluation_at >= starts, MakerSpace.next_evaluation_at < ends,
+               MakerSpace.status.not_in(NOT_EVALUATED))
+        .order_by(MakerSpace.recognised_at, MakerSpace.id, ProcessInstance.id)
+    ).all()
+    # One row per space (the diagram runs one evaluation at a time; should two run, the newest is shown).
+    by_space = {space.id: ScheduledEvaluation(space, case) for space, case in rows}
+    # The recognition *date* is a China calendar day, which SQL cannot take portably (SQLite/PostgreSQL);
+    # the rows already come by recognition time, so this stable sort only orders each day by level.
+    return sorted(by_space.values(), key=lambda e: (e.recognised_on, LEVELS.index(e.level)))
