@@ -107,11 +107,12 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     # --- Torch Center (torch1): material completeness, then the expert panel
     ui.login("torch1")
     ui.open_task("材料完整性审核", inbox_case, SPACE)
+    expect(page.locator("#task-due")).to_contain_text(re.compile(r"截止日期：\d{4}-\d{2}-\d{2}（还剩 \d+ 天）"))
     ui.check("material_decision", "complete")
     ui.fill("material_comments", "材料齐全")
-    ui.submit_task("材料完整性审核", screenshot="05-material-review")
-
-    ui.open_task("组织专家评审", inbox_case, SPACE)
+    # the panel is the Torch Center's too: its page opens straight away
+    ui.submit_task("材料完整性审核", screenshot="05-material-review", next_title="组织专家评审")
+    expect(page.locator("section.case")).to_contain_text(SPACE)
     panel = page.locator("#task-form fieldset").filter(has=page.locator("input[name=panel_experts]"))
     expect(panel.locator("input[name=panel_experts]")).to_have_count(4)
     for username, name in EXPERTS.items():
@@ -121,33 +122,35 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
             expect(panel.get_by_label(name, exact=True)).to_be_visible()
     for username in PANEL:
         panel.get_by_label(EXPERTS[username], exact=True).check()
-    ui.submit_task("组织专家评审", screenshot="06-organise-review")
+    # expert review, site inspection and credit check run side by side: the inspection opens straight away
+    ui.submit_task("组织专家评审", screenshot="06-organise-review", next_title="实地核查")
 
-    # --- the three experts score independently
+    # --- Torch Center: site inspection (torch1), then the credit check, left for torch2
+    ui.check("site_inspection_passed", "yes")
+    ui.fill("site_inspection_report", "场地与申报一致，服务功能齐全。")
+    ui.submit_task("实地核查", screenshot="08-site-inspection", next_title="信用审查")
+
+    ui.login("torch2")
+    ui.open_task("信用审查", inbox_case, SPACE)
+    for name in ("credit_blacklisted", "credit_abnormal"):  # two yes/no questions: a listing ends the application
+        expect(page.locator(f"#task-form input[name={name}]")).to_have_count(2)
+    ui.check("credit_blacklisted", "no")
+    ui.check("credit_abnormal", "no")
+    ui.fill("credit_notes", "未发现失信记录")
+    ui.submit_task("信用审查", screenshot="09-credit-check", step="专家独立评分")
+
+    # --- the three experts score independently; after the last, the case waits for the Department
     for number, username in enumerate(PANEL):
         ui.login(username)
         ui.open_task("专家独立评分", inbox_case, SPACE)
         ui.fill("base", "80")
         ui.fill("bonus", "0")
         ui.fill("comments", f"材料齐全，运营良好（{EXPERTS[username]}）")
-        ui.submit_task("专家独立评分", screenshot="07-expert-score" if number == 0 else None)
+        ui.submit_task("专家独立评分", screenshot="07-expert-score" if number == 0 else None,
+                       step="拟定入选名单" if number == len(PANEL) - 1 else "专家独立评分")
     # expert5 was not chosen: nothing is waiting for it
     ui.login("expert5")
     expect(page.locator("#inbox tbody")).not_to_contain_text("专家独立评分")
-
-    # --- Torch Center: site inspection (torch1) and credit check (torch2)
-    ui.login("torch1")
-    ui.open_task("实地核查", inbox_case, SPACE)
-    ui.check("site_inspection_passed", "yes")
-    ui.fill("site_inspection_report", "场地与申报一致，服务功能齐全。")
-    ui.submit_task("实地核查", screenshot="08-site-inspection")
-
-    ui.login("torch2")
-    ui.open_task("信用审查", inbox_case, SPACE)
-    ui.check("credit_blacklisted", "no")
-    ui.check("credit_abnormal", "no")
-    ui.fill("credit_notes", "未发现失信记录")
-    ui.submit_task("信用审查", screenshot="09-credit-check")
 
     # --- approver: the ranking table is shown; put the application on the shortlist
     ui.login("approver")

@@ -85,12 +85,25 @@ class UI:
     def fill(self, name: str, value: str) -> None:
         self.page.locator(f"#task-form [name={name}]").fill(value)
 
-    def submit_task(self, title: str, screenshot: str | None = None) -> None:
+    def submit_task(self, title: str, screenshot: str | None = None, step: str | None = None,
+                    next_title: str | None = None) -> None:
+        """Submit the open task. The flash names the task and where the case went: `step` (its current step,
+        back in the inbox), or `next_title` when the next step is this person's too and opens straight away."""
         if screenshot:
             self.shot(screenshot)
         self.page.locator("#task-form button[type=submit]").click()
+        if next_title:
+            expect(self.page).to_have_url(re.compile(r"/tasks/\d+$"))
+            expect(self.page.locator("main h1")).to_have_text(next_title)
+            flash = self.page.locator(".flash.warning")
+            expect(flash).to_contain_text(title)
+            expect(flash).to_contain_text(next_title)
+            return
         expect(self.page).to_have_url(self.url("/"))
-        expect(self.page.locator(".flash.success")).to_contain_text(title)
+        flash = self.page.locator(".flash.success")
+        expect(flash).to_contain_text(f"已提交“{title}”")
+        if step:
+            expect(flash).to_contain_text(step)
 
     def go(self, path: str) -> None:
         response = self.page.goto(self.url(path))

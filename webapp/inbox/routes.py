@@ -52,7 +52,7 @@ def _claimed_message(task: HumanTask) -> str:
 @login_required
 def index():
     tasks = db.session.scalars(inbox_query(current_user).limit(200)).all()
-    return render_template("inbox/index.html", tasks=tasks)
+    return render_template("inbox/index.html", tasks=tasks, now=clock.now())
 
 
 def _task_for_user(task_id) -> HumanTask:
