@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from webapp.engine.sandbox import add_duration
+from webapp.engine.sandbox import add_duration, china_date
 from webapp.extensions import db
 from webapp.models import (
     Award,
@@ -96,11 +96,14 @@ def record_report(ctx, status: str) -> dict:
 @registry.register("send_reminder")
 def send_reminder(ctx, about: str = "") -> dict:
     space = subject_space(ctx)
+    def day(key: str) -> str:
+        return china_date(ctx.data[key]) if ctx.data.get(key) else ""
+
     texts = {
-        "half_year_report": f"半年度报表截止提醒：请于 {ctx.data.get('report_deadline', '')[:10]} 前提交",
-        "self_assessment": f"绩效自评截止提醒：请于 {ctx.data.get('self_assessment_deadline', '')[:10]} 前提交",
+        "half_year_report": f"半年度报表截止提醒：请于 {day('report_deadline')} 前提交",
+        "self_assessment": f"绩效自评截止提醒：请于 {day('self_assessment_deadline')} 前提交，逾期视为不合格（第十九条第四项）",
     }
-    notify_organisation(space.organisation_id, f"「{space.name}」{texts.get(about, about)}", "/")
+    notify_organisation(space.organisation_id, f"「{space.name}」{texts.get(about, about)}", f"/spaces/{space.id}")
     return {}
 
 

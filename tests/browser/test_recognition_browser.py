@@ -84,7 +84,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     page.locator("#task-form select[name=existing_designation]").select_option("none")
     for kind, path in files.items():
         page.locator(f"#task-form input[type=file][name=file_{kind}]").set_input_files(path)
-    ui.submit_task("填写并提交申报书", screenshot="02-application-form")
+    ui.submit_task("填写并提交申报书", screenshot="02-application-form", step="推荐单位审核")
 
     # the application page shows the six attachments and the next step
     ui.go(f"/applications/{application_id}")
@@ -102,7 +102,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     ui.check("recommender_decision", "recommend")
     ui.fill("recommendation_letter", "经审核，该空间符合认定条件，同意推荐。")
     ui.fill("recommender_comments", "材料真实完整")
-    ui.submit_task("推荐单位审核", screenshot="04-recommendation")
+    ui.submit_task("推荐单位审核", screenshot="04-recommendation", step="材料完整性审核")
 
     # --- Torch Center (torch1): material completeness, then the expert panel
     ui.login("torch1")
@@ -128,7 +128,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     # --- Torch Center: site inspection (torch1), then the credit check, left for torch2
     ui.check("site_inspection_passed", "yes")
     ui.fill("site_inspection_report", "场地与申报一致，服务功能齐全。")
-    ui.submit_task("实地核查", screenshot="08-site-inspection", next_title="信用审查")
+    ui.submit_task("实地核查", screenshot="07-site-inspection", next_title="信用审查")
 
     ui.login("torch2")
     ui.open_task("信用审查", inbox_case, SPACE)
@@ -137,7 +137,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     ui.check("credit_blacklisted", "no")
     ui.check("credit_abnormal", "no")
     ui.fill("credit_notes", "未发现失信记录")
-    ui.submit_task("信用审查", screenshot="09-credit-check", step="专家独立评分")
+    ui.submit_task("信用审查", screenshot="08-credit-check", step="专家独立评分")
 
     # --- the three experts score independently; after the last, the case waits for the Department
     for number, username in enumerate(PANEL):
@@ -146,7 +146,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
         ui.fill("base", "80")
         ui.fill("bonus", "0")
         ui.fill("comments", f"材料齐全，运营良好（{EXPERTS[username]}）")
-        ui.submit_task("专家独立评分", screenshot="07-expert-score" if number == 0 else None,
+        ui.submit_task("专家独立评分", screenshot="09-expert-score" if number == 0 else None,
                        step="拟定入选名单" if number == len(PANEL) - 1 else "专家独立评分")
     # expert5 was not chosen: nothing is waiting for it
     ui.login("expert5")
@@ -200,3 +200,13 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     expect(row).to_contain_text("呼和浩特青城创客科技有限公司")
     expect(row).to_contain_text("呼和浩特市科技局")
     ui.shot("13-registry")
+
+    # the dossier offers the recognition certificate as a PDF
+    row.get_by_role("link", name=SPACE, exact=True).click()
+    expect(page).to_have_url(re.compile(r"/spaces/\d+$"))
+    certificate = page.locator("main a[href$='/certificate.pdf']")
+    expect(certificate).to_have_count(1)
+    response = page.request.get(ui.url(certificate.get_attribute("href")))
+    assert response.ok and response.body().startswith(b"%PDF"), response.headers
+    assert response.headers["content-type"].startswith("application/pdf")
+    ui.shot("14-dossier-certificate")

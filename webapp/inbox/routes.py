@@ -100,7 +100,8 @@ def task(task_id):
     history = db.session.scalars(
         select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == task.instance_id).order_by(AuditEvent.id)
     ).all()
-    instructions = render_instructions(service.documentation(task), data)
+    # Instructions may quote the step's own properties (e.g. the panel size), so text and checks agree.
+    instructions = render_instructions(service.documentation(task), {**data, "properties": ctx.properties})
     warning = render_text(ctx.properties.get("warning"), data)
     because = render_text(ctx.properties.get("openedBecause"), data)
     return render_template(
