@@ -69,7 +69,7 @@ def test_the_year_lists_spaces_by_recognition_date_then_filing_level(login, worl
     yi = of_b(world, "乙空间")  # recognised first that day, filed as national
     move_clock(days=0.25)
     bing = make_recognised_space(world, "丙空间")  # later the same day, national professional
-    ding = make_recognised_space(world, "丁空间")  # the same day, regional
+    make_recognised_space(world, "丁空间")  # the same day, regional
     ji = make_recognised_space(world, "己空间")  # the same day, then revoked
     geng = of_b(world, "庚空间")  # the same day, then left the system
     move_clock_to(at_china(2026, 5, 20, 9, 0))

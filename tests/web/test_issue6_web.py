@@ -165,3 +165,18 @@ def test_a_reevaluation_that_will_revoke_says_so_before_the_click(login, world, 
     html = page(approver, f"/tasks/{again}")
     assert 'id="task-warning"' in html and "将取消该空间的众创空间资格" in html
     assert "确认考核等级" in inbox_links(approver)
+
+
+def test_a_failed_eligibility_check_says_which_conditions_failed(login, world):
+    from .flow import start_application, submit_application
+
+    applicant = login("applicant_a")
+    application_id = start_application(applicant)
+    response = submit_application(login, application_id, controlled_area_m2="499", mentors="0")
+    followed = applicant.get(response.headers["Location"]).get_data(as_text=True)
+    # not the green "done": a warning that names each failed condition, on the reopened step
+    assert 'class="flash warning"' in followed and 'class="flash success"' not in followed
+    assert "申报未通过资格审查" in followed and "500" in followed
+    assert 'id="task-because"' in followed
+    told = db.session.scalars(select(Notification.text).where(Notification.user_id == user(world, "applicant_a").id)).all()
+    assert any("申报未通过资格审查" in t and "500" in t for t in told), told

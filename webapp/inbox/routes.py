@@ -119,9 +119,11 @@ def _after_completion(instance_id: int, title: str):
         HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id))
         if may_work_on(current_user, t) and not claim_blocks(current_user, t)]
     if mine:
-        flash(_("Submitted: %(title)s. The case came back to you: %(next)s.", title=title, next=mine[0].title),
-              "warning")
-        return redirect(url_for("inbox.task", task_id=mine[0].id))
+        back = mine[0]
+        why = render_text(service.properties_of(back).get("openedBecause"), service.task_data(back))
+        flash(_("Submitted: %(title)s. The case came back to you: %(next)s.", title=title, next=back.title)
+              + (" " + why if why else ""), "warning")
+        return redirect(url_for("inbox.task", task_id=back.id))
     if instance.status == "running":
         flash(_("Submitted: %(title)s. The case is now at: %(step)s.", title=title,
                 step=instance.current_step or _("waiting")), "success")

@@ -42,6 +42,12 @@ def task_spec_of(task: HumanTask):
     return None
 
 
+def properties_of(task: HumanTask) -> dict:
+    from webapp.engine.runtime import task_properties
+
+    return task_properties(task_spec_of(task))
+
+
 def documentation(task: HumanTask) -> str:
     return getattr(task_spec_of(task), "documentation", None) or ""
 
