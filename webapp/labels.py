@@ -25,9 +25,7 @@ def award_label(kind: str) -> str:
     labels = {"evaluation": _("Evaluation award (Art. 19)"), "national": _("National maker space filing award (Art. 15)"),
               "national_professional": _("National professional maker space filing award (Art. 16)")}
     return labels.get(kind, kind)
-CHANGE_TYPES = [N_("area"), N_("operator"), N_("direction")]
-VIOLATIONS = [N_("serious_violation"), N_("safety_accident"), N_("abnormal_register"), N_("blacklist"),
-              N_("rule_breach")]
+
 
 
 def as_number(value) -> str:

@@ -180,3 +180,25 @@ def test_a_failed_eligibility_check_says_which_conditions_failed(login, world):
     assert 'id="task-because"' in followed
     told = db.session.scalars(select(Notification.text).where(Notification.user_id == user(world, "applicant_a").id)).all()
     assert any("申报未通过资格审查" in t and "500" in t for t in told), told
+
+
+def test_a_task_taken_or_done_says_what_happened_in_chinese(login, world):
+    from .flow import open_task, start_application, submit_application
+
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    login("recommender_a").post(f"/tasks/{open_task(application_id, 'recommender_review').id}", {
+        "recommender_decision": "recommend", "recommendation_letter": "同意", "recommender_comments": ""})
+    task = open_task(application_id, "material_review")
+    torch1, torch2 = login("torch1"), login("torch2")
+    torch1.post(f"/tasks/{task.id}/claim", {}, from_page="/")
+    # a colleague's claim: said before anyone types, the form read-only, and a post refused in Chinese
+    html = page(torch2, f"/tasks/{task.id}")
+    assert 'id="task-claimed"' in html and "认领" in html and "<fieldset class=\"plain\" disabled>" in html
+    response = torch2.post(f"/tasks/{task.id}", {"material_decision": "complete", "material_comments": ""})
+    assert "已由" in torch2.get(response.headers["Location"]).get_data(as_text=True)
+    submit(torch1, task.id, {"material_decision": "complete", "material_comments": ""})
+    # an old notification's link to a step already done
+    response = torch2.get(f"/tasks/{task.id}")
+    followed = torch2.get(response.headers["Location"]).get_data(as_text=True)
+    assert "此环节已由" in followed and "办理完毕" in followed

@@ -14,7 +14,6 @@ from webapp.attachments import storage_path
 from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
 from webapp.models import Application, Attachment, AuditEvent, HumanTask, Objection
-from webapp.models.recognition import ATTACHMENT_KINDS
 from webapp.rounds import service as rounds
 from webapp.views import get_or_404, require, role_required
 
@@ -92,7 +91,7 @@ def show(application_id):
     objections = db.session.scalars(select(Objection).where(
         Objection.application_id == application.id)).all() if current_user.sees_everything else []
     return render_template("applications/show.html", application=application, open_tasks=open_tasks,
-                           history=history, objections=objections, kinds=ATTACHMENT_KINDS,
+                           history=history, objections=objections,
                            objection_form=ObjectionForm() if current_user.role == "torch_center" else None)
 
 
