@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, RadioField, SelectMultipleField, widgets
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 
@@ -12,6 +12,14 @@ YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        # WTForms' message for a value outside the choices quotes the raw values (database ids here), and
+        # WTForms' zh catalog leaves it untranslated (fuzzy in 3.2): say it in the app's words.
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_l("Some of the ticked options cannot be chosen here; please choose again.")) from None
 
 
 def count_field(label, maximum: int = 100000) -> IntegerField:

@@ -137,7 +137,7 @@ class SelfAssessmentForm(TaskForm):
 
 @register("lifecycle.evaluation_material_review")
 class EvaluationMaterialReviewForm(TaskForm):
-    materials_false = yes_no_field(_l("The materials contain false information (R20: graded fail)"))
+    materials_false = yes_no_field(_l("The materials contain false information (graded fail, Art. 19.4)"))
     material_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
 
     def task_data(self) -> dict:

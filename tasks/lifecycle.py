@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from webapp.engine.sandbox import add_duration, china_date
+from webapp.engine.sandbox import add_duration, china_date, last_day
 from webapp.extensions import db
 from webapp.models import (
     Award,
@@ -147,7 +147,7 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
                                 body=f"运营机构：{space.organisation.name}；{why}", grade=grade, score=score))
     award = int(ctx.data.get("award_amount", 0) or 0)
     told = (f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{why}）。"
-            f"结果公示至 {ends_at.astimezone(CHINA):%Y-%m-%d}{'（暂定）' if provisional else ''}。"
+            f"结果公示至 {last_day(ends_at.isoformat())}{'（暂定）' if provisional else ''}。"
             + _grade_consequence(ctx, grade, award))
     if comments:
         told += "专家意见：" + "；".join(comments)

@@ -71,6 +71,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     china = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
     app.jinja_env.filters["localtime"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d %H:%M") if d else ""
     app.jinja_env.filters["localdate"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d") if d else ""
+    from .engine.sandbox import last_day
+
+    # An end instant as the last day it includes (a notice ending 12-09 00:00 runs to 12-08 inclusive).
+    app.jinja_env.filters["lastday"] = lambda d: last_day(d.isoformat()) if d else ""
 
     from .labels import as_number, as_score
 
@@ -135,15 +139,30 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    """Every HTTP error shows the app's own page, in the user's language (never Werkzeug's English page)."""
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
 
-    def page(code: int, message: str):
-        return render_template("error.html", code=code, message=message), code
+    def page(code: int, message: str, error: HTTPException | None = None):
+        # keep what the error adds to the headers (Allow on 405, Retry-After on 429), not its HTML body
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"] if error else []
+        return render_template("error.html", code=code, message=message), code, headers
+
+    messages = {
+        400: _l("The request could not be understood. Please go back, reload the page and try again."),
+        403: _l("You do not have access to this page."),
+        404: _l("Not found."),
+        405: _l("This address cannot be used this way. Please use the links and buttons on the pages."),
+        409: _l("Someone else changed this at the same moment. Please reload the page and try again."),
+        413: _l("The upload is too large."),
+        429: _l("Too many requests in a short time. Please wait a moment and try again."),
+    }
 
     app.register_error_handler(CSRFError, lambda e: page(400, _l("The form expired or was not sent from this site. Please go back, reload and try again.")))
-    app.register_error_handler(403, lambda e: page(403, _l("You do not have access to this page.")))
-    app.register_error_handler(404, lambda e: page(404, _l("Not found.")))
-    app.register_error_handler(413, lambda e: page(413, _l("The upload is too large.")))
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        return page(e.code, messages.get(e.code, _l("The request could not be completed. Please go back and try again.")), e)
 
     @app.errorhandler(500)
     def server_error(e):

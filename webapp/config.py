@@ -11,6 +11,8 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
+    # WTForms' built-in messages ("Not a valid choice." …) from WTForms' own catalog, in Flask-Babel's locale
+    WTF_I18N_ENABLED = True
     # Uploads (Art. 7 attachments) live outside the web root, under generated names.
     UPLOAD_DIR = os.environ.get("MAKERSPACE_UPLOAD_DIR", "")
     MAX_CONTENT_LENGTH = 21 * 1024 * 1024

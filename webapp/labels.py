@@ -8,7 +8,7 @@ def N_(text: str) -> str:  # marks a string for extraction without translating i
 
 ROLES = [N_("applicant"), N_("recommender"), N_("torch_center"), N_("expert"), N_("approver"),
          N_("supervisor"), N_("designer")]
-APPLICATION_STATUSES = [N_("in_review"), N_("recognised"), N_("declined"), N_("not_selected"), N_("credit_failed"), N_("lapsed"),
+APPLICATION_STATUSES = [N_("draft"), N_("in_review"), N_("recognised"), N_("declined"), N_("not_selected"), N_("credit_failed"), N_("lapsed"),
                         N_("objection_upheld")]
 SPACE_STATUSES = [N_("rectification"), N_("revoked"), N_("left"), N_("national"), N_("national_professional")]
 INSTANCE_STATUSES = [N_("running"), N_("completed"), N_("cancelled"), N_("open")]

@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=zh-CN",  # the browser's own widgets (file pickers, date inputs) in Chinese: chromium-l10n
 ]
 SERVER_START_TIMEOUT = 90  # seconds: tables, definitions and demo data are created at start
 

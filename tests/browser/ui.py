@@ -6,12 +6,15 @@ webapp/demo.py: one password for all, and the display name the page header shows
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 PASSWORD = "demo12345"
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")  # a time as the pages show it
 EXPERTS = {  # username -> display name (webapp/demo.py)
     "expert1": "专家 赵教授（工大）",  # works at a 呼和浩特 unit (内蒙古工业大学)
     "expert2": "专家 钱研究员",  # 内蒙古科技大学, 包头
@@ -25,6 +28,31 @@ DISPLAY = {  # username -> display name (webapp/demo.py)
     "torch1": "火炬中心 王审核", "torch2": "火炬中心 李审核", **EXPERTS,
     "approver": "科技厅 高新处", "supervisor": "监督员 郑监督", "designer": "流程设计 冯设计",
 }
+
+
+def make_pdf(path: Path, title: str) -> Path:
+    """A small, well-formed one-page PDF."""
+    text = title.encode("ascii")
+    stream = b"BT /F1 18 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
 
 
 class UI:
@@ -112,3 +140,25 @@ class UI:
     def table_after(self, heading: str):
         """The table that follows the <h2> with this exact text (the dossier's sections)."""
         return self.page.locator(f"xpath=//main//h2[normalize-space()='{heading}']/following-sibling::table[1]")
+
+    def notice_end(self, text: str) -> datetime:
+        """When the public notice whose row shows `text` ends, as the notices page (公示公告) says."""
+        self.go("/notices")
+        notice = self.page.locator("main table tr").filter(has_text=text)
+        expect(notice).to_have_count(1)
+        return datetime.strptime(STAMP.findall(notice.inner_text())[-1], "%Y-%m-%d %H:%M")
+
+    def move_clock_past(self, end: datetime, at_least_days: int) -> int:
+        """Move the demo clock (演示时钟; Torch Center, supervisor, designer) at least `at_least_days` days
+        forward and past `end`; the page runs the timers that fell due. Returns the days moved."""
+        page = self.page
+        self.go("/admin/clock")
+        now = datetime.strptime(page.locator("main strong").inner_text().strip(), "%Y-%m-%d %H:%M")
+        days = max(at_least_days, math.ceil((end - now) / timedelta(days=1)) + 1)
+        page.fill("input[name=days]", str(days))
+        page.locator("main form button").click()
+        expect(page).to_have_url(self.url("/admin/clock"))
+        expect(page.locator(".flash.success")).to_contain_text(str(days))
+        moved = datetime.strptime(page.locator("main strong").inner_text().strip(), "%Y-%m-%d %H:%M")
+        assert moved - now >= timedelta(days=days)
+        return days

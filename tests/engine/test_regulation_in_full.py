@@ -209,8 +209,9 @@ def test_the_current_step_names_the_notice_and_its_end(harness):
     submit_and_recommend(h)
     review_panel(h, harness.expert_ids[:3])
     h.complete("shortlist_decision", shortlist_decision="shortlist", shortlist_comments="拟入选")
-    end = datetime.fromisoformat(h.data["notice_end"])
-    assert h.instance.current_step == f"公示中（至 {end:%Y-%m-%d}）"
+    # the notice ends at 2026-03-10 00:00 (5 working days from Mon 03-02): it runs to 03-09 inclusive
+    assert h.data["notice_end"] == "2026-03-10T00:00:00+08:00"
+    assert h.instance.current_step == "公示中（至 2026-03-09）"
 
 
 def test_the_current_step_names_the_rectification_year_and_its_end(harness):

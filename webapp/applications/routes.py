@@ -48,7 +48,7 @@ def new():
         return redirect(url_for("applications.index"))
     if form.validate_on_submit():
         application = Application(round_id=round_.id, organisation_id=organisation.id, unit_id=organisation.unit_id,
-                                  space_name=form.space_name.data.strip(), status="in_review")
+                                  space_name=form.space_name.data.strip(), status="draft")
         db.session.add(application)
         db.session.flush()
         instance = Runtime(actor=current_user).start(
@@ -83,14 +83,13 @@ def _visible(application_id) -> Application:
 @login_required
 def show(application_id):
     application = _visible(application_id)
-    open_tasks, history = [], []
+    history = []
     if application.instance_id:
-        open_tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == application.instance_id, HumanTask.status == "open")).all()
         history = db.session.scalars(select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == application.instance_id).order_by(AuditEvent.id)).all()
     # Objectors' names and reasons are for the staff who handle them, not for the applicant or experts.
     objections = db.session.scalars(select(Objection).where(
         Objection.application_id == application.id)).all() if current_user.sees_everything else []
-    return render_template("applications/show.html", application=application, open_tasks=open_tasks,
+    return render_template("applications/show.html", application=application,
                            history=history, objections=objections,
                            objection_form=ObjectionForm() if current_user.role == "torch_center" else None)
 

@@ -194,10 +194,13 @@ class Runtime:
 
     def fire_due_timers(self, instance: ProcessInstance) -> None:
         wf = self.load(instance)
-        before = {str(t.id) for t in wf.get_tasks(state=TaskState.WAITING)}
+        before = {str(t.id): t.task_spec.bpmn_name or "" for t in wf.get_tasks(state=TaskState.WAITING)}
         self._advance(wf)
         after = {str(t.id) for t in wf.get_tasks(state=TaskState.WAITING)}
-        self._audit(instance, "timer", detail={"fired": len(before - after)})
+        fired = [name for guid, name in before.items() if guid not in after]
+        # The history names what came due (e.g. 公示中, 下一报送期开始), not just "a timer".
+        self._audit(instance, "timer", title="、".join(dict.fromkeys(n for n in fired if n))[:200],
+                    detail={"fired": len(fired)})
         self._save(instance, wf)
         self.run_deferred()
 

@@ -64,6 +64,13 @@ def china_date(iso: str) -> str:
 HELPERS = {"add_duration": add_duration, "now_iso": now_iso, "china_date": china_date}
 
 
+def _last_day_helper(iso: str) -> str:  # defined below; a helper for diagrams too
+    return last_day(iso)
+
+
+HELPERS["last_day"] = _last_day_helper
+
+
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
     ops = {"+=": lambda: x + y, "-=": lambda: x - y, "*=": lambda: x * y, "/=": lambda: x / y}
     if op not in ops:
@@ -130,10 +137,39 @@ def _china_date_filter(value) -> str:
         return ""
 
 
+def last_day(iso: str) -> str:
+    """The last whole day before an end instant, in China time: a period that ends at 2026-12-09 00:00
+    runs to 2026-12-08 inclusive (含当日), which is how people read a closing date."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    local = datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai"))
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        local -= timedelta(days=1)
+    return local.strftime("%Y-%m-%d")
+
+
+def _last_day_filter(value) -> str:
+    try:
+        return last_day(value if isinstance(value, str) else value.isoformat())
+    except (ValueError, AttributeError, TypeError):
+        return ""
+
+
+def _score_filter(value) -> str:
+    from webapp.labels import as_score
+
+    try:
+        return as_score(value)
+    except Exception:
+        return str(value)
+
+
+_FILTERS = {"china_date": _china_date_filter, "last_day": _last_day_filter, "score": _score_filter}
 _jinja = _JinjaSandbox(autoescape=True)
-_jinja.filters["china_date"] = _china_date_filter
+_jinja.filters.update(_FILTERS)
 _text = _JinjaSandbox(autoescape=False)  # for notifications and flashed messages (escaped where shown)
-_text.filters["china_date"] = _china_date_filter
+_text.filters.update(_FILTERS)
 
 
 def render_instructions(template_text: str, data: dict) -> Markup:

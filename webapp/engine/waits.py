@@ -30,7 +30,9 @@ class Wait:
     def label(self) -> str:
         if self.due is None:
             return self.name
-        return f"{self.name}（至 {self.due.astimezone(CHINA):%Y-%m-%d}）"
+        from .sandbox import last_day
+
+        return f"{self.name}（至 {last_day(self.due.isoformat())}）"
 
 
 def as_datetime(value) -> datetime | None:

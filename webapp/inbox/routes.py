@@ -121,8 +121,12 @@ def _after_completion(instance_id: int, title: str):
     if mine:
         back = mine[0]
         why = render_text(service.properties_of(back).get("openedBecause"), service.task_data(back))
-        flash(_("Submitted: %(title)s. The case came back to you: %(next)s.", title=title, next=back.title)
-              + (" " + why if why else ""), "warning")
+        if why:  # the step reopened for a reason the diagram gives: a return, failed conditions
+            flash(_("Submitted: %(title)s. The case came back to you: %(next)s.", title=title, next=back.title)
+                  + " " + why, "warning")
+        else:
+            flash(_("Submitted: %(title)s. The next step is also yours: %(next)s.", title=title, next=back.title),
+                  "success")
         return redirect(url_for("inbox.task", task_id=back.id))
     if instance.status == "running":
         flash(_("Submitted: %(title)s. The case is now at: %(step)s.", title=title,

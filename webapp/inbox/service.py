@@ -88,6 +88,8 @@ def complete_task(user: User, task: HumanTask, form: TaskForm) -> None:
     if task.form_key == "recognition.application" and isinstance(subject, Application):
         subject.space_name = data["space_name"]
         subject.facts = data
+        if subject.status == "draft":
+            subject.status = "in_review"  # submitted: no longer a draft
         task.instance.subject_title = subject.space_name[:200]
     Runtime(actor=user).complete(task, data)
 
