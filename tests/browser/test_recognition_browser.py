@@ -63,7 +63,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     expect(page.locator("ul.attachments li")).to_have_count(len(ATTACHMENT_KINDS))
     for kind in ATTACHMENT_KINDS:
         expect(page.locator("ul.attachments")).to_contain_text(f"{kind}.pdf")
-    expect(page.locator(".pill")).to_have_text(["推荐单位审核"])
+    expect(page.locator("#current-step")).to_have_text("推荐单位审核")
     ui.shot("03-submitted")
 
     # --- recommending unit (呼和浩特市科技局): recommend with a letter
@@ -146,7 +146,8 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     ui.login("qingcheng")
     ui.go(f"/applications/{application_id}")
     expect(page.locator("main h1 .status")).to_have_text("已认定")
-    expect(page.locator(".pill")).to_have_count(0)
+    expect(page.locator("#current-step")).to_have_text("已办结")
+    expect(page.locator("#outcome-reason")).to_contain_text("证书编号 NMZC-")  # the outcome, with its number
     ui.go("/applications")
     expect(page.locator("main table tr").filter(has_text=SPACE)).to_contain_text("已认定")
     ui.go(f"/applications/{application_id}")
