@@ -166,7 +166,7 @@ def test_evaluation_walks_from_self_assessment_to_award(page: Page, live_server,
         expect(cells.nth(2)).to_have_text(bonus)
         expect(cells.nth(3)).to_have_text(total)
     expect(case).to_contain_text(re.compile(rf"专家组综合得分：\s*{re.escape(PANEL_SCORE)}"))
-    expect(case).to_contain_text(re.compile(r"按决策表判定的等级：\s*良好"))
+    expect(case).to_contain_text(re.compile(r"按考核分级标准判定的等级：\s*良好"))
     expect(page.locator("#task-warning")).to_have_count(0)  # not a re-evaluation: nothing is revoked
     ui.fill("confirm_comments", "同意考核等级为良好")
     ui.submit_task(CONFIRM, screenshot="confirm-grade", step="公示中")

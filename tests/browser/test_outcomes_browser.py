@@ -60,7 +60,8 @@ def test_a_claimed_task_is_read_only_for_colleagues_until_released(page: Page, l
     # the claimer's task page says it is theirs, and the form can be filled in
     ui.go(href)
     expect(page.locator("main h1")).to_have_text(TASK)
-    expect(page.locator("#task-claimed")).to_have_text(re.compile(rf"^\s*您于 {WHEN} 认领了此任务。\s*$"))
+    expect(page.locator("#task-claimed")).to_contain_text(re.compile(rf"您于 {WHEN} 认领了此任务。"))
+    expect(page.locator("#task-claimed").get_by_role("button", name="释放", exact=True)).to_be_visible()
     expect(page.locator("#task-form [name=material_comments]")).to_be_editable()
     expect(page.locator("#task-form button[type=submit]")).to_be_enabled()
     ui.shot("claimer-task")

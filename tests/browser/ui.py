@@ -143,11 +143,13 @@ class UI:
         return self.page.locator(f"xpath=//main//h2[normalize-space()='{heading}']/following-sibling::table[1]")
 
     def notice_end(self, text: str) -> datetime:
-        """When the public notice whose row shows `text` ends, as the notices page (公示公告) says."""
+        """When the public notice whose row shows `text` ends: the notices page (公示公告) gives its last day
+        (inclusive), so it ends at the start of the next day."""
         self.go("/notices")
         notice = self.page.locator("main table tr").filter(has_text=text)
         expect(notice).to_have_count(1)
-        return datetime.strptime(STAMP.findall(notice.inner_text())[-1], "%Y-%m-%d %H:%M")
+        last_day = re.findall(r"\d{4}-\d{2}-\d{2}", notice.inner_text())[-1]
+        return datetime.strptime(last_day, "%Y-%m-%d") + timedelta(days=1)
 
     def move_clock_past(self, end: datetime, at_least_days: int) -> int:
         """Move the demo clock (演示时钟; Torch Center, supervisor, designer) at least `at_least_days` days
