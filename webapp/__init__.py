@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .applications.routes import bp as applications_bp
     from .auth.routes import bp as auth_bp
+    from .designer.routes import bp as designer_bp
     from .evaluations.routes import bp as evaluations_bp
     from .inbox.routes import bp as inbox_bp
     from .notices.routes import bp as notices_bp
@@ -134,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from .supervision.routes import bp as supervision_bp
 
     for blueprint in (auth_bp, inbox_bp, applications_bp, registry_bp, supervision_bp, notices_bp, admin_bp,
-                      rounds_bp, evaluations_bp):
+                      rounds_bp, evaluations_bp, designer_bp):
         app.register_blueprint(blueprint)
 
 
