@@ -30,7 +30,13 @@
     "Message start event": "消息开始事件", "Timer start event": "定时开始事件",
     "Message intermediate catch event": "消息中间捕获事件", "Timer intermediate catch event": "定时中间捕获事件",
     "Terminate end event": "终止结束事件", "Task": "任务", "Sub-process (collapsed)": "子流程（折叠）",
-    "Sub-process (expanded)": "子流程（展开）", "Search in diagram": "在图中搜索"
+    "Sub-process (expanded)": "子流程（展开）", "Search in diagram": "在图中搜索",
+    // dmn-js
+    "View DRD": "查看决策需求图", "Hit policy:": "命中策略：", "Hit Policy": "命中策略", "When": "当",
+    "And": "且", "Then": "则", "Annotations": "注释", "Unique": "唯一（UNIQUE）", "Collect": "汇总（COLLECT）",
+    "Add rule": "添加规则", "Add input": "添加输入列", "Add output": "添加输出列", "Input": "输入", "Output": "输出",
+    "Delete rule": "删除规则", "Add rule above": "在上方添加规则", "Add rule below": "在下方添加规则",
+    "Copy rule above": "复制到上方", "Copy rule below": "复制到下方", "Rule": "规则"
   };
   function translate(template, replacements) {
     replacements = replacements || {};
@@ -41,7 +47,9 @@
   function editorFor(kind, edit, container) {
     if (kind === "dmn") {
       var Dmn = edit ? window.DmnJSModeler || window.DmnJS : window.DmnJS;
-      return new Dmn({ container: container, common: { keyboard: { bindTo: window } } });
+      var chinese = { additionalModules: [{ translate: ["value", translate] }] };
+      return new Dmn({ container: container, common: { keyboard: { bindTo: window } },
+                       drd: chinese, decisionTable: chinese, literalExpression: chinese });
     }
     var Bpmn = window.BpmnJS;
     return new Bpmn({ container: container, additionalModules: [{ translate: ["value", translate] }] });
@@ -66,6 +74,11 @@
     var result = await viewer.importXML(xml);
     var problems = document.querySelector(container.dataset.problems || "#import-warnings");
     showProblems(problems, (result.warnings || []).map(function (w) { return w.message; }));
+    if (kind === "dmn") {
+      // Open the (first) decision table itself rather than the requirements diagram around it.
+      var table = viewer.getViews().filter(function (v) { return v.type === "decisionTable"; })[0];
+      if (table) await viewer.open(table);
+    }
     if (kind === "bpmn") {
       var canvas = viewer.get("canvas");
       canvas.zoom("fit-viewport");
