@@ -18,7 +18,7 @@ def test_adjacent_bands_meet_only_where_both_include_the_boundary():
 def test_moving_one_band_without_its_neighbour_is_refused(app):
     files = read_directory(app.config["BPMN_DIR"])
     lowered = files["evaluation_grade.dmn"].replace("<text>&gt;= 85</text>", "<text>&gt;= 80</text>")
-    with pytest.raises(DefinitionError, match="evaluation_grade.dmn: evaluation_grade: rules 3 .* and 4 .* can both match"):
+    with pytest.raises(DefinitionError, match=r"evaluation_grade.dmn · evaluation_grade（考核等级）：.*规则 3（.*）与规则 4（.*）可能同时匹配"):
         deploy({**files, "evaluation_grade.dmn": lowered})
     both = lowered.replace("<text>70 &lt;= ? &lt; 85</text>", "<text>70 &lt;= ? &lt; 80</text>")
     assert deploy({**files, "evaluation_grade.dmn": both}).version == 2

@@ -25,7 +25,18 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 class DefinitionError(Exception):
-    """A diagram or decision table can't be deployed; the message says where and why."""
+    """A diagram or decision table can't be deployed; the message says where and why.
+
+    Raised by deploy() with the checks' problems (webapp/engine/checks.py): `.problems` lists them (errors
+    and warnings), str() is one line per problem: "文件 · 元素id（名称）：消息。修改建议：…"."""
+
+    def __init__(self, problems=()):
+        if isinstance(problems, str):
+            from .checks import Problem
+
+            problems = [Problem("", "", "", problems, "")]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 # No DTDs, no entities, no network: uploaded XML is data from outside (XXE, billion laughs).
@@ -199,6 +210,11 @@ def latest_bundle() -> DefinitionBundle | None:
 
 def deploy(files: dict[str, str], note: str = "", deployed_by_id: int | None = None) -> DefinitionBundle:
     """Validate and store a new version (flushes, doesn't commit). Same content → current version."""
+    from .checks import check_files, errors
+
+    problems = check_files(files)  # before anything else: sizes, safe XML, schemas, conventions, tables
+    if errors(problems):
+        raise DefinitionError(problems)
     digest = checksum(files)
     current = latest_bundle()
     if current is not None and current.checksum == digest:

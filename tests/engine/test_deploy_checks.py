@@ -1,0 +1,229 @@
+"""Checks before anything is deployed (issue 7, item 2): each mistake a designer made is refused with a
+problem naming the file and the element, in Chinese with a hint, and nothing is stored."""
+
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.engine.checks import Problem, check_files, errors
+from webapp.engine.definitions import DefinitionError, deploy, read_directory
+from webapp.extensions import db
+from webapp.models import DefinitionBundle
+
+SAMPLES = Path(__file__).parent / "samples" / "third_party"
+
+
+def bundles() -> int:
+    return db.session.scalar(select(func.count()).select_from(DefinitionBundle))
+
+
+def edited(app, name: str, old: str, new: str, count: int = 1) -> dict:
+    files = read_directory(app.config["BPMN_DIR"])
+    assert old in files[name], old
+    return {**files, name: files[name].replace(old, new, count)}
+
+
+def refused(files: dict, file: str, element_id: str, *words: str) -> Problem:
+    """Deploy refuses `files` with an error on `element_id` of `file` whose message has `words`; no row."""
+    before = bundles()
+    with pytest.raises(DefinitionError) as caught:
+        deploy(files, note="should be refused")
+    assert bundles() == before
+    found = [p for p in caught.value.problems
+             if p.severity == "error" and p.file == file and p.element_id == element_id]
+    assert found, str(caught.value)
+    problem = found[0]
+    for word in words:
+        assert word in problem.message, problem.message
+    assert problem.hint
+    line = str(problem)
+    assert line.startswith(f"{file} · {element_id}") and "修改建议：" in line
+    assert line in str(caught.value)
+    assert "Traceback" not in str(caught.value)
+    return problem
+
+
+def test_the_real_bundle_passes_every_check(app):
+    problems = check_files(read_directory(app.config["BPMN_DIR"]))
+    assert errors(problems) == [], "\n".join(map(str, problems))
+
+
+# --- the mistakes listed in issue 7 -----------------------------------------------------------------
+
+def test_a_gap_in_the_grade_bands(app):
+    files = edited(app, "evaluation_grade.dmn", "<text>50 &lt;= ? &lt; 70</text>", "<text>55 &lt;= ? &lt; 70</text>")
+    problem = refused(files, "evaluation_grade.dmn", "evaluation_grade", "缺口", "panel_score", "50 <= ? < 55")
+    assert problem.element_name == "考核等级"
+
+
+def test_a_band_removed_at_the_top_leaves_a_gap(app):
+    files = edited(app, "evaluation_grade.dmn", "<text>&gt;= 85</text>", "<text>85 &lt;= ? &lt; 100</text>")
+    refused(files, "evaluation_grade.dmn", "evaluation_grade", "缺口", "? >= 100")
+
+
+def test_a_grade_output_mistyped_pass(app):
+    files = edited(app, "evaluation_grade.dmn", '<text>"pass"</text>', '<text>"Pass"</text>')
+    problem = refused(files, "evaluation_grade.dmn", "evaluation_grade", '"Pass"', '"pass"')
+    assert '改为 "pass"' in problem.hint
+
+
+def test_a_feel_cell(app):
+    files = edited(app, "evaluation_grade.dmn", "<text>70 &lt;= ? &lt; 85</text>", "<text>[70..85)</text>")
+    problem = refused(files, "evaluation_grade.dmn", "evaluation_grade_rule_4", "[70..85)", "FEEL")
+    assert "70 <= ? < 85" in problem.hint
+
+
+def test_a_feel_not_cell(app):
+    files = edited(app, "evaluation_award.dmn", '<text>? not in ("excellent", "good")</text>',
+                   '<text>not("excellent", "good")</text>')
+    refused(files, "evaluation_award.dmn", "evaluation_award_rule_3", "FEEL")
+
+
+def test_a_syntax_error_in_a_condition(app):
+    files = edited(app, "lifecycle.bpmn", '>grade == "fail"<', '>grade = "fail"<')
+    problem = refused(files, "lifecycle.bpmn", "flow_b_fail", "条件", "无法编译")
+    assert problem.element_name == "不合格"
+
+
+def test_a_condition_on_a_deleted_variable(app):
+    files = edited(app, "recognition.bpmn", '>recommender_decision == "return"<', '>recommendation_outcome == "return"<')
+    refused(files, "recognition.bpmn", "Flow_rec_return", "recommendation_outcome", "没有写入")
+
+
+def test_a_task_with_no_outgoing_flow(app):
+    files = edited(app, "lifecycle.bpmn",
+                   '<bpmn:sequenceFlow id="call_evaluation_f4" sourceRef="call_evaluation_take_grade" targetRef="call_evaluation_end" />', "")
+    problem = refused(files, "lifecycle.bpmn", "call_evaluation_take_grade", "没有出口连线")
+    assert problem.element_name == "记录考核等级"
+
+
+def test_a_timer_written_p1y_without_quotes(app):
+    files = edited(app, "lifecycle.bpmn", ">rectification_ends</bpmn:timeDate>", ">P1Y</bpmn:timeDate>")
+    problem = refused(files, "lifecycle.bpmn", "wait_rectification", "P1Y", "引号")
+    assert '"P1Y"' in problem.hint
+
+
+def test_a_badly_named_declared_field(app):
+    files = edited(app, "national_filing.bpmn", 'name="field.filing_reference"', 'name="field.Filing-Reference"')
+    refused(files, "national_filing.bpmn", "record_national_filing", "Filing-Reference", "丢弃")
+
+
+def test_a_declared_field_of_unknown_type_or_a_choice_without_options(app):
+    files = edited(app, "national_filing.bpmn", 'value="text|备案文件（文号）"', 'value="txt|备案文件（文号）"')
+    refused(files, "national_filing.bpmn", "record_national_filing", "txt")
+    files = edited(app, "national_filing.bpmn", "national=国家众创空间（第十五条）;national_professional=国家专业化众创空间（第十六条）",
+                   "国家众创空间")
+    refused(files, "national_filing.bpmn", "record_national_filing", "没有选项")
+
+
+def test_a_gateway_with_a_bare_flow_and_no_default(app):
+    files = edited(app, "lifecycle.bpmn", '<bpmn:exclusiveGateway id="gw_grade" name="考核等级" default="flow_b_other">',
+                   '<bpmn:exclusiveGateway id="gw_grade" name="考核等级">')
+    refused(files, "lifecycle.bpmn", "flow_b_other", "默认路径")
+
+
+def test_a_service_task_with_a_parameter_its_function_does_not_take(app):
+    files = edited(app, "lifecycle.bpmn", '<spiffworkflow:parameter id="bonus_max" type="float" value="20" />',
+                   '<spiffworkflow:parameter id="bonus_maximum" type="float" value="20" />')
+    problems = [p for p in check_files(files) if p.severity == "error"]
+    assert any("bonus_maximum" in p.message and p.file == "lifecycle.bpmn" and p.element_id for p in problems), problems
+
+
+def test_unknown_service_function_and_lane_role_name_the_element(app):
+    files = edited(app, "recognition.bpmn", '<spiffworkflow:serviceTaskOperator id="recognise_space"',
+                   '<spiffworkflow:serviceTaskOperator id="recognise_spaces"')
+    problem = [p for p in check_files(files) if "recognise_spaces" in p.message][0]
+    assert problem.file == "recognition.bpmn" and problem.element_id and problem.severity == "error"
+    files = edited(app, "recognition.bpmn", 'name="评审专家 (expert)"', 'name="评审专家 (reviewer)"')
+    problems = [p for p in check_files(files) if "reviewer" in p.message]
+    assert problems and all(p.file == "recognition.bpmn" and p.element_id for p in problems)
+
+
+# --- unsafe or unreadable uploads -------------------------------------------------------------------
+
+def test_malformed_xml(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    before = bundles()
+    with pytest.raises(DefinitionError) as caught:
+        deploy({**files, "recognition.bpmn": files["recognition.bpmn"][:-40]})
+    assert bundles() == before
+    problem = caught.value.problems[0]
+    assert problem.file == "recognition.bpmn" and "XML" in problem.message and "行" in problem.message
+
+
+ENTITY_BOMB = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">&lol3;</bpmn:definitions>"""
+
+
+def test_doctype_and_entity_bomb(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    before = bundles()
+    with pytest.raises(DefinitionError) as caught:
+        deploy({**files, "evil.bpmn": ENTITY_BOMB})
+    assert bundles() == before
+    problem = caught.value.problems[0]
+    assert problem.file == "evil.bpmn" and "DOCTYPE" in problem.message and "第 2 行" in problem.message
+
+
+def test_a_50_mb_upload_is_refused_quickly(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    huge = files["recognition.bpmn"].replace("</bpmn:definitions>", "<!--" + "x" * (50 * 1024 * 1024) + "--></bpmn:definitions>")
+    before = bundles()
+    started = time.monotonic()
+    with pytest.raises(DefinitionError) as caught:
+        deploy({**files, "recognition.bpmn": huge})
+    assert time.monotonic() - started < 1.0
+    assert bundles() == before
+    assert [p.file for p in caught.value.problems] == ["recognition.bpmn", ""]  # the file, and the total
+    assert "2 MB" in caught.value.problems[0].message
+
+
+def test_too_many_files_and_wrong_names(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    problems = check_files({**files, "notes.txt": "hello", **{f"x{i}.dmn": "<a/>" for i in range(60)}})
+    assert any("文件过多" in p.message for p in problems)
+    assert any(p.file == "notes.txt" for p in problems)
+
+
+def test_a_file_with_no_executable_process(app):
+    files = edited(app, "violation_case.bpmn", 'isExecutable="true"', 'isExecutable="false"')
+    problem = refused(files, "violation_case.bpmn", "violation_case", "没有可执行的流程")
+    assert problem.element_id == "violation_case"
+
+
+def test_a_bundle_with_no_bpmn_at_all(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    with pytest.raises(DefinitionError, match="没有任何 .bpmn 流程文件"):
+        deploy({n: t for n, t in files.items() if n.endswith(".dmn")})
+
+
+# --- standard BPMN files from other tools -----------------------------------------------------------
+
+def test_a_bpmn_io_file_with_data_objects_deploys(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    sample = (SAMPLES / "bpmnio_data_object.bpmn").read_text(encoding="utf-8")
+    bundle = deploy({**files, "bpmnio_data_object.bpmn": sample}, note="from bpmn.io")
+    assert "notify_space" in bundle.process_ids
+
+
+def test_a_camunda_file_with_a_data_store_is_refused_naming_the_element(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    sample = (SAMPLES / "camunda_data_store.bpmn").read_text(encoding="utf-8")
+    problem = refused({**files, "camunda_data_store.bpmn": sample}, "camunda_data_store.bpmn", "Activity_archive", "数据存储")
+    assert problem.element_name == "归档" and "0x" not in problem.message and "<Element" not in problem.message
+
+
+def test_a_camunda_7_file_with_juel_conditions_is_refused_naming_the_flows(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    sample = (SAMPLES / "camunda7_juel_conditions.bpmn").read_text(encoding="utf-8")
+    problem = refused({**files, "camunda7_juel_conditions.bpmn": sample}, "camunda7_juel_conditions.bpmn", "Flow_yes", "${site_ok}")
+    assert "JUEL" in problem.hint
+
+
+def test_definition_error_from_text_still_reads(app):
+    error = DefinitionError("x.bpmn: something")
+    assert "x.bpmn: something" in str(error) and len(error.problems) == 1
