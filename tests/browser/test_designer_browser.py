@@ -42,17 +42,34 @@ def test_designer_renames_a_task_in_the_modeler_and_deploys_it(page: Page, desig
     expect(page).to_have_url(re.compile(r"/designer/edit/recognition\.bpmn$"))
     expect(page.locator("#canvas")).to_have_attribute("data-ready", "1", timeout=20000)
     expect(page.locator(".djs-palette")).to_be_visible()  # the modeler's tools
+
+    # a mistake: the application step loses its outgoing flow. Refused before anything is stored, the
+    # problem named in Chinese, and the draft reopened with the faulty element marked on the diagram.
+    page.evaluate("""() => {
+        const registry = window.diagram.get('elementRegistry');
+        window.diagram.get('modeling').removeElements([registry.get('Flow_submit_check')]);
+    }""")
+    page.locator("textarea[name=note]").fill("误删连线")
+    page.locator("#deploy-form button[type=submit]").click()
+    expect(page.locator("#deploy-problems")).to_contain_text("submit_application")
+    expect(page.locator("#deploy-problems")).to_contain_text("修改建议")
+    expect(page.locator("#canvas")).to_have_attribute("data-ready", "1", timeout=20000)
+    expect(page.locator(".djs-element.problem[data-element-id=submit_application]")).to_have_count(1)
+    ui.shot("02-refused-and-marked")
+    page.get_by_role("link", name="取消").click()
+    page.get_by_role("link", name="在浏览器中编辑").click()
+    expect(page.locator("#canvas")).to_have_attribute("data-ready", "1", timeout=20000)
     page.evaluate("""title => {
         const registry = window.diagram.get('elementRegistry');
         window.diagram.get('modeling').updateLabel(registry.get('material_review'), title);
     }""", NEW_TITLE)
     page.locator("textarea[name=note]").fill("材料审核环节增加合规性审查，更名")
-    ui.shot("02-modeler")
+    ui.shot("03-modeler")
     page.locator("#deploy-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/designer/versions/2"))
     expect(page.locator(".flash.success")).to_contain_text("2")
     expect(page.locator("#canvas")).to_have_attribute("data-ready", "1", timeout=20000)
-    ui.shot("03-deployed")
+    ui.shot("04-deployed")
 
     # the saved diagram keeps what the app reads from it (spiffworkflow properties), with the new name
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}

@@ -94,6 +94,14 @@ def deploy():
     if not form.validate_on_submit():
         return render_template("designer/deploy.html", form=form, problems=[]), (422 if form.errors else 200)
     outcome = service.deploy_uploads(form.uploads, form.note.data.strip(), current_user)
+    editing = request.form.get("editing", "")
+    if outcome.problems and editing in form.uploads:
+        # Back into the editor with the draft as it was, the faulty elements marked on the diagram.
+        from webapp.engine.definitions import latest_bundle
+
+        marks = sorted({p.element_id for p in outcome.problems if p.file == editing and p.element_id})
+        return render_template("designer/edit.html", name=editing, latest=latest_bundle(), form=form,
+                               problems=outcome.problems, draft=form.uploads[editing], marks=marks), 422
     if outcome.problems:
         return render_template("designer/deploy.html", form=form, problems=outcome.problems), 422
     if outcome.unchanged:

@@ -69,8 +69,13 @@
     var kind = container.dataset.kind || "bpmn";
     var edit = container.dataset.edit === "1";
     var viewer = editorFor(kind, edit, container);
-    var response = await fetch(container.dataset.xmlUrl, { credentials: "same-origin" });
-    var xml = await response.text();
+    var xml;
+    if (container.dataset.draft) {  // a draft the server refused: edit it on, with its faults marked
+      xml = document.querySelector(container.dataset.draft).value;
+    } else {
+      var response = await fetch(container.dataset.xmlUrl, { credentials: "same-origin" });
+      xml = await response.text();
+    }
     var result = await viewer.importXML(xml);
     var problems = document.querySelector(container.dataset.problems || "#import-warnings");
     showProblems(problems, (result.warnings || []).map(function (w) { return w.message; }));
@@ -84,6 +89,9 @@
       canvas.zoom("fit-viewport");
       JSON.parse(container.dataset.marks || "[]").forEach(function (id) {
         try { canvas.addMarker(id, "changed"); } catch (e) { /* an element of the other version */ }
+      });
+      JSON.parse(container.dataset.problemMarks || "[]").forEach(function (id) {
+        try { canvas.addMarker(id, "problem"); } catch (e) { /* the problem is about the file */ }
       });
     }
     container.setAttribute("data-ready", "1");
