@@ -92,15 +92,23 @@ def test_an_application_not_submitted_when_its_round_closes_lapses(harness):
     assert application.status == "lapsed" and "前提交" in application.outcome_reason
 
 
-def test_a_sheet_of_100_plus_30_gives_at_most_120(harness):
+def scored_evaluation(harness, sheet):
+    """A space at its first evaluation, self-assessed, reviewed, and scored by three experts, each
+    handing in `sheet(expert_id)`; waiting at the approver's confirmation."""
     experts = harness.expert_ids[:3]
     h = first_evaluation(harness)
     h.complete("self_assessment", self_assessment="自评")
     h.complete("evaluation_material_review", materials_false=False, material_comments="齐全")
     h.complete("organise_evaluation", panel_experts=list(experts))
-    for e in experts:  # every item at its maximum, plus bonus items adding up to 30
-        h.complete("evaluation_score", assignee=e, expert_score={
-            "expert_id": e, "base": 100, "bonus": 30, "total": 130, "comments": "满分"})
+    for e in experts:
+        h.complete("evaluation_score", assignee=e, expert_score=sheet(e))
+    return h
+
+
+def test_a_sheet_of_100_plus_30_gives_at_most_120(harness):
+    # every item at its maximum, plus bonus items adding up to 30
+    h = scored_evaluation(harness, lambda e: {
+        "expert_id": e, "base": 100, "bonus": 30, "total": 130, "comments": "满分"})
     data = _evaluation_case(h).data
     assert data["panel_score"] == 120.0
     assert all(s["total"] == 120.0 and s["capped"] for s in data["expert_scores"])
@@ -108,24 +116,12 @@ def test_a_sheet_of_100_plus_30_gives_at_most_120(harness):
 
 
 def test_a_sheet_with_only_a_total_is_capped_too(harness):
-    experts = harness.expert_ids[:3]
-    h = first_evaluation(harness)
-    h.complete("self_assessment", self_assessment="自评")
-    h.complete("evaluation_material_review", materials_false=False, material_comments="齐全")
-    h.complete("organise_evaluation", panel_experts=list(experts))
-    for e in experts:
-        h.complete("evaluation_score", assignee=e, expert_score={"expert_id": e, "total": 500, "comments": ""})
+    h = scored_evaluation(harness, lambda e: {"expert_id": e, "total": 500, "comments": ""})
     assert _evaluation_case(h).data["panel_score"] == 120.0
 
 
 def test_an_award_is_granted_only_after_its_notice_ends(harness):
-    experts = harness.expert_ids[:3]
-    h = first_evaluation(harness)
-    h.complete("self_assessment", self_assessment="自评")
-    h.complete("evaluation_material_review", materials_false=False, material_comments="齐全")
-    h.complete("organise_evaluation", panel_experts=list(experts))
-    for e in experts:
-        h.complete("evaluation_score", assignee=e, expert_score=expert_score(e, 90))
+    h = scored_evaluation(harness, lambda e: expert_score(e, 90))
     h.complete("confirm_grade")
     assert h.awards == []  # the result notice has just opened
     told = db.session.scalars(select(Notification.text).order_by(Notification.id.desc())).first()
@@ -146,13 +142,7 @@ def _evaluation_case(h):
 
 
 def test_an_upheld_objection_to_a_result_withdraws_it_and_grants_nothing(harness):
-    experts = harness.expert_ids[:3]
-    h = first_evaluation(harness)
-    h.complete("self_assessment", self_assessment="自评")
-    h.complete("evaluation_material_review", materials_false=False, material_comments="齐全")
-    h.complete("organise_evaluation", panel_experts=list(experts))
-    for e in experts:
-        h.complete("evaluation_score", assignee=e, expert_score=expert_score(e, 90))
+    h = scored_evaluation(harness, lambda e: expert_score(e, 90))
     h.complete("confirm_grade")
     _evaluation_case(h).send("objection", {"objector": "张三", "contact": "139", "reasons": "孵化数据不实"})
     assert h.ready() == ["investigate_result_objection"]
@@ -168,13 +158,7 @@ def test_an_upheld_objection_to_a_result_withdraws_it_and_grants_nothing(harness
 
 
 def test_a_dismissed_objection_keeps_the_notice_to_its_end_then_awards(harness):
-    experts = harness.expert_ids[:3]
-    h = first_evaluation(harness)
-    h.complete("self_assessment", self_assessment="自评")
-    h.complete("evaluation_material_review", materials_false=False, material_comments="齐全")
-    h.complete("organise_evaluation", panel_experts=list(experts))
-    for e in experts:
-        h.complete("evaluation_score", assignee=e, expert_score=expert_score(e, 75))
+    h = scored_evaluation(harness, lambda e: expert_score(e, 75))
     h.complete("confirm_grade")
     _evaluation_case(h).send("objection", {"objector": "李四", "contact": "138", "reasons": "有异议"})
     h.complete("investigate_result_objection", objection_findings="经核实不属实")
@@ -215,13 +199,7 @@ def test_the_current_step_names_the_notice_and_its_end(harness):
 
 
 def test_the_current_step_names_the_rectification_year_and_its_end(harness):
-    experts = harness.expert_ids[:3]
-    h = first_evaluation(harness)
-    h.complete("self_assessment", self_assessment="自评")
-    h.complete("evaluation_material_review", materials_false=False, material_comments="齐全")
-    h.complete("organise_evaluation", panel_experts=list(experts))
-    for e in experts:
-        h.complete("evaluation_score", assignee=e, expert_score=expert_score(e, 40))
+    h = scored_evaluation(harness, lambda e: expert_score(e, 40))
     h.complete("confirm_grade")
     end_result_notice(h)
     assert h.space_status == "rectification"

@@ -23,6 +23,7 @@ from .lifecycle import (
     HALF_YEAR,
     REPORT,
     field_errors,
+    forbidden,
     inbox_links,
     inbox_task,
     page,
@@ -202,3 +203,30 @@ def test_a_task_taken_or_done_says_what_happened_in_chinese(login, world):
     response = torch2.get(f"/tasks/{task.id}")
     followed = torch2.get(response.headers["Location"]).get_data(as_text=True)
     assert "此环节已由" in followed and "办理完毕" in followed
+
+
+def test_an_objection_to_an_evaluation_result_reaches_its_case_and_a_late_one_is_refused(login, world, space_id):
+    from webapp.models import Objection, PublicNotice
+
+    tasks = to_expert_scoring(login, world, space_id)
+    items = sheet_items(page(login("expert1"), f"/tasks/{tasks['expert1']}"))
+    for name in EXPERTS:
+        submit(login(name), tasks[name], {**sheet_answers(items, 0.8, 0.5), "comments": "优秀"})
+    approver, torch = login("approver"), login("torch1")
+    submit(approver, inbox_task(approver, "确认考核等级"), {"confirm_comments": ""})
+    notice = db.session.scalars(select(PublicNotice).where(PublicNotice.subject_type == "space")).one()
+    dossier = f"/spaces/{space_id}"
+    objection = {"objector_kind": "individual", "objector": "张三", "contact": "13900000000",
+                 "reasons": "在孵企业数量与实际不符", "next": dossier}
+    forbidden(login("applicant_a"), "post", f"/notices/{notice.id}/objections", objection)
+    response = torch.post(f"/notices/{notice.id}/objections", objection, from_page=dossier)
+    assert "异议已登记" in torch.get(response.headers["Location"]).get_data(as_text=True)
+    assert "考核结果异议调查核实" in inbox_links(torch)  # the case's diagram took the message
+    submit(torch, inbox_task(torch, "考核结果异议调查核实"), {"objection_findings": "经核实不属实"})
+    submit(approver, inbox_task(approver, "考核结果异议处理决定"), {"objection_upheld": "no", "objection_answer": "不成立"})
+    move_clock(days=14)  # the notice ends: an objection now is refused, and the refusal recorded
+    response = torch.post(f"/notices/{notice.id}/objections", objection, from_page=dossier)
+    assert "未予受理" in torch.get(response.headers["Location"]).get_data(as_text=True)
+    refused = db.session.scalars(select(Objection).where(Objection.refused_reason != "")).all()
+    assert len(refused) == 1 and refused[0].notice_id == notice.id
+    assert [a.amount for a in db.session.scalars(select(Award))] == [400000]  # 80 + 10: 优秀, after the notice

@@ -11,9 +11,10 @@ from wtforms.validators import DataRequired, Length
 from forms.objection import ObjectionForm
 from webapp.access import applications_query, may_view_application, may_view_attachment
 from webapp.attachments import storage_path
-from webapp.engine.runtime import NotWaiting, Runtime
+from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.models import Application, Attachment, AuditEvent, HumanTask, Objection
+from webapp.notices.objections import lodge
 from webapp.rounds import service as rounds
 from webapp.views import get_or_404, require, role_required
 
@@ -117,22 +118,9 @@ def lodge_objection(application_id):
     if not form.validate_on_submit():
         flash(_("The objection was not accepted: name, contact details and reasons are required."), "error")
         return redirect(url_for("applications.show", application_id=application.id))
-    objection = Objection(application_id=application.id, objector=form.objector.data, objector_kind=form.objector_kind.data,
-                          contact=form.contact.data, reasons=form.reasons.data, recorded_by_id=current_user.id)
-    db.session.add(objection)
-    db.session.flush()
-    try:
-        Runtime(actor=current_user).send_message(application.instance, "objection", {
-            "objection_id": objection.id, "objector": objection.objector, "contact": objection.contact,
-            "reasons": objection.reasons})
-        db.session.commit()
+    if lodge(current_user, form, instance=application.instance, application_id=application.id):
         flash(_("The objection was recorded and sent for investigation."), "success")
-    except NotWaiting:
-        db.session.rollback()
-        db.session.add(Objection(application_id=application.id, objector=form.objector.data,
-                                 objector_kind=form.objector_kind.data, contact=form.contact.data,
-                                 reasons=form.reasons.data, recorded_by_id=current_user.id,
-                                 refused_reason="not in the public notice period"))
-        db.session.commit()
+    else:
         flash(_("This application is not in its public notice period; the objection was not accepted."), "error")
+    db.session.commit()
     return redirect(url_for("applications.show", application_id=application.id))

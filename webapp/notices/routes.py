@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from forms.objection import ObjectionForm
 from webapp.engine.clock import clock
-from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
-from webapp.models import Objection, ProcessInstance, PublicNotice
+from webapp.models import ProcessInstance, PublicNotice
 from webapp.views import get_or_404, role_required
+
+from .objections import lodge
 
 bp = Blueprint("notices", __name__)
 
@@ -34,25 +35,14 @@ def lodge_objection(notice_id):
     if not form.validate_on_submit():
         flash(_("The objection was not accepted: name, contact details and reasons are required."), "error")
         return redirect(back)
-    fields = dict(objector=form.objector.data, objector_kind=form.objector_kind.data, contact=form.contact.data,
-                  reasons=form.reasons.data, recorded_by_id=current_user.id, notice_id=notice.id,
-                  instance_id=notice.instance_id,
-                  application_id=notice.subject_id if notice.subject_type == "application" else None)
-    objection = Objection(**fields)
-    db.session.add(objection)
-    db.session.flush()
     instance = db.session.get(ProcessInstance, notice.instance_id) if notice.instance_id else None
-    try:
-        if instance is None or notice.withdrawn_at is not None:
-            raise NotWaiting("objection")
-        Runtime(actor=current_user).send_message(instance, "objection", {
-            "objection_id": objection.id, "objector": objection.objector, "contact": objection.contact,
-            "reasons": objection.reasons})
-        db.session.commit()
+    if notice.withdrawn_at is not None:
+        instance = None  # a withdrawn result takes no objections
+    accepted = lodge(current_user, form, instance=instance, notice_id=notice.id,
+                     application_id=notice.subject_id if notice.subject_type == "application" else None)
+    db.session.commit()
+    if accepted:
         flash(_("The objection was recorded and sent for investigation."), "success")
-    except NotWaiting:
-        db.session.rollback()
-        db.session.add(Objection(**fields, refused_reason="not in the public notice period"))
-        db.session.commit()
+    else:
         flash(_("This notice is not running any more; the objection was not accepted."), "error")
     return redirect(back)
