@@ -27,7 +27,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 class DefinitionError(Exception):
     """A diagram or decision table can't be deployed; the message says where and why.
 
-    Raised by deploy() with the checks' problems (webapp/engine/checks.py): `.problems` lists them (errors
+    Raised by deploy() with the checks' problems (webapp/engine/checks/): `.problems` lists them (errors
     and warnings), str() is one line per problem: "文件 · 元素id（名称）：消息。修改建议：…"."""
 
     def __init__(self, problems=()):

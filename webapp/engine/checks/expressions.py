@@ -1,0 +1,131 @@
+"""Every piece of Python in the diagrams compiled in the sandbox; FEEL cells, unquoted timers."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from .index import _MANUAL, BPMN_NS, SPIFF_NS, _bpmn, _Index, _local, _properties, _text
+from .problem import WARNING, Problem
+
+# -------------------------------------------------------------------------------------- expressions
+
+_ISO_DURATION = re.compile(r"^(R\d*)?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$")
+_FEEL_HINT = "单元格是 Python 表达式，不是 FEEL：区间写作 70 <= ? < 85，否定写作 ? not in (\"a\", \"b\")，文字加引号"
+
+
+def _compile(source: str, mode: str) -> str | None:
+    from ..sandbox import DiagramScriptError, compile_sandboxed
+
+    try:
+        compile_sandboxed(source, mode)
+    except DiagramScriptError as exc:
+        match = re.search(r"(SyntaxError: [^'\"]*?)(?: at statement|['\"]|$)", str(exc))
+        return match.group(1).strip() if match else str(exc)
+    except Exception as exc:  # noqa: BLE001 - whatever the compiler says is a problem
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _names_read(source: str, mode: str = "eval") -> set[str]:
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def expressions(index: _Index):
+    """(file, element, kind, source, mode) for every piece of Python in the bundle's diagrams."""
+    for name, root in index.bpmn().items():
+        for flow in _bpmn(root, "sequenceFlow"):
+            condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+            if condition is not None and _text(condition):
+                yield name, flow, "condition", _text(condition), "eval"
+        for task in _bpmn(root, "scriptTask"):
+            script = task.find(f"{{{BPMN_NS}}}script")
+            if _text(script):
+                yield name, task, "script", script.text, "exec"
+        for local in ("preScript", "postScript"):
+            for script in root.iter(f"{{{SPIFF_NS}}}{local}"):
+                if _text(script):
+                    yield name, script.getparent().getparent(), "script", script.text, "exec"
+        for local in ("timeDate", "timeDuration", "timeCycle"):
+            for timer in _bpmn(root, local):
+                event = timer.getparent().getparent()
+                yield name, event, "timer", _text(timer), "eval"
+        for parameter in root.iter(f"{{{SPIFF_NS}}}parameter"):
+            task = next(a for a in parameter.iterancestors() if _local(a) == "serviceTask") \
+                if any(_local(a) == "serviceTask" for a in parameter.iterancestors()) else parameter.getparent()
+            yield name, task, f"parameter {parameter.get('id')}", parameter.get("value") or "", "eval"
+        for element in root.iter():
+            if _local(element) in (*_MANUAL, "startEvent", "intermediateCatchEvent", "boundaryEvent"):
+                props = _properties(element)
+                for key in ("dueDate", "assignee"):
+                    if props.get(key):
+                        yield name, element, key, props[key], "eval"
+        for local in ("loopCardinality", "completionCondition"):
+            for expression in _bpmn(root, local):
+                activity = expression.getparent().getparent()
+                if _text(expression):
+                    yield name, activity, local, _text(expression), "eval"
+    for name, root in index.dmn().items():
+        for table in root.iter("{*}decisionTable"):
+            for put in table.findall("{*}input"):
+                yield name, put, "input", put.findtext("{*}inputExpression/{*}text") or "", "eval"
+            for rule in table.findall("{*}rule"):
+                for entry in rule.findall("{*}inputEntry"):
+                    yield name, rule, "input cell", (entry.findtext("{*}text") or "").strip(), "cell"
+                for entry in rule.findall("{*}outputEntry"):
+                    yield name, rule, "output cell", (entry.findtext("{*}text") or "").strip(), "eval"
+
+
+_KIND_LABEL = {"condition": "条件", "script": "脚本", "timer": "定时器表达式", "dueDate": "期限（dueDate）",
+               "assignee": "办理人（assignee）", "input": "决策表输入表达式", "input cell": "决策表输入单元格",
+               "output cell": "决策表输出单元格", "loopCardinality": "多实例数量", "completionCondition": "多实例完成条件"}
+
+
+def _cell_source(cell: str) -> str:
+    """The expression SpiffWorkflow evaluates for an input cell (DMNEngine.evaluate)."""
+    if re.search(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", cell):
+        return re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", cell)
+    if re.match(r"^\s*(<|>|==|!=|in\s|not\s+in\s|is\s)", cell):
+        return "dmninputexpr " + cell
+    return f"(dmninputexpr) == ({cell})"
+
+
+def _looks_feel(cell: str) -> bool:
+    unquoted = re.sub(r"\"[^\"]*\"|'[^']*'", "", cell)
+    return ".." in unquoted or bool(re.match(r"^\s*not\s*\(", cell)) or bool(re.match(r"^\s*[\[\]\(].*\.\.", cell))
+
+
+def _expressions(index: _Index) -> list[Problem]:
+    problems = []
+    for name, element, kind, source, mode in expressions(index):
+        label = _KIND_LABEL.get(kind, "服务任务参数“" + kind.removeprefix("parameter ") + "”")
+        if kind == "input cell" and source in ("", "-"):
+            continue
+        if kind == "input cell" and _looks_feel(source):
+            problems.append(index.problem(name, element, f"{label}“{source}”是 FEEL 写法，本系统不支持", _FEEL_HINT))
+            continue
+        if not source:
+            if kind in ("timer", "condition") or kind.startswith("parameter"):
+                problems.append(index.problem(name, element, f"{label}为空", "填写表达式；文字须加引号，例如 \"P1Y\""))
+            continue
+        compiled = _cell_source(source) if mode == "cell" else source
+        error = _compile(compiled, "exec" if mode == "exec" else "eval")
+        if error:
+            hint = {"input cell": _FEEL_HINT, "output cell": "输出单元格是 Python 表达式：文字须加引号，例如 \"excellent\""}.get(
+                kind, "按 Python 语法修改；文字须加引号，比较用 ==，并且用 and / or / not")
+            if "${" in source or "#{" in source:
+                hint = "这是 Camunda 的 JUEL 写法（${…}）；本系统的表达式是 Python，例如 site_ok == True 或 not site_ok"
+            problems.append(index.problem(name, element, f"{label}“{source}”无法编译（{error}）", hint))
+            continue
+        if kind == "timer" and _ISO_DURATION.match(source.strip()):
+            problems.append(index.problem(name, element, f"定时器表达式“{source}”没有加引号，会被当作变量名",
+                                          f"定时器表达式是 Python：写作 \"{source.strip()}\"（带引号），或写一个保存 ISO 时间的变量"))
+        if kind == "output cell" and re.fullmatch(r"[A-Za-z_]\w*", source) and source not in ("True", "False", "None"):
+            problems.append(index.problem(name, element, f"{label}“{source}”没有加引号，会被当作变量名",
+                                          f"如果是文字，写作 \"{source}\"", WARNING))
+    return problems
+
