@@ -88,12 +88,12 @@ def task(task_id):
                       else _("Someone else changed this case at the same moment; your input was not saved. "
                              "Please look at the case again and resubmit."), "error")
                 return redirect(url_for("inbox.index"))
-            except Exception as exc:  # a diagram or service failed: nothing is saved, the user is told
+            except Exception:  # a diagram or service failed: nothing is saved, the user is told
                 db.session.rollback()
                 log.exception("completing task %s failed", task.id)
+                # No engine class names for users: the fault, its element and message are in the log.
                 flash(_("The procedure could not continue at this step because of a fault in the procedure's "
-                        "definition (%(reason)s). Nothing was saved; the process designers can see the details.",
-                        reason=type(exc).__name__), "error")
+                        "definition. Nothing was saved; the fault is logged for the process designers."), "error")
                 return redirect(url_for("inbox.task", task_id=task.id))
             return _after_completion(instance_id, title)
         flash(_("Please correct the marked fields."), "error")
