@@ -106,30 +106,29 @@ def certificate(space_id):
     return response
 
 
-@bp.route("/spaces/<space_id>/changes", methods=["POST"])
-@login_required
-def start_change(space_id):
-    """The operator files a major change (R15); it goes through its recommender to the Department."""
+def _start_and_open(space_id, process_id: str, role: str):
+    """Start a space's case that `role` begins on this page, and open its first step (one commit)."""
     space = _visible(space_id)
-    require(current_user.role == "applicant" and _active(space))
+    require(current_user.role == role and _active(space))
     FlaskForm().validate_on_submit() or require(False)
-    instance = _start_for_space("change_filing", space, {})
+    instance = _start_for_space(process_id, space, {})
     db.session.commit()
     first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
     return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("registry.show", space_id=space.id))
+
+
+@bp.route("/spaces/<space_id>/changes", methods=["POST"])
+@login_required
+def start_change(space_id):
+    """The operator files a major change (Art. 17); it goes through its recommender to the Department."""
+    return _start_and_open(space_id, "change_filing", "applicant")
 
 
 @bp.route("/spaces/<space_id>/national-filing", methods=["POST"])
 @login_required
 def start_national_filing(space_id):
     """Art. 15, 16: the Department records a national filing whenever it happens (its own case)."""
-    space = _visible(space_id)
-    require(current_user.role == "approver" and _active(space))
-    FlaskForm().validate_on_submit() or require(False)
-    instance = _start_for_space("national_filing", space, {})
-    db.session.commit()
-    first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
-    return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("registry.show", space_id=space.id))
+    return _start_and_open(space_id, "national_filing", "approver")
 
 
 @bp.route("/spaces/<space_id>/violations", methods=["POST"])
