@@ -17,6 +17,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from webapp.engine.definitions import MAX_FILE_BYTES, DefinitionError, deploy, latest_bundle
+from webapp.engine.safe_xml import SAFE_XML as _SAFE_XML
 from webapp.extensions import db
 from webapp.models import AuditEvent, DefinitionBundle, User
 
@@ -25,8 +26,6 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 EXTENSIONS = (".bpmn", ".dmn")
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\.(bpmn|dmn)$")
-
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 # --- reading files ------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 
 from lxml import etree
 
+from ..safe_xml import SAFE_XML as _SAFE_XML
 from .problem import Problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -14,9 +15,7 @@ MAX_FILES = 50
 
 # ---------------------------------------------------------------------------------------------- XML
 
-_SAFE_XML = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=False
-)
+
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
