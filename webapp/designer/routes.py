@@ -22,6 +22,13 @@ def designers_only():
     require(current_user.role == "designer")
 
 
+@bp.context_processor
+def editor_context() -> dict:
+    from .editor import editor_catalog, editor_text
+
+    return {"editor_text": editor_text, "editor_catalog": editor_catalog}
+
+
 def _bundle(version: int):
     bundle = service.bundle_by_version(version)
     if bundle is None:

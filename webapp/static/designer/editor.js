@@ -1,46 +1,22 @@
 // The designer area's diagrams: a version shown with bpmn.io's viewers, and edited with its modelers.
-// The bundles come from the npm registry (scripts/build-frontend.mjs copies them into /static/build).
+// The bundles come from the npm registry (scripts/build-frontend.mjs copies or bundles them into
+// /static/build; the BPMN modeler with its properties panel and bpmnlint is frontend/modeler.js).
 //
 //   <div id="canvas" data-xml-url="…" data-kind="bpmn|dmn" data-marks='["Task_1", …]'></div>   a view
 //   <div id="canvas" data-xml-url="…" data-kind="…" data-edit="1" data-file-input="#file"
-//        data-form="#deploy-form" data-name="recognition.bpmn"></div>                       an editor
+//        data-form="#deploy-form" data-name="recognition.bpmn" data-panel="#properties"></div>   an editor
+//   <section class="file-diff" data-old-xml-url="…" data-new-xml-url="…" data-added-ids="…" …>  a comparison
 // Saving an edit puts the diagram into the deploy form's file input, so the server checks it like any
 // upload (the server is the only judge of what may be deployed).
 (function () {
   "use strict";
 
-  // Chinese labels for the editor's palette and menus (bpmn-js translation hook).
-  var ZH = {
-    "Activate hand tool": "抓手工具", "Activate lasso tool": "套索工具",
-    "Activate create/remove space tool": "插入/删除空间", "Activate global connect tool": "连线工具",
-    "Create start event": "开始事件", "Create end event": "结束事件", "Create task": "任务",
-    "Create gateway": "网关", "Create intermediate/boundary event": "中间/边界事件",
-    "Create expanded sub-process": "子流程", "Create pool/participant": "泳池/参与者",
-    "Create data object reference": "数据对象", "Create data store reference": "数据存储",
-    "Create group": "分组", "Append task": "追加任务", "Append end event": "追加结束事件",
-    "Append gateway": "追加网关", "Append intermediate/boundary event": "追加中间事件",
-    "Append text annotation": "追加注释", "Connect using sequence/message flow or association": "连线",
-    "Connect using association": "关联", "Connect to other element": "连接到其他元素",
-    "Change type": "更改类型", "Change element": "更改元素", "Delete": "删除", "Remove": "删除",
-    "Add lane above": "在上方添加泳道", "Add lane below": "在下方添加泳道",
-    "Divide into two lanes": "拆分为两条泳道", "Divide into three lanes": "拆分为三条泳道",
-    "User task": "用户任务", "Service task": "服务任务", "Script task": "脚本任务",
-    "Business rule task": "业务规则任务", "Exclusive gateway": "排他网关", "Parallel gateway": "并行网关",
-    "Event-based gateway": "事件网关", "Start event": "开始事件", "End event": "结束事件",
-    "Message start event": "消息开始事件", "Timer start event": "定时开始事件",
-    "Message intermediate catch event": "消息中间捕获事件", "Timer intermediate catch event": "定时中间捕获事件",
-    "Terminate end event": "终止结束事件", "Task": "任务", "Sub-process (collapsed)": "子流程（折叠）",
-    "Sub-process (expanded)": "子流程（展开）", "Search in diagram": "在图中搜索",
-    // dmn-js
-    "View DRD": "查看决策需求图", "Hit policy:": "命中策略：", "Hit Policy": "命中策略", "When": "当",
-    "And": "且", "Then": "则", "Annotations": "注释", "Unique": "唯一（UNIQUE）", "Collect": "汇总（COLLECT）",
-    "Add rule": "添加规则", "Add input": "添加输入列", "Add output": "添加输出列", "Input": "输入", "Output": "输出",
-    "Delete rule": "删除规则", "Add rule above": "在上方添加规则", "Add rule below": "在下方添加规则",
-    "Copy rule above": "复制到上方", "Copy rule below": "复制到下方", "Rule": "规则"
-  };
+  // The editors' interface text in the user's language, from the catalogs (webapp/designer/editor.py),
+  // handed to bpmn-js's and dmn-js's translation hook.
+  var TEXT = JSON.parse((document.getElementById("editor-text") || {}).textContent || "{}");
   function translate(template, replacements) {
     replacements = replacements || {};
-    template = ZH[template] || template;
+    template = TEXT[template] || template;
     return template.replace(/{([^}]+)}/g, function (_, key) { return replacements[key] || "{" + key + "}"; });
   }
 
@@ -50,6 +26,12 @@
       var chinese = { additionalModules: [{ translate: ["value", translate] }] };
       return new Dmn({ container: container, common: { keyboard: { bindTo: window } },
                        drd: chinese, decisionTable: chinese, literalExpression: chinese });
+    }
+    if (edit && window.DesignerModeler) {  // our bundle: modeler + properties panel + bpmnlint
+      return window.DesignerModeler.create({
+        container: container, panel: document.querySelector(container.dataset.panel), translate: translate,
+        catalog: JSON.parse(document.getElementById("editor-catalog").textContent)
+      });
     }
     var Bpmn = window.BpmnJS;
     return new Bpmn({ container: container, additionalModules: [{ translate: ["value", translate] }] });
@@ -111,6 +93,44 @@
     }
     window.diagram = viewer;  // for browser tests and the curious designer
   }
+
+  // Two versions of a diagram side by side, the server's differences marked: removed on the old one, added
+  // on the new one, changed on both; bpmn-js-differ adds the elements only moved on the canvas.
+  async function compare(section) {
+    var ids = function (how) { return (section.dataset[how + "Ids"] || "").split(" ").filter(Boolean); };
+    var sides = [["old", ids("removed").concat(ids("changed"))], ["new", ids("added").concat(ids("changed"))]];
+    var viewers = {};
+    for (var i = 0; i < sides.length; i++) {
+      var side = sides[i][0], url = section.dataset[side + "XmlUrl"];
+      var host = section.querySelector(".diff-" + side);
+      if (!url || !host) continue;
+      var viewer = new window.BpmnJS({ container: host, additionalModules: [{ translate: ["value", translate] }] });
+      var xml = await (await fetch(url, { credentials: "same-origin" })).text();
+      await viewer.importXML(xml);
+      var canvas = viewer.get("canvas");
+      canvas.zoom("fit-viewport");
+      var added = ids("added"), removed = ids("removed");
+      sides[i][1].forEach(function (id) {
+        var how = added.indexOf(id) >= 0 ? "added" : removed.indexOf(id) >= 0 ? "removed" : "changed";
+        try { canvas.addMarker(id, how); } catch (e) { /* not drawn (a process, a message) */ }
+      });
+      viewers[side] = viewer;
+    }
+    if (viewers.old && viewers.new && window.BpmnDiffer) {
+      var moved = window.BpmnDiffer.diff(viewers.old.getDefinitions(), viewers.new.getDefinitions())._layoutChanged;
+      Object.keys(moved || {}).forEach(function (id) {
+        try { viewers.new.get("canvas").addMarker(id, "moved"); } catch (e) { /* not drawn */ }
+      });
+    }
+    section.setAttribute("data-ready", "1");
+  }
+
+  document.querySelectorAll("section.file-diff[data-kind=bpmn]").forEach(function (section) {
+    compare(section).catch(function (error) {
+      section.setAttribute("data-ready", "error");
+      console.error(error);
+    });
+  });
 
   document.querySelectorAll("[data-xml-url]").forEach(function (container) {
     open(container).catch(function (error) {

@@ -1,0 +1,125 @@
+"""Issue 7's acceptance, in Chromium, as a process designer: open the recognition diagram in bpmn.io's
+modeler, add a user task in the applicant's lane and give it declared fields in the properties panel, deploy;
+a new application then shows that task, with its generated form, in the applicant's inbox, while an
+application started before the deploy goes on unchanged on its own version.
+
+Runs on a demo server of its own (deploying changes what other browser tests rely on).
+Screenshots: tests/browser/screenshots/modeler-*.png."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import demo_server
+from .ui import UI
+
+NEW_TASK = "确认申报须知"
+OLD_CASE = "鹿城智造众创空间"  # demo data: submitted before the deploy, waiting for 包头市科技局
+
+
+@pytest.fixture(scope="module")
+def modeler_server(tmp_path_factory):
+    with demo_server(tmp_path_factory.mktemp("modeler-server")) as base_url:
+        yield base_url
+
+
+def _panel_field(page: Page, label: str):
+    """The input of the properties panel's entry labelled `label` (the panel speaks Chinese)."""
+    entry = page.locator("#properties .bio-properties-panel-entry").filter(
+        has=page.locator("label", has_text=re.compile(f"^{re.escape(label)}$")))
+    return entry.locator("input, textarea, select").first
+
+
+def _open(item) -> None:
+    """A list item of the properties panel, unfolded (new ones open by themselves, renamed ones may not)."""
+    if not item.locator("input").first.is_visible():
+        item.locator(".bio-properties-panel-collapsible-entry-header").first.click()
+    expect(item.locator("input").first).to_be_visible()
+
+
+def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(page: Page, modeler_server,
+                                                                               screenshot_dir):
+    page.set_default_timeout(20_000)
+    ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-")
+    ui.login("designer")
+    ui.go("/designer/edit/recognition.bpmn")
+    expect(page.locator("#canvas")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#import-warnings li")).to_have_count(0)
+    expect(page.locator("#properties .bio-properties-panel")).to_be_visible()
+
+    # Make room after 初始化申报 with the space tool, draw a user task in the applicant's lane and put it on
+    # the flow to the submission (the drawing is done through bpmn-js's modeling API, as the mouse would).
+    page.evaluate("""() => {
+        const m = window.diagram, registry = m.get('elementRegistry'), modeling = m.get('modeling');
+        const shapes = registry.filter(e => !e.waypoints && e.type !== 'label' && e.parent);
+        const adjust = m.get('spaceTool').calculateAdjustments(shapes, 'x', 160, 370);
+        modeling.createSpace(adjust.movingShapes, adjust.resizingShapes, { x: 160, y: 0 }, 'e', 370);
+        const lane = registry.get('Lane_applicant');
+        const task = modeling.createShape({ type: 'bpmn:UserTask' }, { x: 450, y: 160 }, lane.parent);
+        const init = registry.get('init_application'), join = registry.get('gw_submit_join');
+        modeling.removeElements([registry.get('Flow_init_submit')]);
+        modeling.connect(init, task);
+        modeling.connect(task, join);
+        m.get('selection').select(task);
+    }""")
+    # The properties panel shows the selected task: name it, and declare two fields.
+    page.locator("#properties [data-group-id='group-general'] .bio-properties-panel-group-header").click()
+    name = _panel_field(page, "名称")
+    name.fill(NEW_TASK)
+    page.locator("#properties [data-group-id='group-spiff-task'] .bio-properties-panel-group-header").click()
+    expect(_panel_field(page, "表单")).to_have_value("")  # generated from the declared fields
+    fields = page.locator("#properties [data-group-id='group-spiff-fields']")
+    for field_name, field_type, label in (("rules_read", "yesno", "已阅读申报须知并承诺材料真实"),
+                                          ("contact_phone", "text", "联系电话")):
+        fields.locator("button.bio-properties-panel-add-entry").click()
+        item = fields.locator(".bio-properties-panel-list-item").last
+        _open(item)
+        item.locator("input[name$='-name']").fill(field_name)
+        item.locator("input[name$='-name']").press("Tab")
+        item = fields.locator(".bio-properties-panel-list-item").filter(
+            has=page.locator(".bio-properties-panel-collapsible-entry-header", has_text=field_name))
+        _open(item)
+        item.locator("select").select_option(field_type)
+        item.locator("input[name$='-label']").fill(label)
+        item.locator("input[name$='-label']").press("Tab")
+    ui.shot("01-properties-panel")
+
+    # The saved diagram has the task in the applicant's lane, with the declared fields.
+    xml = page.evaluate("async () => (await window.diagram.saveXML()).xml")
+    assert re.search(r'name="field\.rules_read" value="yesno\|已阅读申报须知并承诺材料真实"', xml), xml[:2000]
+    page.locator("textarea[name=note]").fill("申报前增加“确认申报须知”环节")
+    page.locator("#deploy-form button[type=submit]").click()
+    expect(page.locator(".flash.success")).to_contain_text("recognition.bpmn")
+    expect(page).to_have_url(re.compile(r"/designer/versions/2"))
+    ui.shot("02-deployed")
+
+    # A new application opens on the new version: the added task first, with its generated form.
+    ui.login("qingcheng")
+    page.get_by_role("link", name="新建申报").first.click()
+    page.fill("input[name=space_name]", "青城新锐众创空间")
+    page.locator("main form button").click()
+    expect(page.locator("main h1")).to_have_text(NEW_TASK)
+    expect(page.locator("#task-form")).to_contain_text("已阅读申报须知并承诺材料真实")
+    expect(page.locator("#task-form")).to_contain_text("联系电话")
+    ui.shot("03-new-task-form")
+    ui.go("/")
+    row = page.locator("#inbox tbody tr").filter(has_text="青城新锐众创空间")
+    expect(row.get_by_role("link", name=NEW_TASK, exact=True)).to_have_count(1)
+    ui.open_task(NEW_TASK, re.compile("青城新锐众创空间"), "青城新锐众创空间")
+    ui.check("rules_read", "yes")
+    ui.fill("contact_phone", "0471-1234567")
+    page.locator("#task-form button[type=submit]").click()
+    expect(page.locator(".flash.success")).to_contain_text(f"已提交“{NEW_TASK}”")
+    expect(page.locator("main h1")).to_have_text("填写并提交申报书")  # then the application form, as before
+
+    # The application started before the deploy goes on on its own version: recommended, it reaches the
+    # Torch Center's material review, and never the new step.
+    ui.login("baotou_bureau")
+    ui.open_task("推荐单位审核", re.compile(OLD_CASE), OLD_CASE)
+    ui.check("recommender_decision", "recommend")
+    ui.fill("recommendation_letter", "经审核，同意推荐。")
+    ui.submit_task("推荐单位审核", step="材料完整性审核")
+    ui.shot("04-old-case-unchanged")
