@@ -52,7 +52,7 @@ def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(pag
 
     # Make room after 初始化申报 with the space tool, draw a user task in the applicant's lane and put it on
     # the flow to the submission (the drawing is done through bpmn-js's modeling API, as the mouse would).
-    page.evaluate("""() => {
+    task_id = page.evaluate("""() => {
         const m = window.diagram, registry = m.get('elementRegistry'), modeling = m.get('modeling');
         const shapes = registry.filter(e => !e.waypoints && e.type !== 'label' && e.parent);
         const adjust = m.get('spaceTool').calculateAdjustments(shapes, 'x', 160, 370);
@@ -64,6 +64,7 @@ def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(pag
         modeling.connect(init, task);
         modeling.connect(task, join);
         m.get('selection').select(task);
+        return task.id;
     }""")
     # The properties panel shows the selected task: name it, and declare two fields.
     page.locator("#properties [data-group-id='group-general'] .bio-properties-panel-group-header").click()
@@ -96,6 +97,14 @@ def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(pag
     expect(page).to_have_url(re.compile(r"/designer/versions/2"))
     ui.shot("02-deployed")
 
+    # The comparison draws both versions, the added task marked on the new one.
+    ui.go("/designer/diff?from=1&to=2")
+    section = page.locator("section.file-diff[data-file='recognition.bpmn']")
+    expect(section).to_have_attribute("data-ready", "1")
+    expect(section.locator(f".diff-new .djs-element.added[data-element-id={task_id}]")).to_have_count(1)
+    expect(section.locator(f"tr[data-element-id={task_id}]")).to_contain_text(NEW_TASK)
+    ui.shot("02b-diff")
+
     # A new application opens on the new version: the added task first, with its generated form.
     ui.login("qingcheng")
     page.get_by_role("link", name="新建申报").first.click()
@@ -123,3 +132,44 @@ def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(pag
     ui.fill("recommendation_letter", "经审核，同意推荐。")
     ui.submit_task("推荐单位审核", step="材料完整性审核")
     ui.shot("04-old-case-unchanged")
+
+
+def _cell(page: Page, element_id: str):
+    """The editable text of a dmn-js table cell."""
+    return page.locator(f"td[data-element-id={element_id}] [contenteditable]").first
+
+
+def _type_into_cell(page: Page, element_id: str, text: str) -> None:
+    """As a person edits a dmn-js cell: click it, select what it holds, type the new entry."""
+    cell = _cell(page, element_id)
+    cell.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    expect(cell).to_have_text(text)
+
+
+def test_designer_edits_the_grade_table_in_dmn_js_and_deploys_it(page: Page, modeler_server, screenshot_dir):
+    page.set_default_timeout(20_000)
+    ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-dmn-")
+    ui.login("designer")
+    ui.go("/designer/edit/evaluation_grade.dmn")
+    expect(page.locator("#canvas")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#canvas .tjs-table")).to_be_visible()  # the decision table itself, not the DRD
+    expect(_cell(page, "evaluation_grade_rule_3_in_3")).to_have_text(">= 85")
+    # 优秀 from 75 points instead of 85; 良好 ends where 优秀 now starts, so the bands keep neither gap nor overlap
+    _type_into_cell(page, "evaluation_grade_rule_3_in_3", ">= 75")
+    _type_into_cell(page, "evaluation_grade_rule_4_in_3", "70 <= ? < 75")
+    page.locator("textarea[name=note]").click()
+    ui.shot("01-grade-table-edited")
+    page.locator("textarea[name=note]").fill("优秀等级下限调整为 75 分")
+    page.locator("#deploy-form button[type=submit]").click()
+    expect(page.locator(".flash.success")).to_contain_text("evaluation_grade.dmn")
+    version = int(re.search(r"/designer/versions/(\d+)", page.url).group(1))
+    ui.shot("02-deployed")
+
+    # The comparison with the version before names the two changed rules of 考核等级.
+    ui.go(f"/designer/diff?from={version - 1}&to={version}")
+    section = page.locator("section.file-diff[data-file='evaluation_grade.dmn']")
+    expect(section.locator("tr[data-element-id=evaluation_grade_rule_3]")).to_contain_text(">= 75")
+    expect(section.locator("tr[data-element-id=evaluation_grade_rule_4]")).to_contain_text("70 <= ? < 75")
+    ui.shot("03-diff")

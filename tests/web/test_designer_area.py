@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from webapp.designer.service import diff_file
 from webapp.engine.definitions import read_directory
 from webapp.extensions import db
 from webapp.models import Application, AuditEvent, DefinitionBundle, HumanTask
@@ -242,3 +243,12 @@ def test_problems_are_read_from_the_error_or_its_message(app):
     with app.test_request_context():
         assert [p.text for p in problems_of(Plain("a.bpmn：甲\nb.dmn：乙"))] == ["a.bpmn：甲", "b.dmn：乙"]
         assert [p.text for p in problems_of(Plain(""))] == ["流程定义无法部署。"]
+
+
+def test_attributes_left_at_their_bpmn_default_are_not_changes(app, login, world, bpmn_files):
+    """bpmn-js writes no `cancelActivity="true"` or `isSequential="false"`: saving in the editor is not a change."""
+    original = bpmn_files["recognition.bpmn"]
+    saved = re.sub(r'\s(cancelActivity="true"|isSequential="false")', "", original)
+    assert saved != original
+    diff = diff_file("recognition.bpmn", original, saved)
+    assert diff.how == "same" or not diff.changes

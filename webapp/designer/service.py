@@ -287,12 +287,18 @@ _SKIPPED_CHILDREN = {"incoming", "outgoing", "flowNodeRef", "childLaneSet", "lan
                      "dataOutputAssociation"}
 
 
+# Attributes whose BPMN default a tool may write out or leave out (bpmn-js leaves them out): not a change.
+_BPMN_DEFAULTS = {"cancelActivity": "true", "isInterrupting": "true", "isSequential": "false",
+                  "isForCompensation": "false", "parallelMultiple": "false", "triggeredByEvent": "false",
+                  "instantiate": "false", "isClosed": "false", "isMarkerVisible": "false"}
+
+
 def _aspects_bpmn(el) -> dict[str, str]:
     """What a designer can change on an element, as aspect -> text; nested flow elements excluded."""
     aspects: dict[str, str] = {}
     for key, value in sorted(el.attrib.items()):
         local = etree.QName(key).localname
-        if local != "id":
+        if local != "id" and _BPMN_DEFAULTS.get(local) != value:
             aspects["name" if local == "name" else f"attr:{local}"] = value
     if _local(el) == "lane":
         aspects["members"] = ", ".join(sorted(_text(r) for r in el.iter(f"{{{BPMN_NS}}}flowNodeRef")))
@@ -323,8 +329,9 @@ def _aspects_bpmn(el) -> dict[str, str]:
             else:
                 sub = f"{path}{local}"
                 for key, value in sorted(child.attrib.items()):
-                    if etree.QName(key).localname != "id" and key != XSI_TYPE:
-                        aspects[f"attr:{sub}.{etree.QName(key).localname}"] = value
+                    local_key = etree.QName(key).localname
+                    if local_key != "id" and key != XSI_TYPE and _BPMN_DEFAULTS.get(local_key) != value:
+                        aspects[f"attr:{sub}.{local_key}"] = value
                 if len(child) == 0 and _text(child):
                     aspects[f"text:{sub}"] = _text(child)
                 walk(child, f"{sub}.")
