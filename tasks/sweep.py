@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from webapp.engine import faults
 from webapp.engine.clock import clock
 from webapp.engine.runtime import Runtime, due_instances
 from webapp.extensions import db
@@ -37,9 +38,11 @@ def sweep_once(max_rounds: int = 100) -> int:
             except StaleDataError:
                 db.session.rollback()  # someone else moved it; the next round sees the new state
             except Exception as exc:
+                instance_id = instance.id
+                description = faults.describe(exc)  # before the rollback: it reads the engine's objects
                 db.session.rollback()
-                log.exception("timer sweep failed for instance %s", instance.id)
-                _back_off(instance.id, exc)
+                log.exception("timer sweep failed for instance %s: %s", instance_id, description.message)
+                _back_off(instance_id, description)
     try:
         send_due_reminders(clock.now())
         db.session.commit()
@@ -55,16 +58,20 @@ def sweep_once(max_rounds: int = 100) -> int:
     return handled
 
 
-def _back_off(instance_id: int, exc: Exception) -> None:
-    """A case whose diagram fails must not hold up the others: record the error in its audit trail
-    (supervisors see it) and try it again an hour later."""
-    from webapp.models import AuditEvent, ProcessInstance
+def _back_off(instance_id: int, description: faults.FaultDescription) -> None:
+    """A case whose diagram fails must not hold up the others: record the fault (designers and
+    supervisors see it on the case page; the audit trail, which applicants read, stays as it was) and try
+    the case again an hour later."""
+    from webapp.models import ProcessInstance
 
-    instance = db.session.get(ProcessInstance, instance_id)
-    instance.next_timer_at = clock.now() + RETRY_AFTER
-    db.session.add(AuditEvent(instance_id=instance_id, action="error", title=type(exc).__name__,
-                              detail={"error": str(exc)[:1000]}, at=clock.now()))
-    db.session.commit()
+    try:
+        instance = db.session.get(ProcessInstance, instance_id)
+        instance.next_timer_at = clock.now() + RETRY_AFTER
+        faults.record(description, trigger="timer", instance_id=instance_id)
+        db.session.commit()
+    except Exception:  # e.g. a user saved the case meanwhile: the next round sees the new state
+        db.session.rollback()
+        log.exception("recording the timer fault of instance %s failed", instance_id)
 
 
 def run_forever(app, interval: float, stop: threading.Event) -> None:

@@ -76,6 +76,25 @@ def may_view_instance(user: User, instance: ProcessInstance) -> bool:
     return _instance_scope(user, instance)
 
 
+# Runtime faults of the diagrams (issue 7, item 5): the element, the expression and the engine's message are
+# for those who fix the diagrams and those who oversee the cases. Other staff are only told that a fault
+# holds a case up; applicants, recommenders and experts are told nothing beyond "nothing was saved".
+FAULT_READERS = ("supervisor", "designer")
+CASE_PAGE_ROLES = ("supervisor", "torch_center", "approver")
+
+
+def may_follow_case(user: User, instance: ProcessInstance) -> bool:
+    """The case page (supervision.show), read-only. Designers reach it only to see why a diagram failed on a
+    case; it gives them no other list, task, file or record."""
+    if user.role == "designer":
+        return True
+    return user.role in CASE_PAGE_ROLES and may_view_instance(user, instance)
+
+
+def sees_fault_details(user: User) -> bool:
+    return user.role in FAULT_READERS
+
+
 def may_view_application(user: User, application: Application) -> bool:
     if user.role == "applicant":
         return application.organisation_id == user.organisation_id
@@ -149,6 +168,6 @@ def users_for_task(task: HumanTask) -> list[User]:
 
 
 __all__ = [
-    "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_view_application",
+    "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_follow_case", "sees_fault_details", "may_view_application",
     "may_view_space", "may_view_attachment", "applications_query", "spaces_query", "users_for_task",
 ]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort
+import logging
+
+from flask import abort, flash
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from webapp.engine import faults
 from webapp.extensions import db
 from webapp.models import Notification
+
+log = logging.getLogger(__name__)
 
 
 def unread_count(user) -> int:
@@ -37,7 +44,7 @@ def require(condition: bool) -> None:
 def role_required(*roles):
     from functools import wraps
 
-    from flask_login import current_user, login_required
+    from flask_login import login_required
 
     def decorator(view):
         @wraps(view)
@@ -49,3 +56,26 @@ def role_required(*roles):
         return wrapped
 
     return decorator
+
+
+# One sentence for every place where a diagram fails on a real case: no class names, no ids (issue 7.5).
+def engine_fault_message() -> str:
+    return _("The procedure has a fault at this step and could not continue. Nothing was saved; the fault was "
+             "recorded for the process designers.")
+
+
+def report_engine_fault(exc: BaseException, *, trigger: str, instance_id: int | None = None, step: str = "") -> None:
+    """A diagram failed while a person acted on a case: undo everything the action did, keep the fault for
+    the designers and supervisors (a transaction of its own, after the rollback), and tell the person in
+    plain words. Call it from the `except` around the engine call, in place of the rollback."""
+    description = faults.describe(exc)  # before the rollback: it reads the engine's objects only
+    db.session.rollback()
+    log.error("a diagram failed (%s on %s): %s", trigger, instance_id, description.message, exc_info=exc)
+    try:
+        faults.record(description, trigger=trigger, step=step, instance_id=instance_id,
+                      actor_id=current_user.id if getattr(current_user, "is_authenticated", False) else None)
+        db.session.commit()
+    except Exception:  # the fault could not be stored: the log above still has it
+        db.session.rollback()
+        log.exception("recording the fault failed")
+    flash(engine_fault_message(), "error")

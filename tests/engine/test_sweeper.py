@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from webapp.engine.clock import clock
 from webapp.extensions import db
-from webapp.models import AuditEvent, ProcessInstance
+from webapp.models import AuditEvent, ProcessFault, ProcessInstance
 
 from .test_recognition_scenarios import eligible_facts
 
@@ -36,6 +36,9 @@ def test_a_broken_case_is_set_aside_and_the_others_go_on(harness):
     db.session.expire_all()
     instance = db.session.get(ProcessInstance, broken.instance_id)
     assert instance.status == "running" and instance.next_timer_at > clock.now()  # retried later
-    errors = db.session.scalars(select(AuditEvent).where(
+    # The fault is kept for designers and supervisors (issue 7, item 5), not in the audit trail that
+    # applicants read.
+    [fault] = db.session.scalars(select(ProcessFault).where(ProcessFault.instance_id == broken.instance_id)).all()
+    assert fault.trigger == "timer" and fault.current and fault.message
+    assert not db.session.scalars(select(AuditEvent).where(
         AuditEvent.instance_id == broken.instance_id, AuditEvent.action == "error")).all()
-    assert len(errors) == 1

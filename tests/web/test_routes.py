@@ -18,6 +18,7 @@ PAGES = {
     "/instances": STAFF,
     "/admin/definitions": {"designer", "supervisor", "torch1"},
     "/admin/holidays": {"torch1"},
+    "/faults": {"supervisor", "designer"},  # runtime faults of the diagrams (issue 7, item 5)
     "/notifications": EVERYONE,
 }
 

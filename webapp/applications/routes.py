@@ -16,7 +16,7 @@ from webapp.extensions import db
 from webapp.models import Application, Attachment, AuditEvent, HumanTask, Objection
 from webapp.notices.objections import lodge
 from webapp.rounds import service as rounds
-from webapp.views import get_or_404, require, role_required
+from webapp.views import get_or_404, report_engine_fault, require, role_required
 
 bp = Blueprint("applications", __name__)
 
@@ -52,12 +52,16 @@ def new():
                                   space_name=form.space_name.data.strip(), status="draft")
         db.session.add(application)
         db.session.flush()
-        instance = Runtime(actor=current_user).start(
-            "recognition", subject_type="application", subject_id=application.id,
-            organisation_id=organisation.id, unit_id=organisation.unit_id,
-            data={"application_id": application.id, "round_id": round_.id, "space_name": application.space_name,
-                  "round_closes_at": round_.closes_at.isoformat()},
-        )
+        try:
+            instance = Runtime(actor=current_user).start(
+                "recognition", subject_type="application", subject_id=application.id,
+                organisation_id=organisation.id, unit_id=organisation.unit_id,
+                data={"application_id": application.id, "round_id": round_.id, "space_name": application.space_name,
+                      "round_closes_at": round_.closes_at.isoformat()},
+            )
+        except Exception as exc:  # the diagram failed on its first steps: no application is left behind
+            report_engine_fault(exc, trigger="start")
+            return redirect(url_for("applications.index"))
         application.instance_id = instance.id
         db.session.commit()
         first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
@@ -118,9 +122,15 @@ def lodge_objection(application_id):
     if not form.validate_on_submit():
         flash(_("The objection was not accepted: name, contact details and reasons are required."), "error")
         return redirect(url_for("applications.show", application_id=application.id))
-    if lodge(current_user, form, instance=application.instance, application_id=application.id):
+    instance_id = application.instance_id
+    try:
+        accepted = lodge(current_user, form, instance=application.instance, application_id=application.id)
+        db.session.commit()
+    except Exception as exc:  # the notice's diagram failed on the objection: neither is kept
+        report_engine_fault(exc, trigger="message", instance_id=instance_id, step="objection")
+        return redirect(url_for("applications.show", application_id=application_id))
+    if accepted:
         flash(_("The objection was recorded and sent for investigation."), "success")
     else:
         flash(_("This application is not in its public notice period; the objection was not accepted."), "error")
-    db.session.commit()
     return redirect(url_for("applications.show", application_id=application.id))

@@ -203,10 +203,10 @@ def editor_text() -> dict[str, str]:
 
 def editor_catalog(files: dict[str, str]) -> dict:
     """Choices for the properties panel, from the app and from the version being edited (``files``)."""
-    import forms
-    from tasks import registry
     from lxml import etree
 
+    import forms
+    from tasks import registry
     from webapp.engine.safe_xml import SAFE_XML
     from webapp.models.accounts import LANE_ROLES
 

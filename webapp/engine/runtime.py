@@ -29,6 +29,8 @@ from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
 
 from .clock import clock
 from .definitions import latest_bundle, parsed_bundle
+from .faults import resolve as resolve_faults
+from .faults import resolve_start as resolve_start_faults
 from .sandbox import SandboxedDataEnvironment
 
 log = logging.getLogger(__name__)
@@ -155,6 +157,7 @@ class Runtime:
         self._audit(instance, "started", detail={"data": data or {}})
         self._advance(wf)
         self._save(instance, wf)
+        resolve_start_faults(process_id)
         self.run_deferred()
         return instance
 
@@ -301,6 +304,7 @@ class Runtime:
         instance.next_timer_at = next_timer(pending)
         instance.updated_at = clock.now()
         sync_human_tasks(instance, wf, pending)
+        resolve_faults(instance)  # the case moved again: an earlier fault no longer holds it up
         db.session.flush()
         if instance.id in self._busy:
             self._busy.remove(instance.id)

@@ -1,5 +1,3 @@
-import logging
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,12 +13,13 @@ from webapp.engine.sandbox import render_instructions, render_text
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, Notification, ProcessInstance
 from webapp.models.accounts import GROUP_ROLES
-from webapp.views import get_or_404, require
+from webapp.views import get_or_404, report_engine_fault, require
 
 from . import service
 
 bp = Blueprint("inbox", __name__)
-log = logging.getLogger(__name__)
+
+
 def _closed_message(task: HumanTask, submitted: bool) -> str:
     """Why a task can no longer be worked on, in words: who handled it and when, or that it ended."""
     unsaved = _(" Your input was not saved.") if submitted else ""
@@ -88,13 +87,10 @@ def task(task_id):
                       else _("Someone else changed this case at the same moment; your input was not saved. "
                              "Please look at the case again and resubmit."), "error")
                 return redirect(url_for("inbox.index"))
-            except Exception:  # a diagram or service failed: nothing is saved, the user is told
-                db.session.rollback()
-                log.exception("completing task %s failed", task.id)
-                # No engine class names for users: the fault, its element and message are in the log.
-                flash(_("The procedure could not continue at this step because of a fault in the procedure's "
-                        "definition. Nothing was saved; the fault is logged for the process designers."), "error")
-                return redirect(url_for("inbox.task", task_id=task.id))
+            except Exception as exc:  # a diagram or service failed: nothing is saved, the user is told
+                # In plain words for the user; the element, expression and engine message go to the case page.
+                report_engine_fault(exc, trigger="task", instance_id=instance_id, step=title)
+                return redirect(url_for("inbox.task", task_id=task_id))
             return _after_completion(instance_id, title)
         flash(_("Please correct the marked fields."), "error")
     history = db.session.scalars(

@@ -5,11 +5,11 @@ from .audit import AuditEvent, Notification
 from .recognition import Application, ApplicationRound, Attachment, Objection
 from .registry import Award, ChangeFiling, Evaluation, MakerSpace, PublicNotice, Report, SpaceStatusChange
 from .settings import AppSetting, Holiday
-from .workflow import DefinitionBundle, HumanTask, ProcessInstance
+from .workflow import DefinitionBundle, HumanTask, ProcessFault, ProcessInstance
 
 __all__ = [
     "ROLES", "Organisation", "Unit", "User", "AuditEvent", "Notification", "Application",
     "ApplicationRound", "Attachment", "Objection", "Award", "ChangeFiling", "Evaluation", "MakerSpace",
     "PublicNotice", "Report", "SpaceStatusChange", "AppSetting", "Holiday", "DefinitionBundle",
-    "HumanTask", "ProcessInstance",
+    "HumanTask", "ProcessFault", "ProcessInstance",
 ]

@@ -104,3 +104,43 @@ class HumanTask(db.Model):
         Index("ix_human_task_instance", "instance_id", "status"),
         Index("ix_human_task_remind", "status", "remind_at"),
     )
+
+
+class ProcessFault(db.Model):
+    """A diagram failed on a real case (issue 7, item 5): where, on what expression, with the engine's own
+    message, and what someone was doing. Written after the failed action was rolled back, in its own
+    transaction, so it is the only trace of that action. Designers and supervisors read it on the case
+    page; no other role is shown the engine's message.
+
+    `instance_id` is empty when the failing action was starting a case (the case itself was rolled back).
+    A fault is current until the engine next saves its instance (`resolved_at`, set by the runtime); the
+    same fault seen again while current (the sweeper retrying a timer) counts up instead of adding rows."""
+
+    __tablename__ = "process_fault"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("definition_bundle.id"))
+    process_id: Mapped[str] = mapped_column(String(100), default="")
+    element_id: Mapped[str] = mapped_column(String(100), default="")  # the task spec's bpmn_id
+    element_name: Mapped[str] = mapped_column(String(200), default="")  # its bpmn_name (Chinese)
+    expression: Mapped[str] = mapped_column(Text, default="")  # the expression, or the script line, that failed
+    line_number: Mapped[int | None] = mapped_column(Integer)
+    error_type: Mapped[str] = mapped_column(String(100), default="")
+    message: Mapped[str] = mapped_column(Text, default="")  # the engine's message (designers and supervisors only)
+    trigger: Mapped[str] = mapped_column(String(20))  # task|timer|message|start: what was being done
+    step: Mapped[str] = mapped_column(String(200), default="")  # the step being completed, or the message name
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    bundle: Mapped[DefinitionBundle | None] = relationship()
+    instance: Mapped[ProcessInstance | None] = relationship()
+    actor = relationship("User")
+
+    @property
+    def current(self) -> bool:
+        return self.resolved_at is None
+
+    __table_args__ = (Index("ix_process_fault_instance", "instance_id", "resolved_at"),)

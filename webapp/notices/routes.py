@@ -9,7 +9,7 @@ from forms.objection import ObjectionForm
 from webapp.engine.clock import clock
 from webapp.extensions import db
 from webapp.models import ProcessInstance, PublicNotice
-from webapp.views import get_or_404, role_required
+from webapp.views import get_or_404, report_engine_fault, role_required
 
 from .objections import lodge
 
@@ -38,9 +38,14 @@ def lodge_objection(notice_id):
     instance = db.session.get(ProcessInstance, notice.instance_id) if notice.instance_id else None
     if notice.withdrawn_at is not None:
         instance = None  # a withdrawn result takes no objections
-    accepted = lodge(current_user, form, instance=instance, notice_id=notice.id,
-                     application_id=notice.subject_id if notice.subject_type == "application" else None)
-    db.session.commit()
+    instance_id = notice.instance_id
+    try:
+        accepted = lodge(current_user, form, instance=instance, notice_id=notice.id,
+                         application_id=notice.subject_id if notice.subject_type == "application" else None)
+        db.session.commit()
+    except Exception as exc:  # the notice's diagram failed on the objection: neither is kept
+        report_engine_fault(exc, trigger="message", instance_id=instance_id, step="objection")
+        return redirect(back)
     if accepted:
         flash(_("The objection was recorded and sent for investigation."), "success")
     else:

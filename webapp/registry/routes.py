@@ -11,7 +11,7 @@ from sqlalchemy import select
 from forms.objection import ObjectionForm
 from webapp.access import may_view_space, spaces_query
 from webapp.engine.clock import clock
-from webapp.engine.runtime import NotWaiting, Runtime, WorkflowError
+from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
 from webapp.models import (
     Award,
@@ -25,7 +25,7 @@ from webapp.models import (
     SpaceStatusChange,
 )
 from webapp.registry.certificate import certificate_pdf
-from webapp.views import get_or_404, require
+from webapp.views import get_or_404, report_engine_fault, require
 from webapp.workdays import CHINA
 
 bp = Blueprint("registry", __name__)
@@ -111,8 +111,12 @@ def _start_and_open(space_id, process_id: str, role: str):
     space = _visible(space_id)
     require(current_user.role == role and _active(space))
     FlaskForm().validate_on_submit() or require(False)
-    instance = _start_for_space(process_id, space, {})
-    db.session.commit()
+    try:
+        instance = _start_for_space(process_id, space, {})
+        db.session.commit()
+    except Exception as exc:  # the new case's diagram failed on its first steps: nothing is kept
+        report_engine_fault(exc, trigger="start")
+        return redirect(url_for("registry.show", space_id=space_id))
     first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
     return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("registry.show", space_id=space.id))
 
@@ -141,8 +145,12 @@ def report_violation(space_id):
     if not form.validate_on_submit():
         flash(_("Please describe what was reported."), "error")
         return redirect(url_for("registry.show", space_id=space.id))
-    _start_for_space("violation_case", space, form.task_data())
-    db.session.commit()
+    try:
+        _start_for_space("violation_case", space, form.task_data())
+        db.session.commit()
+    except Exception as exc:  # the new case's diagram failed on its first steps: nothing is kept
+        report_engine_fault(exc, trigger="start")
+        return redirect(url_for("registry.show", space_id=space_id))
     flash(_("The report was filed and sent to the Torch Center for investigation."), "success")
     return redirect(url_for("registry.show", space_id=space.id))
 
@@ -157,12 +165,15 @@ def leave(space_id):
     if not form.validate_on_submit() or not space.lifecycle_instance_id:
         flash(_("Nothing was changed."), "error")
         return redirect(url_for("registry.show", space_id=space.id))
+    lifecycle_id = space.lifecycle_instance_id
     try:
-        Runtime(actor=current_user).send_message(db.session.get(ProcessInstance, space.lifecycle_instance_id),
+        Runtime(actor=current_user).send_message(db.session.get(ProcessInstance, lifecycle_id),
                                                  "leave_system", form.task_data())
         db.session.commit()
         flash(_("The space left this system's management and evaluation."), "success")
-    except (NotWaiting, WorkflowError):
+    except NotWaiting:
         db.session.rollback()
         flash(_("Nothing was changed."), "error")
+    except Exception as exc:  # the lifecycle diagram (or one it reaches) failed: nothing is kept
+        report_engine_fault(exc, trigger="message", instance_id=lifecycle_id, step="leave_system")
     return redirect(url_for("registry.show", space_id=space.id))

@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from webapp.access import may_view_instance
+from webapp.access import FAULT_READERS, may_follow_case, sees_fault_details
+from webapp.engine import faults
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, ProcessInstance, Unit
 from webapp.views import get_or_404, require, role_required
@@ -36,7 +37,20 @@ def index():
 @login_required
 def show(instance_id):
     instance = get_or_404(ProcessInstance, instance_id)
-    require(current_user.role in ("supervisor", "torch_center", "approver") and may_view_instance(current_user, instance))
+    require(may_follow_case(current_user, instance))
     events = db.session.scalars(select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)).all()
     tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)).all()
-    return render_template("supervision/show.html", instance=instance, events=events, tasks=tasks)
+    case_faults = faults.faults_of(instance.id)
+    # Other staff learn only that a fault holds the case up, never the engine's message.
+    details = sees_fault_details(current_user)
+    return render_template("supervision/show.html", instance=instance, events=events, tasks=tasks,
+                           faults=case_faults if details else [],
+                           fault_pending=any(f.current for f in case_faults))
+
+
+@bp.route("/faults")
+@role_required(*FAULT_READERS)
+def fault_list():
+    """Where the diagrams failed on real cases, the current ones first; faults met while starting a case
+    (which was then not kept) are only here."""
+    return render_template("supervision/faults.html", faults=faults.recent_faults())
