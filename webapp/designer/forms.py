@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import TextAreaField
+from wtforms import Field, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from webapp.engine.definitions import MAX_FILE_BYTES
@@ -57,3 +57,26 @@ class DeployForm(FlaskForm):
 
 class RollbackForm(FlaskForm):
     note = _note(_l("Why roll back? (recorded with the new version)"))
+
+
+class CaseIdsField(Field):
+    """The ids of the ticked cases. Anything that is not a number is ignored: the service checks each id
+    against the cases that may move, and says which it refused and why."""
+
+    def process_formdata(self, valuelist):
+        self.data = [int(v) for v in valuelist if str(v).isdigit()]
+
+    def _value(self):
+        return ""
+
+
+class MigrateForm(FlaskForm):
+    instances = CaseIdsField(_l("Cases to move"), default=list)
+    reason = _note(_l("Why are these cases moved? (recorded in each case's audit trail)"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.instances.data:
+            self.instances.errors = [*self.instances.errors, _("Tick at least one case to move.")]
+            return False
+        return valid

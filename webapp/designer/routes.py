@@ -151,3 +151,9 @@ def diff():
     return render_template("designer/diff.html", old=old, new=new, bundles=bundles,
                            diffs=service.diff_bundles(old, new), aspect_label=service.aspect_label,
                            kind_label=service.kind_label)
+
+
+from . import (  # noqa: E402  (views that attach to `bp`; imported here so they register)
+    migration_routes,  # noqa: F401  (moving running cases to a new version)
+    trial_routes,  # noqa: F401  (the trial run)
+)

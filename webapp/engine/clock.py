@@ -8,42 +8,74 @@ so install() points that module's `datetime` at a subclass that asks this clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 
+class _State:
+    def __init__(self, frozen: datetime | None = None) -> None:
+        self.offset = timedelta(0)
+        self.frozen = frozen
+
+
+# A designer's trial run (webapp/designer/trial.py) moves time for its own throwaway world only: inside
+# `clock.isolated()` this thread (context) reads and moves a clock of its own, so real requests and the
+# sweeper in other threads keep the real time.
+_isolated: ContextVar[_State | None] = ContextVar("isolated_clock", default=None)
+
+
 class AppClock:
     def __init__(self) -> None:
-        self._offset = timedelta(0)
-        self._frozen: datetime | None = None
+        self._own = _State()
+
+    @property
+    def _state(self) -> _State:
+        return _isolated.get() or self._own
 
     def now(self) -> datetime:
-        if self._frozen is not None:
-            return self._frozen
-        return datetime.now(UTC) + self._offset
+        state = self._state
+        if state.frozen is not None:
+            return state.frozen
+        return datetime.now(UTC) + state.offset
 
     def freeze(self, at: datetime) -> None:
         if at.tzinfo is None:
             raise ValueError("freeze() needs an aware datetime")
-        self._frozen = at.astimezone(UTC)
+        self._state.frozen = at.astimezone(UTC)
 
     def advance(self, delta: timedelta) -> None:
-        if self._frozen is not None:
-            self._frozen += delta
+        state = self._state
+        if state.frozen is not None:
+            state.frozen += delta
         else:
-            self._offset += delta
+            state.offset += delta
 
     @property
     def offset(self) -> timedelta:
-        return self._offset
+        return self._state.offset
 
     def set_offset(self, offset: timedelta) -> None:
-        self._offset = offset
+        self._state.offset = offset
 
     def reset(self) -> None:
-        self._offset = timedelta(0)
-        self._frozen = None
+        state = self._state
+        state.offset = timedelta(0)
+        state.frozen = None
+
+    @contextmanager
+    def isolated(self, at: datetime) -> Iterator[None]:
+        """A clock of this context's own, frozen at `at`, until the block ends (other threads unaffected)."""
+        if at.tzinfo is None:
+            raise ValueError("isolated() needs an aware datetime")
+        token = _isolated.set(_State(frozen=at.astimezone(UTC)))
+        try:
+            yield
+        finally:
+            _isolated.reset(token)
 
 
 clock = AppClock()
