@@ -50,7 +50,7 @@ def test_designer_renames_a_task_in_the_modeler_and_deploys_it(page: Page, desig
         window.diagram.get('modeling').removeElements([registry.get('Flow_submit_check')]);
     }""")
     page.locator("textarea[name=note]").fill("误删连线")
-    page.locator("#deploy-form button[type=submit]").click()
+    page.locator("#deploy-button").click()
     expect(page.locator("#deploy-problems")).to_contain_text("submit_application")
     expect(page.locator("#deploy-problems")).to_contain_text("修改建议")
     expect(page.locator("#canvas")).to_have_attribute("data-ready", "1", timeout=20000)
@@ -65,7 +65,7 @@ def test_designer_renames_a_task_in_the_modeler_and_deploys_it(page: Page, desig
     }""", NEW_TITLE)
     page.locator("textarea[name=note]").fill("材料审核环节增加合规性审查，更名")
     ui.shot("03-modeler")
-    page.locator("#deploy-form button[type=submit]").click()
+    page.locator("#deploy-button").click()
     expect(page).to_have_url(re.compile(r"/designer/versions/2"))
     expect(page.locator(".flash.success")).to_contain_text("2")
     expect(page.locator("#canvas")).to_have_attribute("data-ready", "1", timeout=20000)

@@ -40,11 +40,9 @@ def _open(item) -> None:
     expect(item.locator("input").first).to_be_visible()
 
 
-def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(page: Page, modeler_server,
-                                                                               screenshot_dir):
-    page.set_default_timeout(20_000)
-    ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-")
-    ui.login("designer")
+def _add_the_task_in_the_modeler(page: Page, ui: UI, screenshot: str | None = None) -> str:
+    """In the modeler: make room, draw a user task in the applicant's lane on the flow to the submission,
+    and name it and declare its fields in the properties panel. Returns the new task's id."""
     ui.go("/designer/edit/recognition.bpmn")
     expect(page.locator("#canvas")).to_have_attribute("data-ready", "1")
     expect(page.locator("#import-warnings li")).to_have_count(0)
@@ -86,13 +84,32 @@ def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(pag
         item.locator("select").select_option(field_type)
         item.locator("input[name$='-label']").fill(label)
         item.locator("input[name$='-label']").press("Tab")
-    ui.shot("01-properties-panel")
+    if screenshot:
+        ui.shot(screenshot)
+    return task_id
+
+
+def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(page: Page, modeler_server,
+                                                                               screenshot_dir):
+    page.set_default_timeout(20_000)
+    ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-")
+    ui.login("designer")
+    task_id = _add_the_task_in_the_modeler(page, ui, screenshot="01-properties-panel")
+
+    # A trial run first: the draft runs apart from real cases, and the applicant's list shows the new step.
+    page.locator("#trial-button").click()
+    expect(page.locator("#trial-report")).to_be_visible(timeout=60_000)
+    applicant = page.locator("table.trial-tasks[data-role=applicant]")
+    expect(applicant.locator(f"tr[data-task-id={task_id}]")).to_contain_text(NEW_TASK)
+    expect(applicant.locator(f"tr[data-task-id={task_id}]")).to_contain_text("已阅读申报须知并承诺材料真实")
+    ui.shot("01b-trial-run")
+    task_id = _add_the_task_in_the_modeler(page, ui)
 
     # The saved diagram has the task in the applicant's lane, with the declared fields.
     xml = page.evaluate("async () => (await window.diagram.saveXML()).xml")
     assert re.search(r'name="field\.rules_read" value="yesno\|已阅读申报须知并承诺材料真实"', xml), xml[:2000]
     page.locator("textarea[name=note]").fill("申报前增加“确认申报须知”环节")
-    page.locator("#deploy-form button[type=submit]").click()
+    page.locator("#deploy-button").click()
     expect(page.locator(".flash.success")).to_contain_text("recognition.bpmn")
     expect(page).to_have_url(re.compile(r"/designer/versions/2"))
     ui.shot("02-deployed")
@@ -162,7 +179,7 @@ def test_designer_edits_the_grade_table_in_dmn_js_and_deploys_it(page: Page, mod
     page.locator("textarea[name=note]").click()
     ui.shot("01-grade-table-edited")
     page.locator("textarea[name=note]").fill("优秀等级下限调整为 75 分")
-    page.locator("#deploy-form button[type=submit]").click()
+    page.locator("#deploy-button").click()
     expect(page.locator(".flash.success")).to_contain_text("evaluation_grade.dmn")
     version = int(re.search(r"/designer/versions/(\d+)", page.url).group(1))
     ui.shot("02-deployed")

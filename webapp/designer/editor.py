@@ -225,3 +225,17 @@ def editor_catalog(files: dict[str, str]) -> dict:
         "operators": operators,
         "decisions": sorted(set(decisions)),
     }
+
+
+def trial_choices(name: str, text: str) -> tuple[list[tuple[str, str]], str]:
+    """The processes a trial run of the edited file can start, and the one to offer first: the file's own
+    process, or for a decision table the lifecycle (evaluations and reports run inside it)."""
+    from webapp.engine.definitions import latest_bundle, parsed_bundle
+
+    from .trial import startable_processes
+
+    processes = startable_processes(parsed_bundle(latest_bundle()))
+    ids = [pid for pid, _name in processes]
+    own = [pid for pid in ids if f'id="{pid}"' in text] if name.endswith(".bpmn") else []
+    first = own[0] if own else ("space_lifecycle" if "space_lifecycle" in ids else ids[0] if ids else "")
+    return processes, first

@@ -24,9 +24,9 @@ def designers_only():
 
 @bp.context_processor
 def editor_context() -> dict:
-    from .editor import editor_catalog, editor_text
+    from .editor import editor_catalog, editor_text, trial_choices
 
-    return {"editor_text": editor_text, "editor_catalog": editor_catalog}
+    return {"editor_text": editor_text, "editor_catalog": editor_catalog, "trial_choices": trial_choices}
 
 
 def _bundle(version: int):

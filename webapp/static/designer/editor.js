@@ -82,6 +82,9 @@
       form.addEventListener("submit", async function (event) {
         if (form.dataset.filled === "1") return;
         event.preventDefault();
+        // The trial button sends the same draft to the trial run instead of the deploy.
+        var action = event.submitter && event.submitter.dataset.action;
+        if (action) form.action = action;
         var saved = await viewer.saveXML({ format: true });
         var input = form.querySelector(container.dataset.fileInput);
         var transfer = new DataTransfer();
