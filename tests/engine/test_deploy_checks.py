@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from webapp.engine.checks import Problem, check_files, errors
+from webapp.engine.checks import MAX_ELEMENTS, MAX_RULES, Problem, check_files, errors
 from webapp.engine.definitions import DefinitionError, deploy, read_directory
 from webapp.extensions import db
 from webapp.models import DefinitionBundle
 
 SAMPLES = Path(__file__).parent / "samples" / "third_party"
+CHECK_SAMPLES = Path(__file__).parent / "samples" / "checks"
 
 
 def bundles() -> int:
@@ -139,6 +140,119 @@ def test_unknown_service_function_and_lane_role_name_the_element(app):
     files = edited(app, "recognition.bpmn", 'name="评审专家 (expert)"', 'name="评审专家 (reviewer)"')
     problems = [p for p in check_files(files) if "reviewer" in p.message]
     assert problems and all(p.file == "recognition.bpmn" and p.element_id for p in problems)
+
+
+# --- paths: every path from a start reaches an end ---------------------------------------------------
+
+def test_a_gateway_whose_every_branch_loops_back(app):
+    """Material review: "complete" redirected back to the join, so the case can never leave the loop."""
+    files = edited(app, "recognition.bpmn", 'sourceRef="gw_material" targetRef="organise_review"',
+                   'sourceRef="gw_material" targetRef="gw_material_join"')
+    problem = refused(files, "recognition.bpmn", "gw_material", "绕回", "结束事件")
+    assert problem.element_name == "材料是否齐全？"
+    assert "出口" in problem.hint
+    # the loop's entry is named too, so the designer sees where the trap begins
+    problems = errors(check_files(files))
+    assert any(p.element_id == "gw_material_join" and "永远无法办结" in p.message for p in problems)
+
+
+def test_a_loop_with_no_wait_and_no_way_out(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    sample = (CHECK_SAMPLES / "endless_loop.bpmn").read_text(encoding="utf-8")
+    problem = refused({**files, "endless_loop.bpmn": sample}, "endless_loop.bpmn", "loop_start", "无休止")
+    assert problem.element_name == "开始"
+    refused({**files, "endless_loop.bpmn": sample}, "endless_loop.bpmn", "gw_count", "每条出口都绕回")
+
+
+def test_a_loop_no_start_leads_to_is_a_warning(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    sample = (CHECK_SAMPLES / "orphan_loop.bpmn").read_text(encoding="utf-8")
+    problems = check_files({**files, "orphan_loop.bpmn": sample})
+    assert errors(problems) == [], "\n".join(map(str, problems))
+    warned = {p.element_id for p in problems if p.file == "orphan_loop.bpmn" and "走不到这里" in p.message}
+    assert warned == {"review_again", "gw_again"}
+
+
+def test_a_loop_that_waits_inside_a_revocable_subprocess_passes(app):
+    """The half-yearly report cycle in managed_life loops until a boundary event ends it: not a trap."""
+    files = edited(app, "lifecycle.bpmn",
+                   '<bpmn:sequenceFlow id="flow_a_revoke" name="撤销" sourceRef="gw_report_action" targetRef="reports_revocation">',
+                   '<bpmn:sequenceFlow id="flow_a_revoke" name="撤销" sourceRef="gw_report_action" targetRef="warn_missing_report">')
+    problems = check_files(files)
+    assert not [p for p in errors(problems) if "绕回" in p.message], "\n".join(map(str, problems))
+
+
+def test_a_gateway_default_that_is_not_one_of_its_exits(app):
+    files = edited(app, "lifecycle.bpmn", '<bpmn:exclusiveGateway id="gw_grade" name="考核等级" default="flow_b_other">',
+                   '<bpmn:exclusiveGateway id="gw_grade" name="考核等级" default="flow_b_5">')
+    problem = refused(files, "lifecycle.bpmn", "gw_grade", "默认路径", "flow_b_5")
+    assert problem.element_name == "考核等级"
+
+
+# --- variables read before they are written ---------------------------------------------------------
+
+def test_a_condition_on_a_variable_only_a_later_step_writes(app):
+    """gw_grade (evaluation branch) reads reports_action, which only the report branch's decision writes."""
+    files = edited(app, "lifecycle.bpmn", '>grade == "fail"<', '>reports_action == "revoke"<')
+    problem = refused(files, "lifecycle.bpmn", "flow_b_fail", "reports_action", "报送合规判定", "之前")
+    assert problem.element_name == "不合格"
+
+
+def test_a_decision_input_nothing_writes(app):
+    files = edited(app, "evaluation_grade.dmn", "<text>panel_score</text>", "<text>panel_total</text>")
+    problem = refused(files, "lifecycle.bpmn", "evaluation_grade", "evaluation_grade", "panel_total", "没有写入")
+    assert problem.element_name == "判定考核等级"
+
+
+def test_a_decision_input_written_only_in_another_branch(app):
+    files = edited(app, "evaluation_grade.dmn", "<text>panel_score</text>", "<text>reports_action</text>")
+    refused(files, "lifecycle.bpmn", "evaluation_grade", "reports_action", "判定时变量还不存在")
+
+
+def test_a_decision_input_set_by_a_pre_script_passes(app):
+    """check_eligibility's preScript sets eligibility_failures before the table runs: not a problem."""
+    files = read_directory(app.config["BPMN_DIR"])
+    assert "<spiffworkflow:preScript>eligibility_failures = []</spiffworkflow:preScript>" in files["recognition.bpmn"]
+    assert not [p for p in check_files(files) if p.element_id == "check_eligibility"]
+
+
+# --- decision outputs against the values conditions test --------------------------------------------
+
+def test_a_condition_testing_a_grade_no_decision_gives(app):
+    files = edited(app, "lifecycle.bpmn", '>grade == "fail"<', '>grade == "不合格"<')
+    problem = refused(files, "lifecycle.bpmn", "flow_b_fail", '"不合格"', "永远不成立", '"fail"')
+    assert problem.element_name == "不合格"
+
+
+def test_a_condition_testing_a_decision_output_with_the_wrong_case(app):
+    files = edited(app, "lifecycle.bpmn", '>reports_action == "revoke"<', '>reports_action == "Revoke"<')
+    problem = refused(files, "lifecycle.bpmn", "flow_a_revoke", '"Revoke"', "report_compliance")
+    assert '改为 "revoke"' in problem.hint
+
+
+# --- size limits -------------------------------------------------------------------------------------
+
+def test_a_decision_table_with_too_many_rules(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    text = files["evaluation_award.dmn"]
+    start = text.index("<rule ")
+    rule = text[start:text.index("</rule>", start) + len("</rule>")]
+    many = "".join(rule.replace('id="', f'id="copy{i}_') for i in range(MAX_RULES))
+    problem = refused({**files, "evaluation_award.dmn": text.replace(rule, rule + many)},
+                      "evaluation_award.dmn", "evaluation_award", "规则过多", str(MAX_RULES))
+    assert problem.element_name
+
+
+def test_a_file_with_too_many_elements(app):
+    files = read_directory(app.config["BPMN_DIR"])
+    padding = "<bpmn:documentation>x</bpmn:documentation>" * (MAX_ELEMENTS + 1)
+    huge = files["violation_case.bpmn"].replace("</bpmn:definitions>", padding + "</bpmn:definitions>")
+    assert len(huge.encode()) < 2 * 1024 * 1024
+    before = bundles()
+    with pytest.raises(DefinitionError) as caught:
+        deploy({**files, "violation_case.bpmn": huge})
+    assert bundles() == before
+    assert any(p.file == "violation_case.bpmn" and "元素过多" in p.message for p in caught.value.problems)
 
 
 # --- unsafe or unreadable uploads -------------------------------------------------------------------

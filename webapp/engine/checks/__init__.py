@@ -6,9 +6,10 @@ from lxml or SpiffWorkflow becomes a Problem. `deploy()` refuses a bundle with a
 shown but do not block.
 
 Order: size limits and safe XML first (a 50 MB upload or an entity bomb is refused before any parsing),
-then the schemas and the engine's parser, then the conventions of docs/diagram-conventions.md read
-straight from the XML (so every problem has its element), then expressions, structure, decision tables,
-decision outputs against what the diagrams test, and variables read by conditions.
+then element counts, the schemas and the engine's parser, then the conventions of
+docs/diagram-conventions.md read straight from the XML (so every problem has its element), then
+expressions, structure, paths (every path from a start reaches an end), decision tables, decision outputs
+against what the diagrams test (both ways), and variables read by conditions and called decisions.
 """
 
 from __future__ import annotations
@@ -22,9 +23,19 @@ from .engine import _engine, _executable
 from .expressions import _expressions
 from .index import _Index
 from .problem import ERROR, WARNING, Problem, errors
-from .structure import _structure
+from .structure import _paths, _structure
 from .variables import _variables_written
-from .xml import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, _sizes, parse_xml
+from .xml import (
+    MAX_ELEMENTS,
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    MAX_FLOW_NODES,
+    MAX_RULES,
+    MAX_TOTAL_BYTES,
+    _counts,
+    _sizes,
+    parse_xml,
+)
 
 # ------------------------------------------------------------------------------------- the checks
 
@@ -51,13 +62,14 @@ def _check(files: dict[str, str], problems: list[Problem]) -> list[Problem]:
         if problem:
             problems.append(problem)
         else:
+            problems += _counts(name, root)
             roots[name] = root
     if errors(problems):
         return problems
     index = _Index(roots)
     problems += _executable(index)
     problems += _engine(index, files)
-    for check in (_lanes, _forms, _services, _expressions, _structure, _tables, _outputs_tested, _variables_written):
+    for check in (_lanes, _forms, _services, _expressions, _structure, _paths, _tables, _outputs_tested, _variables_written):
         try:
             problems += check(index)
         except Exception as exc:  # a check must never turn into a server error
@@ -80,5 +92,5 @@ def _unique(problems):
     return out
 
 
-__all__ = ["ERROR", "MAX_FILES", "MAX_FILE_BYTES", "MAX_TOTAL_BYTES", "WARNING", "Problem", "check_files", "errors"]
+__all__ = ["ERROR", "MAX_ELEMENTS", "MAX_FILES", "MAX_FILE_BYTES", "MAX_FLOW_NODES", "MAX_RULES", "MAX_TOTAL_BYTES", "WARNING", "Problem", "check_files", "errors"]
 

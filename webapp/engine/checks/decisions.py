@@ -7,7 +7,7 @@ import math
 import re
 
 from .expressions import expressions
-from .index import BPMN_NS, _bpmn, _Index, _text
+from .index import _MANUAL, BPMN_NS, _bpmn, _Index, _local, _properties, _text
 from .problem import Problem
 
 # ---------------------------------------------------------------------------------- decision tables
@@ -207,5 +207,82 @@ def _outputs_tested(index: _Index) -> list[Problem]:
             else:
                 continue
             problems.append(index.problem("", decision_id, message, hint))
+    return problems + _tests_never_true(index, known)
+
+
+def _comparisons(source: str) -> list[tuple[str, str]]:
+    """(variable, string literal) for each `v == "x"`, `v != "x"`, `v in ("x", …)` in a condition."""
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name):
+            for op, comparator in zip(node.ops, node.comparators, strict=False):
+                if isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn):
+                    found += [(node.left.id, literal) for literal in _string_literals(comparator)]
+    return found
+
+
+def _other_values(index: _Index) -> tuple[dict[str, set], set[str]]:
+    """Values a variable gets besides decision outputs: choice codes and literals assigned in scripts; and
+    the variables people type in (form fields, declared free fields), which may hold anything."""
+    import forms
+
+    values: dict[str, set] = {}
+    free: set[str] = set()
+    for key in forms.known_keys():
+        for klass in forms._FORMS[key].__mro__:
+            free.update(n for n, v in vars(klass).items() if hasattr(v, "field_class"))
+    for root in index.bpmn().values():
+        for element in root.iter():
+            if _local(element) not in (*_MANUAL, "startEvent", "intermediateCatchEvent", "boundaryEvent"):
+                continue
+            for key, value in _properties(element).items():
+                kind, _, rest = value.partition("|")
+                if key.startswith("choices."):
+                    codes = [part.partition("=")[0].strip() for part in value.split(";")]
+                    values.setdefault(key.removeprefix("choices."), set()).update(codes)
+                elif key.startswith("field.") and kind == "choice":
+                    codes = [part.partition("=")[0].strip() for part in rest.partition("|")[2].split(";")]
+                    values.setdefault(key.removeprefix("field."), set()).update(codes)
+                elif key.startswith("field."):
+                    free.add(key.removeprefix("field."))
+    for _name, _element, kind, source, _mode in expressions(index):
+        if kind != "script":
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                for target in (t for t in node.targets if isinstance(t, ast.Name)):
+                    values.setdefault(target.id, set()).update(_string_literals(node.value))
+    return values, free
+
+
+def _tests_never_true(index: _Index, known: dict[str, set]) -> list[Problem]:
+    """A condition comparing a decision's output with a text no decision gives (grade == "合格" when the
+    table outputs "pass"): that branch is never taken, and a gateway without a default stops the case."""
+    outputs = _decision_outputs(index)
+    others, free = _other_values(index)
+    problems = []
+    for name, element, kind, source, _mode in expressions(index):
+        if kind != "condition":
+            continue
+        for variable, literal in _comparisons(source):
+            if variable not in outputs or variable in free:
+                continue
+            decision_id, values = outputs[variable]
+            possible = values | known.get(variable, set()) | others.get(variable, set())
+            if literal in possible:
+                continue
+            shown = "、".join(f'"{v}"' for v in sorted(possible))
+            near = sorted(v for v in possible if v.strip().lower() == literal.strip().lower())
+            problems.append(index.problem(
+                name, element, f"条件“{source}”检验 {variable} 是否为 \"{literal}\"，但决策表 {decision_id} 只会给出 {shown}：这个比较永远不成立",
+                f"改为 \"{near[0]}\"" if near else f"改为决策表会给出的取值之一（{shown}），或在决策表中加上输出 \"{literal}\""))
     return problems
 

@@ -12,6 +12,14 @@ from .problem import Problem
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
 MAX_FILES = 50
+# Counts, after parsing: a 2 MB file can still hold ~100 000 elements. The checks compare rules pairwise
+# and walk paths per element, and every running case embeds its whole spec in its stored state, so a
+# bundle far beyond what a procedure needs is refused rather than slowing every save. The real bundle
+# has ~1 400 elements in its largest file and 21 rules in its largest table.
+MAX_ELEMENTS = 20_000        # XML elements per file (diagram shapes included)
+MAX_FLOW_NODES = 1_000       # tasks, events and gateways per process, subprocesses included
+MAX_RULES = 500              # rules per decision table
+MAX_COLUMNS = 60             # inputs plus outputs per decision table
 
 # ---------------------------------------------------------------------------------------------- XML
 
@@ -68,3 +76,33 @@ def parse_xml(name: str, text: str) -> tuple[etree._Element | None, Problem | No
     return root, None
 
 
+
+
+def _counts(name: str, root: etree._Element) -> list[Problem]:
+    """Element counts of one parsed file against the limits above, naming the process or table."""
+    from .graph import FLOW_NODES
+
+    problems = []
+    elements = sum(1 for _ in root.iter())
+    if elements > MAX_ELEMENTS:
+        return [Problem(name, "", "", f"文件中的元素过多（{elements} 个，上限 {MAX_ELEMENTS} 个）",
+                        "把流程拆分为几个文件（用调用活动相互调用），或删除无用的元素")]
+    for process in root.iter("{*}process"):
+        nodes = sum(1 for e in process.iter() if isinstance(e.tag, str) and etree.QName(e).localname in FLOW_NODES)
+        if nodes > MAX_FLOW_NODES:
+            problems.append(Problem(name, process.get("id") or "", process.get("name") or "",
+                                    f"流程中的任务、事件和网关过多（{nodes} 个，上限 {MAX_FLOW_NODES} 个）",
+                                    "把其中独立的部分拆成单独的流程，用调用活动（callActivity）调用"))
+    for table in root.iter("{*}decisionTable"):
+        decision = table.getparent()
+        rules = len(table.findall("{*}rule"))
+        columns = len(table.findall("{*}input")) + len(table.findall("{*}output"))
+        if rules > MAX_RULES:
+            problems.append(Problem(name, decision.get("id") or "", decision.get("name") or "",
+                                    f"决策表的规则过多（{rules} 条，上限 {MAX_RULES} 条）",
+                                    "合并相邻的区间，或把决策拆分为几张表"))
+        if columns > MAX_COLUMNS:
+            problems.append(Problem(name, decision.get("id") or "", decision.get("name") or "",
+                                    f"决策表的列过多（输入与输出共 {columns} 列，上限 {MAX_COLUMNS} 列）",
+                                    "把决策拆分为几张表"))
+    return problems
