@@ -190,3 +190,57 @@ def test_designer_edits_the_grade_table_in_dmn_js_and_deploys_it(page: Page, mod
     expect(section.locator("tr[data-element-id=evaluation_grade_rule_3]")).to_contain_text(">= 75")
     expect(section.locator("tr[data-element-id=evaluation_grade_rule_4]")).to_contain_text("70 <= ? < 75")
     ui.shot("03-diff")
+
+
+def _select(page: Page, element_id: str) -> None:
+    page.evaluate("""id => { const m = window.diagram;
+        m.get('selection').select(m.get('elementRegistry').get(id)); }""", element_id)
+
+
+def _open_group(page: Page, group: str) -> None:
+    header = page.locator(f"#properties [data-group-id='group-{group}'] .bio-properties-panel-group-header")
+    if "open" not in (header.get_attribute("class") or ""):
+        header.click()
+
+
+def test_the_properties_panel_shows_and_edits_what_the_app_reads(page: Page, modeler_server, screenshot_dir):
+    """Each kind of element shows its SpiffWorkflow settings in Chinese; an edited condition is saved."""
+    page.set_default_timeout(20_000)
+    ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-panel-")
+    ui.login("designer")
+    ui.go("/designer/edit/recognition.bpmn")
+    expect(page.locator("#canvas")).to_have_attribute("data-ready", "1")
+
+    _select(page, "Lane_torch_center")  # a lane: its role
+    _open_group(page, "spiff-lane")
+    expect(_panel_field(page, "本泳道的角色")).to_have_value("torch_center")
+
+    _select(page, "set_outcome_declined")  # a service task: its function and parameters
+    _open_group(page, "spiff-service")
+    expect(_panel_field(page, "功能")).to_have_value("set_outcome")
+    expect(_panel_field(page, "outcome")).to_have_value('"declined"')
+    expect(_panel_field(page, "reason")).to_have_value("recommender_comments")
+    ui.shot("01-service-task")
+
+    _select(page, "check_eligibility")  # a business rule task: its decision table
+    _open_group(page, "spiff-decision")
+    expect(_panel_field(page, "决策表")).to_have_value("eligibility")
+
+    _select(page, "submission_lapsed")  # a timer: kind and expression
+    _open_group(page, "spiff-timer")
+    expect(_panel_field(page, "定时方式")).to_have_value("timeDate")
+    expect(_panel_field(page, "定时表达式")).to_have_value("submission_due")
+
+    _select(page, "Flow_credit_failed")  # a flow out of a gateway: its condition, edited here
+    _open_group(page, "spiff-condition")
+    condition = _panel_field(page, "条件")
+    expect(condition).to_have_value("credit_blacklisted or credit_abnormal")
+    condition.fill("credit_blacklisted")
+    condition.press("Tab")
+    ui.shot("02-condition")
+    xml = page.evaluate("async () => (await window.diagram.saveXML()).xml")
+    flow = re.search(r'<bpmn:sequenceFlow id="Flow_credit_failed".*?</bpmn:sequenceFlow>', xml, re.S).group(0)
+    assert ">credit_blacklisted</bpmn:conditionExpression>" in flow
+    # everything else the app reads is still there after the edit
+    assert xml.count("<spiffworkflow:serviceTaskOperator") == 8
+    assert '<spiffworkflow:calledDecisionId>eligibility</spiffworkflow:calledDecisionId>' in xml
