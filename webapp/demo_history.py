@@ -2,8 +2,8 @@
 
 The clock is frozen a few years back, spaces are recognised along the way, and time is moved forward
 to today while people do their tasks (reports on time, evaluations scored, a violation decided), so a
-newcomer sees recently recognised, report-due, under-evaluation, rectification, revoked and national
-spaces — each with the history that led there.
+newcomer sees recently recognised, report-due, under-evaluation (and one whose evaluation opens in about ten days),
+rectification, revoked and national spaces — each with the history that led there.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ SPACES = [
     (3 * 365 + 200, "qingcheng", "青城众创汇", "excellent_national"),
     (3 * 365 + 100, "lucheng", "鹿城众创空间", "fail"),
     (3 * 365 + 10, "caoyuan", "草原星火众创空间", "under_evaluation"),
+    (3 * 365 - 10, "caoyuan", "草原星火创新工场", "evaluation_soon"),  # its evaluation opens in about 10 days
     (2 * 365, "caoyuan", "草原星火青年创业园", "revoked"),
     (183 + 5, "lucheng", "鹿城青年创业园", "report_due"),
     (20, "qingcheng", "青城数字创意空间", "recent"),

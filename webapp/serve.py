@@ -27,7 +27,7 @@ def main() -> None:
         print(f"  {role:<13} {username:<22} {name}")
     print("\nDemo data: an open application round; two applications in progress (at 包头市科技局 and at the")
     print("Torch Center); maker spaces that are recently recognised, with a half-year report due, under")
-    print("evaluation, under rectification, revoked (R22) and filed as national (with awards).")
+    print("evaluation (another's opens in about ten days), under rectification, revoked (R22) and filed as national (with awards).")
     print(f"\nOpen http://{args.host}:{args.port}/  — timer sweeper running in the background.\n", flush=True)
     from tasks.sweep import start_background
 

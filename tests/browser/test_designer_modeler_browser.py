@@ -14,7 +14,18 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import demo_server
-from .ui import UI
+from .test_evaluation_browser import (
+    CONFIRM,
+    EXPERT_SCORE,
+    MATERIAL_REVIEW,
+    ORGANISE,
+    PANEL,
+    PANEL_SCORE,
+    PROCESS,
+    SELF_ASSESSMENT,
+    SHEETS,
+)
+from .ui import EXPERTS, UI, make_pdf
 
 NEW_TASK = "确认申报须知"
 OLD_CASE = "鹿城智造众创空间"  # demo data: submitted before the deploy, waiting for 包头市科技局
@@ -165,7 +176,43 @@ def _type_into_cell(page: Page, element_id: str, text: str) -> None:
     expect(cell).to_have_text(text)
 
 
-def test_designer_edits_the_grade_table_in_dmn_js_and_deploys_it(page: Page, modeler_server, screenshot_dir):
+NEXT_SPACE = "草原星火创新工场"  # demo data: its first evaluation opens about ten days from today
+
+
+def _walk_new_evaluation_to_confirmation(page: Page, ui: UI, tmp_path) -> None:
+    """The evaluation of NEXT_SPACE, which opened after the deploy: self-assessment, material review, a panel,
+    the three experts' sheets as in test_evaluation_browser (panel score 75.67), then the approver's step."""
+    case = re.compile(rf"{NEXT_SPACE}\s*{PROCESS}")
+    ui.login("caoyuan")
+    ui.open_task(SELF_ASSESSMENT, case, NEXT_SPACE)
+    ui.fill("self_assessment", "三年运营情况自评：各项指标达标。")
+    ui.fill("self_score", "78")
+    page.locator("#task-form input[type=file][name=file_assessment_materials]").set_input_files(
+        make_pdf(tmp_path / "自评报告.pdf", "self-assessment report"))
+    ui.submit_task(SELF_ASSESSMENT, step=MATERIAL_REVIEW)
+    ui.login("torch1")
+    ui.open_task(MATERIAL_REVIEW, case, NEXT_SPACE)
+    ui.check("materials_false", "no")
+    ui.fill("material_comments", "材料真实、齐全")
+    ui.submit_task(MATERIAL_REVIEW, next_title=ORGANISE)
+    for username in PANEL:
+        page.get_by_label(EXPERTS[username], exact=True).check()
+    ui.submit_task(ORGANISE, step=EXPERT_SCORE)
+    for number, username in enumerate(PANEL):
+        ui.login(username)
+        ui.open_task(EXPERT_SCORE, case, NEXT_SPACE)
+        scores = SHEETS[username][0]
+        for item in page.locator("#score-sheet input[data-part]").all():
+            code, part = item.get_attribute("name").removeprefix("item_"), item.get_attribute("data-part")
+            item.fill(scores.get(code, item.get_attribute("max") if part == "base" else "0"))
+        ui.fill("comments", "按评价指标体系评分")
+        ui.submit_task(EXPERT_SCORE, step=CONFIRM if number == len(PANEL) - 1 else EXPERT_SCORE)
+    ui.login("approver")
+    ui.open_task(CONFIRM, case, NEXT_SPACE)
+
+
+def test_designer_edits_the_grade_table_in_dmn_js_and_new_evaluations_use_it(page: Page, modeler_server,
+                                                                              screenshot_dir, tmp_path):
     page.set_default_timeout(20_000)
     ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-dmn-")
     ui.login("designer")
@@ -190,6 +237,19 @@ def test_designer_edits_the_grade_table_in_dmn_js_and_deploys_it(page: Page, mod
     expect(section.locator("tr[data-element-id=evaluation_grade_rule_3]")).to_contain_text(">= 75")
     expect(section.locator("tr[data-element-id=evaluation_grade_rule_4]")).to_contain_text("70 <= ? < 75")
     ui.shot("03-diff")
+
+    # Ten days on, the next space's first evaluation opens on the new version: its panel score of 75.67,
+    # 良好 under the 2020 table, is now 优秀.
+    ui.login("torch1")
+    ui.go("/admin/clock")
+    page.fill("input[name=days]", "15")
+    page.locator("main form button").click()
+    expect(page.locator(".flash.success")).to_contain_text("15")
+    _walk_new_evaluation_to_confirmation(page, ui, tmp_path)
+    case = page.locator("section.case")
+    expect(case).to_contain_text(re.compile(rf"专家组综合得分：\s*{re.escape(PANEL_SCORE)}"))
+    expect(case).to_contain_text(re.compile(r"按考核分级标准判定的等级：\s*优秀"))
+    ui.shot("04-new-evaluation-graded-by-the-new-table")
 
 
 def _select(page: Page, element_id: str) -> None:
