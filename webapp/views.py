@@ -8,6 +8,7 @@ from flask import abort, flash
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.engine import faults
 from webapp.extensions import db
@@ -68,6 +69,13 @@ def report_engine_fault(exc: BaseException, *, trigger: str, instance_id: int | 
     """A diagram failed while a person acted on a case: undo everything the action did, keep the fault for
     the designers and supervisors (a transaction of its own, after the rollback), and tell the person in
     plain words. Call it from the `except` around the engine call, in place of the rollback."""
+    if isinstance(exc, SQLAlchemyError):
+        # Not the diagram's fault (a lost connection, a locked database, a constraint): nothing to show the
+        # designers, and its message may hold the submitted values. Undo, log, ask the person to retry.
+        db.session.rollback()
+        log.error("the database refused an action (%s on %s)", trigger, instance_id, exc_info=exc)
+        flash(_("The system could not save this just now; nothing was saved. Please try again."), "error")
+        return
     description = faults.describe(exc)  # before the rollback: it reads the engine's objects only
     db.session.rollback()
     log.error("a diagram failed (%s on %s): %s", trigger, instance_id, description.message, exc_info=exc)

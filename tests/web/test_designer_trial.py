@@ -132,6 +132,26 @@ def test_a_fault_at_run_time_is_reported_not_raised(app, login, world, bpmn_file
     assert 'id="trial-fault"' in page and "流程存在故障" in page and "Traceback" not in page
 
 
+def test_a_draft_that_loops_inside_a_script_is_stopped_at_its_cpu_limit(app, login, world, bpmn_files):
+    """A `while True` passes every check (the sandbox allows loops): the trial's child process is stopped."""
+    app.config["TRIAL_CPU_SECONDS"] = 2
+    xml = bpmn_files["recognition.bpmn"].replace("<bpmn:script>submission_due = round_closes_at</bpmn:script>",
+                                                 "<bpmn:script>n = 0\nwhile True:\n    n = n + 1</bpmn:script>")
+    assert xml != bpmn_files["recognition.bpmn"]
+    before = counts()
+    response = run(login("designer"), {"recognition.bpmn": xml})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "试运行已停止" in page and 'id="trial-report"' not in page
+    assert counts() == before
+
+
+def test_deeply_nested_sample_answers_are_a_form_error(app, login, world, bpmn_files):
+    data = {"process_id": "recognition", "answers": "[" * 100_000, "files": [(io.BytesIO(b""), "")]}
+    response = login("designer").post("/designer/trial", data)
+    assert response.status_code == 422 and "嵌套层次过深" in response.get_data(as_text=True)
+
+
 def test_bad_sample_answers_are_a_form_error(app, login, world, bpmn_files):
     designer = login("designer")
     data = {"process_id": "recognition", "answers": "{not json", "files": [(io.BytesIO(b""), "")]}

@@ -215,3 +215,27 @@ def test_an_objection_the_diagram_fails_on_is_not_kept(app, login, world):
     assert "ZeroDivisionError" in login("supervisor").get(f"/instances/{after.id}").get_data(as_text=True)
     assert "ZeroDivisionError" not in torch.get(f"/instances/{after.id}").get_data(as_text=True)
     assert_applicant_never_sees(login, application_id, "ZeroDivisionError", FAILING_PRESCRIPT)
+
+
+def test_a_database_error_is_not_recorded_as_a_fault_of_the_procedure(app, login, world, monkeypatch):
+    """A locked or lost database is not the diagram's fault: the person is asked to retry, nothing is kept,
+    and no fault record (whose message could hold the submitted values) is written."""
+    from sqlalchemy.exc import OperationalError
+
+    from webapp.engine.runtime import Runtime
+
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    task = open_task(application_id, "recommender_review")
+
+    def locked(*args, **kwargs):
+        raise OperationalError("UPDATE process_instance ...", {"recommendation_letter": "同意推荐"}, Exception("locked"))
+
+    monkeypatch.setattr(Runtime, "complete", locked)
+    recommender = login("recommender_a")
+    response = complete(recommender, task, {"recommender_decision": "recommend", "recommendation_letter": "同意推荐",
+                                            "recommender_comments": ""})
+    page = flashed(recommender, response)
+    assert "暂时无法保存" in page and FAULT_TEXT not in page
+    assert faults() == []
+    assert db.session.get(HumanTask, task.id).status == "open"

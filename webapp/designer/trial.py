@@ -185,29 +185,44 @@ def decision_names(files: dict[str, str]) -> dict[str, tuple[str, str]]:
 
 # --- running it -----------------------------------------------------------------------------------------------
 
-def _throwaway_app(upload_dir: str):
+def _throwaway_app(upload_dir: str, secret_key: str, bpmn_dir: str):
     """A second app from the factory: in-memory SQLite (Flask-SQLAlchemy gives `sqlite://` one shared
     connection), no mail host, no demo clock, so nothing it does can reach the real database or anyone."""
-    from flask import current_app
-
     from webapp import create_app
 
     return create_app({
-        "TESTING": True, "SECRET_KEY": current_app.config["SECRET_KEY"], "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "TESTING": True, "SECRET_KEY": secret_key, "SQLALCHEMY_DATABASE_URI": "sqlite://",
         "SQLALCHEMY_ENGINE_OPTIONS": {}, "UPLOAD_DIR": upload_dir, "MAIL_HOST": "", "DEMO_MODE": False,
-        "WTF_CSRF_ENABLED": False, "BPMN_DIR": current_app.config["BPMN_DIR"],
+        "WTF_CSRF_ENABLED": False, "BPMN_DIR": bpmn_dir,
     })
 
 
+@dataclass(frozen=True)
+class TrialSettings:
+    """What a trial takes from the real app: its today (demo offset included), secret and diagrams folder.
+    Passed explicitly, because the trial runs in a child process of its own (trial_process.py)."""
+
+    start: datetime
+    secret_key: str
+    bpmn_dir: str
+
+    @classmethod
+    def from_app(cls) -> TrialSettings:
+        from flask import current_app
+
+        return cls(clock.now(), current_app.config["SECRET_KEY"], str(current_app.config["BPMN_DIR"]))
+
+
 def run_trial(files: dict[str, str], process_id: str, answers: dict[str, dict] | None = None,
-              months: int | None = None, max_steps: int = MAX_STEPS) -> TrialReport:
+              months: int | None = None, max_steps: int = MAX_STEPS,
+              settings: TrialSettings | None = None) -> TrialReport:
     """Run `files` (a complete bundle that passed the deploy checks) from `process_id`; see the module doc."""
-    start = clock.now()  # the app's today (demo offset included): the trial starts there
+    settings = settings or TrialSettings.from_app()
     with tempfile.TemporaryDirectory(prefix="trial-") as upload_dir:
-        app = _throwaway_app(upload_dir)
+        app = _throwaway_app(upload_dir, settings.secret_key, settings.bpmn_dir)
         # A request context of its own (not just an app context): whatever the engine's glue reads from a
         # request (locale, user) comes from the throwaway app, never from the designer's real session.
-        with app.test_request_context("/"), clock.isolated(start):
+        with app.test_request_context("/"), clock.isolated(settings.start):
             try:
                 db.create_all()
                 return _Trial(files, process_id, answers or {}, months, max_steps).run()

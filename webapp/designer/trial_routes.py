@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from flask import render_template
+from flask import flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField, TextAreaField
@@ -20,7 +20,7 @@ from wtforms.validators import NumberRange, Optional
 from webapp.engine.checks import check_files, errors
 from webapp.engine.definitions import DefinitionError, latest_bundle, parse_bundle, parsed_bundle
 
-from . import service, trial
+from . import service, trial, trial_process
 from .forms import DeployForm
 from .routes import bp
 
@@ -49,6 +49,9 @@ class TrialForm(DeployForm):
         if text:
             try:
                 value = json.loads(text)
+            except RecursionError:  # nested deeper than any answer needs
+                self.answers.errors.append(_("The sample answers are nested too deeply."))
+                return False
             except ValueError as exc:
                 self.answers.errors.append(_("The sample answers are not valid JSON (line %(line)s).",
                                              line=getattr(exc, "lineno", "?")))
@@ -96,5 +99,14 @@ def trial_run():
     if process_id not in startable:
         form.process_id.errors.append(_("The draft has no process “%(id)s” that can be started.", id=process_id))
         return _page(form, status=422)
-    report = trial.run_trial(files, process_id, form.parsed_answers, form.horizon_months.data)
+    try:
+        report = trial_process.run_limited(files, process_id, form.parsed_answers, form.horizon_months.data)
+    except trial_process.TrialBusy:
+        flash(_("Another trial run is in progress on the server. Please try again in a minute."), "error")
+        return _page(form, status=503)
+    except trial_process.TrialStopped:
+        flash(_("The trial run was stopped: it went past %(seconds)s seconds or its memory limit. The draft "
+                "probably loops without end in a script or between steps.", seconds=trial_process.cpu_seconds()),
+              "error")
+        return _page(form, status=422)
     return _page(form, report=report)

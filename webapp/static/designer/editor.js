@@ -79,18 +79,23 @@
     container.setAttribute("data-ready", "1");
     if (edit) {
       var form = document.querySelector(container.dataset.form);
+      var deployAction = form.action;
+      var buttons = form.querySelectorAll("button[type=submit]");
+      // Back from a trial report the browser may restore this page as it was: buttons usable again.
+      window.addEventListener("pageshow", function () {
+        buttons.forEach(function (b) { b.disabled = false; });
+      });
       form.addEventListener("submit", async function (event) {
-        if (form.dataset.filled === "1") return;
+        // Every submit saves the diagram as it is now (never an earlier draft) and goes where the clicked
+        // button says: the trial run, or the deploy. form.submit() below fires no second submit event.
         event.preventDefault();
-        // The trial button sends the same draft to the trial run instead of the deploy.
-        var action = event.submitter && event.submitter.dataset.action;
-        if (action) form.action = action;
+        form.action = (event.submitter && event.submitter.dataset.action) || deployAction;
+        buttons.forEach(function (b) { b.disabled = true; });
         var saved = await viewer.saveXML({ format: true });
         var input = form.querySelector(container.dataset.fileInput);
         var transfer = new DataTransfer();
         transfer.items.add(new File([saved.xml], container.dataset.name, { type: "application/xml" }));
         input.files = transfer.files;
-        form.dataset.filled = "1";
         form.submit();
       });
     }
