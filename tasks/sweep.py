@@ -67,9 +67,15 @@ def _back_off(instance_id: int, description: faults.FaultDescription) -> None:
     try:
         instance = db.session.get(ProcessInstance, instance_id)
         instance.next_timer_at = clock.now() + RETRY_AFTER
+        db.session.commit()  # first and alone: if recording the fault fails, the case still waits an hour
+    except Exception:  # e.g. a user saved the case meanwhile: the next round sees the new state
+        db.session.rollback()
+        log.exception("postponing instance %s failed", instance_id)
+        return
+    try:
         faults.record(description, trigger="timer", instance_id=instance_id)
         db.session.commit()
-    except Exception:  # e.g. a user saved the case meanwhile: the next round sees the new state
+    except Exception:
         db.session.rollback()
         log.exception("recording the timer fault of instance %s failed", instance_id)
 

@@ -64,7 +64,7 @@ class CaseIdsField(Field):
     against the cases that may move, and says which it refused and why."""
 
     def process_formdata(self, valuelist):
-        self.data = [int(v) for v in valuelist if str(v).isdigit()]
+        self.data = [int(v) for v in valuelist if str(v).isascii() and str(v).isdigit()]  # not '²'
 
     def _value(self):
         return ""

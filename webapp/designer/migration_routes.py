@@ -53,13 +53,27 @@ def migrate(process_id: str):
         return _page(process_id, form, status=422)
     result = migration.move_many(process_id, form.instances.data, form.reason.data.strip(), current_user)
     db.session.commit()
+    # Flashes live in the session cookie (about 4 kB): name a few cases, count the rest.
     if result.moved:
         flash(_("%(n)s case(s) moved to version %(version)s: %(cases)s.", n=len(result.moved),
-                version=result.target.version, cases="、".join(_case(i) for i in result.moved)), "success")
-    for instance, reasons in result.refused:
+                version=result.target.version, cases=_some(_case(i) for i in result.moved)), "success")
+    for instance, reasons in result.refused[:SHOWN]:
         flash(_("Not moved: %(case)s. %(why)s", case=_case(instance) if instance is not None else _("a case"),
                 why=" ".join(reasons)), "error")
+    if len(result.refused) > SHOWN:
+        flash(_("%(n)s more case(s) were not moved; the list below says why for each.",
+                n=len(result.refused) - SHOWN), "error")
     return redirect(url_for("designer.migrate", process_id=process_id))
+
+
+SHOWN = 5
+
+
+def _some(names) -> str:
+    names = list(names)
+    more = len(names) - SHOWN
+    shown = "、".join(names[:SHOWN])
+    return shown if more <= 0 else _("%(names)s and %(n)s more", names=shown, n=more)
 
 
 def _case(instance) -> str:
