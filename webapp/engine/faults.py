@@ -94,7 +94,8 @@ def record(description: FaultDescription, *, trigger: str, step: str = "", actor
     acted on; the fault goes to the case whose diagram failed if that one still exists after the
     rollback (a case started within the failed action does not)."""
     assert trigger in TRIGGERS, trigger
-    target = description.instance_id
+    # A case whose start failed was rolled back; on SQLite its id may already belong to a newer case.
+    target = None if trigger == "start" else description.instance_id
     if target is None or db.session.get(ProcessInstance, target) is None:
         target = instance_id if instance_id is None or db.session.get(ProcessInstance, instance_id) else None
     bundle_id = description.bundle_id
