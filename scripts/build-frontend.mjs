@@ -21,6 +21,8 @@ const copies = {
   "dmn-js/dist/assets": "dmn-assets",
   "@bpmn-io/properties-panel/dist/assets/properties-panel.css": "properties-panel.css",
   "bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css": "bpmn-js-bpmnlint.css",
+  // the dashboard's charts (webapp/static/dashboard/charts.js): Apache ECharts' released UMD bundle
+  "echarts/dist/echarts.min.js": "echarts.min.js",
 };
 for (const [from, to] of Object.entries(copies)) {
   cpSync(join(root, "node_modules", from), join(out, to), { recursive: true });

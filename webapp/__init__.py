@@ -54,6 +54,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_errors(app)
 
+    @app.get("/healthz")
+    def healthz():  # for a load balancer, and the benchmarks' baseline: no database, no template
+        return {"status": "ok"}
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -126,16 +130,21 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .applications.routes import bp as applications_bp
     from .auth.routes import bp as auth_bp
+    from .dashboard.routes import bp as dashboard_bp
     from .designer.routes import bp as designer_bp
     from .evaluations.routes import bp as evaluations_bp
+    from .exports.routes import bp as exports_bp
     from .inbox.routes import bp as inbox_bp
     from .notices.routes import bp as notices_bp
+    from .office.routes import bp as office_bp  # the office verbs: send back, withdraw, transfer, urge
+    from .portal.routes import bp as portal_bp  # the public portal; brings its rate limiter along
     from .registry.routes import bp as registry_bp
     from .rounds.routes import bp as rounds_bp
+    from .supervision import case as _case_page  # noqa: F401  (the case page, on supervision's blueprint)
     from .supervision.routes import bp as supervision_bp
 
     for blueprint in (auth_bp, inbox_bp, applications_bp, registry_bp, supervision_bp, notices_bp, admin_bp,
-                      rounds_bp, evaluations_bp, designer_bp):
+                      rounds_bp, evaluations_bp, designer_bp, exports_bp, portal_bp, office_bp, dashboard_bp):
         app.register_blueprint(blueprint)
 
 

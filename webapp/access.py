@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, false, select
+from sqlalchemy import Select, and_, false, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
@@ -91,6 +91,20 @@ def may_follow_case(user: User, instance: ProcessInstance) -> bool:
     return user.role in CASE_PAGE_ROLES and may_view_instance(user, instance)
 
 
+# The instance list and its exports (issue 8, items 1 and 4): staff who oversee the procedure see every case;
+# a recommender sees its own unit's cases, and nothing else, whatever filter it types into the address.
+INSTANCE_LIST_ROLES = ("supervisor", "torch_center", "approver", "recommender")
+
+
+def instance_list_filter(user: User):
+    """SQL condition: the process instances this user's list and exports may contain."""
+    if user.role in ("supervisor", "torch_center", "approver"):
+        return true()
+    if user.role == "recommender" and user.unit_id is not None:
+        return ProcessInstance.unit_id == user.unit_id
+    return false()
+
+
 def sees_fault_details(user: User) -> bool:
     return user.role in FAULT_READERS
 
@@ -117,7 +131,10 @@ def may_view_space(user: User, space: MakerSpace) -> bool:
 
 def may_view_attachment(user: User, attachment) -> bool:
     """Whoever may see what the file belongs to: its application, its space, or the case it was uploaded
-    in (so an expert assigned to an evaluation case reads the space's self-assessment files)."""
+    in (so an expert assigned to an evaluation case reads the space's self-assessment files). An
+    objection's files (the objector's stamped letter, evidence) only to the staff who handle objections."""
+    if attachment.objection_id is not None:
+        return user.sees_everything
     if attachment.application is not None and may_view_application(user, attachment.application):
         return True
     if attachment.space is not None and may_view_space(user, attachment.space):
@@ -168,6 +185,6 @@ def users_for_task(task: HumanTask) -> list[User]:
 
 
 __all__ = [
-    "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_follow_case", "sees_fault_details", "may_view_application",
+    "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_follow_case", "instance_list_filter", "sees_fault_details", "may_view_application",
     "may_view_space", "may_view_attachment", "applications_query", "spaces_query", "users_for_task",
 ]

@@ -9,10 +9,12 @@ def N_(text: str) -> str:  # marks a string for extraction without translating i
 ROLES = [N_("applicant"), N_("recommender"), N_("torch_center"), N_("expert"), N_("approver"),
          N_("supervisor"), N_("designer")]
 APPLICATION_STATUSES = [N_("draft"), N_("in_review"), N_("recognised"), N_("declined"), N_("not_selected"), N_("credit_failed"), N_("lapsed"),
-                        N_("objection_upheld")]
+                        N_("objection_upheld"), N_("withdrawn")]
 SPACE_STATUSES = [N_("rectification"), N_("revoked"), N_("left"), N_("national"), N_("national_professional")]
 INSTANCE_STATUSES = [N_("running"), N_("completed"), N_("cancelled"), N_("open")]
 AUDIT_ACTIONS = [N_("started"), N_("claimed"), N_("released"), N_("message"), N_("timer"), N_("error")]
+# The office verbs (webapp/office/): their audit actions, and an application withdrawn by its applicant.
+OFFICE_ACTIONS = [N_("returned"), N_("step_withdrawn"), N_("withdrawn"), N_("transferred"), N_("urged")]
 REPORT_STATUSES = [N_("on_time"), N_("late"), N_("missing")]
 GRADES = [N_("excellent"), N_("good"), N_("pass"), N_("fail")]
 AWARD_KINDS = [N_("evaluation")]

@@ -15,7 +15,7 @@ PAGES = {
     "/applications": EVERYONE,
     "/applications/new": {"applicant_a"},
     "/spaces": EVERYONE,
-    "/instances": STAFF,
+    "/instances": STAFF | {"recommender_a"},  # recommenders: their own unit's cases (issue 8)
     "/admin/definitions": {"designer", "supervisor", "torch1"},
     "/admin/holidays": {"torch1"},
     "/faults": {"supervisor", "designer"},  # runtime faults of the diagrams (issue 7, item 5)
@@ -73,3 +73,57 @@ def test_every_ui_string_is_translated_to_chinese(tmp_path):
 
     missing = problems(pot, root / "webapp/translations/zh/LC_MESSAGES/messages.po")
     assert not missing, f"untranslated: {missing[:20]}"
+
+
+# POST routes a supervisor may use, each with why it changes no case (issue 8: "a supervisor can change
+# nothing; every POST route answers 403 to a supervisor"). Every other POST route must refuse with 403.
+SUPERVISOR_MAY_POST = {
+    "auth.login": "signing in",
+    "auth.logout": "signing out of one's own session",
+    "supervision.save_filter": "a person's own bookmark of the instance list: no case data",
+    "supervision.delete_filter": "removing that bookmark (403 for anyone else's)",
+    "admin.clock_view": "the demo clock, which exists only in demo mode (404 otherwise, as here)",
+}
+
+
+def _post_routes(app) -> list:
+    return sorted((rule for rule in app.url_map.iter_rules() if "POST" in rule.methods), key=lambda r: r.rule)
+
+
+def test_the_supervisor_exemptions_are_real_post_routes(app):
+    endpoints = {rule.endpoint for rule in _post_routes(app)}
+    assert set(SUPERVISOR_MAY_POST) <= endpoints, set(SUPERVISOR_MAY_POST) - endpoints
+
+
+def test_a_supervisor_is_refused_every_post_route(app, login, world, space_id):
+    """Enumerated from app.url_map, so a route added later is covered without touching this test. The URL
+    arguments name real rows, so a refusal is the access rule's 403 and not a 404 for a missing row."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import HumanTask, PublicNotice, SavedFilter
+
+    from .flow import start_application, submit_application
+
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    task = db.session.scalars(select(HumanTask).where(HumanTask.status == "open").order_by(HumanTask.id)).first()
+    notice = PublicNotice(subject_type="space", subject_id=space_id, title="评估结果公示", starts_at=task.created_at,
+                          instance_id=task.instance_id)
+    saved = SavedFilter(user_id=world["users"]["torch1"].id, name="x", query="")
+    db.session.add_all([notice, saved])
+    db.session.commit()
+    values = {"application_id": application_id, "space_id": space_id, "task_id": task.id, "notice_id": notice.id,
+              "round_id": 1, "version": 1, "process_id": "recognition", "filter_id": saved.id}
+    supervisor = login("supervisor")
+    allowed = []
+    for rule in _post_routes(app):
+        if rule.endpoint in SUPERVISOR_MAY_POST:
+            continue
+        unknown = set(rule.arguments) - set(values)
+        assert not unknown, f"{rule.rule}: give this test a real value for {unknown}"
+        url = rule.build({name: values[name] for name in rule.arguments})[1]
+        status = supervisor.post(url, {}, from_page="/").status_code
+        if status != 403:
+            allowed.append((rule.rule, status))
+    assert not allowed, f"POST routes not refused to a supervisor: {allowed}"

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from webapp.engine.clock import clock
 from webapp.extensions import db
-from webapp.models import Application, Attachment, MakerSpace, User
+from webapp.models import Application, Attachment, MakerSpace, Objection, User
 
 from .content import content_type_of, matches_extension, sniff
 from .names import clean_filename, extension_of
@@ -27,17 +27,18 @@ def storage_path(stored_name: str) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / stored_name
 
 
-def save_upload(upload, *, kind: str, kind_label: str, user: User, application: Application | None = None,
+def save_upload(upload, *, kind: str, kind_label: str, user: User | None, application: Application | None = None,
                 space: MakerSpace | None = None, instance_id: int | None = None,
-                task_spec: str | None = None) -> Attachment:
+                task_spec: str | None = None, objection: Objection | None = None) -> Attachment:
     """Store one uploaded file (a werkzeug FileStorage) and add its Attachment row. Flushes only.
 
-    At least one owner is needed: an application, a space, or the case (`instance_id`) it was uploaded
-    in. The content is checked again here (raises UploadRefused), so a form that forgot the
+    At least one owner is needed: an application, a space, the case (`instance_id`) it was uploaded
+    in, or an objection (whose files come from the public portal, so `user` may be None there). The
+    content is checked again here (raises UploadRefused), so a form that forgot the
     `forms.uploads.check_upload` validator still cannot store a renamed program. If the transaction is
     rolled back, the file is removed again."""
-    if application is None and space is None and instance_id is None:
-        raise ValueError("an attachment needs an application, a space or a case")
+    if application is None and space is None and instance_id is None and objection is None:
+        raise ValueError("an attachment needs an application, a space, a case or an objection")
     name = clean_filename(upload.filename)
     family = sniff(upload.stream)
     if not matches_extension(family, extension_of(name)):
@@ -51,6 +52,7 @@ def save_upload(upload, *, kind: str, kind_label: str, user: User, application: 
         application_id=application.id if application is not None else None,
         space_id=space.id if space is not None else None,
         instance_id=instance_id,
+        objection_id=objection.id if objection is not None else None,
         task_spec=task_spec[:255] if task_spec else None,
         kind=kind[:30],
         kind_label=(kind_label or "")[:200] or None,
@@ -58,7 +60,7 @@ def save_upload(upload, *, kind: str, kind_label: str, user: User, application: 
         stored_name=stored,
         content_type=content_type_of(family),  # from the content; never the client's claim or the name
         size=path.stat().st_size,
-        uploaded_by_id=user.id,
+        uploaded_by_id=user.id if user is not None else None,
         uploaded_at=clock.now(),
     )
     db.session.add(attachment)

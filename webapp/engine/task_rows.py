@@ -80,6 +80,11 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
             row.status = "cancelled"  # interrupted by a boundary event, a message or revocation
             row.completed_at = now
     created, because = [], {}
+    # A task the engine reset (sent back, withdrawn: webapp/engine/office.py) is READY again under its old id,
+    # so its closed row is reopened rather than duplicated (task_guid is unique).
+    new_guids = [guid for guid in ready if guid not in open_rows]
+    closed_rows = {row.task_guid: row for row in db.session.scalars(
+        select(HumanTask).where(HumanTask.task_guid.in_(new_guids)))} if new_guids else {}
     for guid, task in ready.items():
         if guid in open_rows:
             continue
@@ -90,24 +95,25 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
         if assignee_id is not None:
             _check_assignee(instance, role, assignee_id)
         due_at = _due_at(task, props.get("dueDate"))
-        row = HumanTask(
-            instance_id=instance.id,
-            task_guid=guid,
-            task_spec=spec.bpmn_id or spec.name,
-            title=spec.bpmn_name or spec.name,
-            lane=role,
-            form_key=props.get("formKey", ""),
-            organisation_id=instance.organisation_id,
-            unit_id=instance.unit_id,
-            assignee_id=assignee_id,
-            due_at=due_at,
-            remind_at=_remind_at(due_at, props.get("remindBefore")),
-            status="open",
-            created_at=now,
-        )
+        row = closed_rows.get(guid) or HumanTask(instance_id=instance.id, task_guid=guid)
+        row.task_spec = spec.bpmn_id or spec.name
+        row.title = spec.bpmn_name or spec.name
+        row.lane = role
+        row.form_key = props.get("formKey", "")
+        row.organisation_id = instance.organisation_id
+        row.unit_id = instance.unit_id
+        row.assignee_id = assignee_id
+        row.due_at = due_at
+        row.remind_at = _remind_at(due_at, props.get("remindBefore"))
+        row.status = "open"
+        row.created_at = now
+        row.completed_at = row.completed_by_id = row.claimed_by_id = row.claimed_at = None
         db.session.add(row)
         created.append(row)
-        because[id(row)] = render_text(props.get("openedBecause"), task.data)
+        from .office import note_text
+
+        because[id(row)] = "。".join(filter(None, [note_text(task.data, guid),
+                                                   render_text(props.get("openedBecause"), task.data)]))
     # The open steps people work on, then what the case waits for and until when (e.g. 公示中（至 …）).
     from .waits import step_labels
 

@@ -25,6 +25,7 @@ class Wait:
     name: str
     due: datetime | None  # None: a message, which comes when it comes
     shown: bool  # boundary events are a task's deadline or reminder, not a step of the case
+    element: str = ""  # the waiting event's id in the diagram (the case page marks it)
 
     @property
     def label(self) -> str:
@@ -63,16 +64,17 @@ def waits(wf) -> list[Wait]:
         shown = not isinstance(spec, BoundaryEvent)
         name = spec.bpmn_name or ""
         if isinstance(definition, TimerEventDefinition):
-            found.append(Wait(name, _timer_due(task, definition), shown))
+            found.append(Wait(name, _timer_due(task, definition), shown, spec.bpmn_id or ""))
         elif isinstance(definition, MessageEventDefinition):
-            found.append(Wait(name, None, shown))
+            found.append(Wait(name, None, shown, spec.bpmn_id or ""))
         elif isinstance(definition, MultipleEventDefinition):
             # An event-based gateway: it keeps its events' definitions; its children carry the names.
             for index, inner in enumerate(definition.event_definitions):
                 child = task.children[index] if index < len(task.children) else None
                 inner_name = (child.task_spec.bpmn_name if child is not None else None) or name
                 if isinstance(inner, TimerEventDefinition):
-                    found.append(Wait(inner_name, _timer_due(task, inner), shown))
+                    element = (child.task_spec.bpmn_id if child is not None else None) or spec.bpmn_id or ""
+                    found.append(Wait(inner_name, _timer_due(task, inner), shown, element))
     return sorted(found, key=lambda w: (w.due is None, w.due or datetime.max.replace(tzinfo=CHINA)))
 
 

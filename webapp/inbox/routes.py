@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from forms import form_class_for
 from webapp.access import claim_blocks, inbox_query, may_work_on
 from webapp.engine.clock import clock
+from webapp.engine.office import note_text
 from webapp.engine.runtime import TaskUnavailable
 from webapp.engine.sandbox import render_instructions, render_text
 from webapp.extensions import db
@@ -99,7 +100,8 @@ def task(task_id):
     # Instructions may quote the step's own properties (e.g. the panel size), so text and checks agree.
     instructions = render_instructions(service.documentation(task), {**data, "properties": ctx.properties})
     warning = render_text(ctx.properties.get("warning"), data)
-    because = render_text(ctx.properties.get("openedBecause"), data)
+    # Why the step is open: an office verb's note (sent back, withdrawn), then the diagram's `openedBecause`.
+    because = "。".join(filter(None, [note_text(data, task.task_guid), render_text(ctx.properties.get("openedBecause"), data)]))
     return render_template(
         form.template, task=task, form=form, ctx=ctx, data=data, history=history, subject=ctx.subject,
         instructions=instructions, warning=warning, because=because, now=clock.now(),

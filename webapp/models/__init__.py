@@ -4,6 +4,7 @@ from .accounts import ROLES, Organisation, Unit, User
 from .audit import AuditEvent, Notification
 from .recognition import Application, ApplicationRound, Attachment, Objection
 from .registry import Award, ChangeFiling, Evaluation, MakerSpace, PublicNotice, Report, SpaceStatusChange
+from .saved_filter import SavedFilter
 from .settings import AppSetting, Holiday
 from .workflow import DefinitionBundle, HumanTask, ProcessFault, ProcessInstance
 
@@ -11,5 +12,5 @@ __all__ = [
     "ROLES", "Organisation", "Unit", "User", "AuditEvent", "Notification", "Application",
     "ApplicationRound", "Attachment", "Objection", "Award", "ChangeFiling", "Evaluation", "MakerSpace",
     "PublicNotice", "Report", "SpaceStatusChange", "AppSetting", "Holiday", "DefinitionBundle",
-    "HumanTask", "ProcessFault", "ProcessInstance",
+    "HumanTask", "ProcessFault", "ProcessInstance", "SavedFilter",
 ]

@@ -155,12 +155,17 @@ class Attachment(db.Model):
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)  # random; never the user's name
     content_type: Mapped[str] = mapped_column(String(100))  # from the sniffed content
     size: Mapped[int]
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # None: sent through the public portal, by someone without an account (an objector's evidence)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # An objection's stamped letter and evidence belong to it alone: never to the application, space or
+    # case, whose applicant must not learn who objected.
+    objection_id: Mapped[int | None] = mapped_column(ForeignKey("objection.id"), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     application: Mapped[Application | None] = relationship(back_populates="attachments")
     space = relationship("MakerSpace")
     instance = relationship("ProcessInstance")
+    objection = relationship("Objection", back_populates="files")
 
     __table_args__ = (
         Index("ix_attachment_instance", "instance_id", "id"),
@@ -188,6 +193,10 @@ class Objection(db.Model):
     reasons: Mapped[str] = mapped_column(Text)
     lodged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Where it came in: recorded by Torch Center staff, or sent by the objector through the public portal.
+    origin: Mapped[str] = mapped_column(String(10), default="staff")  # staff | public
     upheld: Mapped[bool | None]
     refused_reason: Mapped[str] = mapped_column(String(200), default="")  # not accepted, and why
     answer: Mapped[str] = mapped_column(Text, default="")
+
+    files: Mapped[list[Attachment]] = relationship(back_populates="objection", order_by="Attachment.id")

@@ -66,7 +66,17 @@ class ProcessInstance(db.Model):
 
     # Optimistic locking: every UPDATE checks the version it read; a concurrent writer loses.
     __mapper_args__ = {"version_id_col": lock_version}
-    __table_args__ = (Index("ix_process_instance_subject", "subject_type", "subject_id"),)
+    # The instance list (webapp/supervision/instances.py) pages by keyset on (created_at|updated_at, id),
+    # alone or after an equality filter; a recommender's list is always scoped to its unit.
+    __table_args__ = (
+        Index("ix_process_instance_subject", "subject_type", "subject_id"),
+        Index("ix_process_instance_created", "created_at", "id"),
+        Index("ix_process_instance_updated", "updated_at", "id"),
+        Index("ix_process_instance_unit_created", "unit_id", "created_at", "id"),
+        Index("ix_process_instance_status_created", "status", "created_at", "id"),
+        Index("ix_process_instance_process_created", "process_id", "created_at", "id"),
+        Index("ix_process_instance_bundle_created", "bundle_id", "created_at", "id"),
+    )
 
 
 class HumanTask(db.Model):
@@ -103,6 +113,8 @@ class HumanTask(db.Model):
         Index("ix_human_task_inbox_assignee", "status", "assignee_id"),
         Index("ix_human_task_instance", "instance_id", "status"),
         Index("ix_human_task_remind", "status", "remind_at"),
+        # Overdue work: open tasks past their due date (the list's overdue filter, the dashboard).
+        Index("ix_human_task_overdue", "status", "due_at"),
     )
 
 

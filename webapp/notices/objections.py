@@ -1,21 +1,68 @@
 """Objections to a public notice (Art. 8, Art. 19.2): recorded, and sent to the notice's case as the
-`objection` message its diagram waits for. Outside the notice period the refusal is recorded instead."""
+`objection` message its diagram waits for. Outside the notice period the refusal is recorded instead.
+
+Staff record objections they received (`actor` is the staff member); the public sends them through the
+portal (`actor` None, origin "public"). Either way the case decides whether it still takes objections:
+the diagram's boundary message event is the only judge of "in the notice period"; the checks the portal
+makes before (late by the calendar, anonymous) only give the objector a more precise reason."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from flask_babel import lazy_gettext as _l
+
+from webapp.attachments import save_upload
+from webapp.engine.clock import clock
 from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
 from webapp.models import Objection, ProcessInstance, User
 
+# Why an objection was not accepted, as stored in Objection.refused_reason (stable text: the first one
+# is what rows written before the portal hold), and as told to the objector.
+NOT_WAITING = "not in the public notice period"
+LATE = "late: the public notice period had ended"
+ANONYMOUS = "anonymous: no real name or no contact details"
+NO_STAMP = "unit without the scan of its stamped letter"
+WITHDRAWN = "the notice was withdrawn"
 
-def lodge(actor: User, form, *, instance: ProcessInstance | None, application_id: int | None = None,
-          notice_id: int | None = None) -> bool:
-    """True when the case took the objection. Flushes only (a savepoint undoes a refused delivery); the
-    route commits once."""
-    fields = dict(objector=form.objector.data, objector_kind=form.objector_kind.data, contact=form.contact.data,
-                  reasons=form.reasons.data, recorded_by_id=actor.id, application_id=application_id,
-                  notice_id=notice_id, instance_id=instance.id if instance is not None else None)
+REFUSALS = {
+    NOT_WAITING: _l("The case is not taking objections at the moment (for example, an earlier objection is "
+                    "being investigated), so this objection was not accepted."),
+    LATE: _l("The public notice period has ended; objections are accepted only until its last day "
+             "(inclusive). This objection was not accepted."),
+    ANONYMOUS: _l("Anonymous objections are not accepted: an individual must give a real name and contact "
+                  "details, a unit its full name and contact details. This objection was not accepted."),
+    NO_STAMP: _l("An objection from a unit must include the scan of its letter bearing the unit's official "
+                 "stamp. This objection was not accepted."),
+    WITHDRAWN: _l("This notice has been withdrawn and takes no objections. This objection was not accepted."),
+}
+
+# Attachment kinds of an objection's files, with the labels stored on them (data, like the diagrams' labels).
+STAMP_KIND, STAMP_LABEL = "objection_stamp", "异议单位盖章函扫描件"
+EVIDENCE_KIND, EVIDENCE_LABEL = "objection_evidence", "异议证据材料"
+
+
+def refusal_text(reason: str) -> str:
+    return str(REFUSALS.get(reason, REFUSALS[NOT_WAITING]))
+
+
+def lodge(actor: User | None, form, *, instance: ProcessInstance | None, application_id: int | None = None,
+          notice_id: int | None = None, refuse: str = "", stamp=None, evidence: Sequence = ()) -> bool:
+    """True when the case took the objection. `actor` None: sent by the public through the portal.
+    `refuse` (one of the reasons above) records the objection as refused without sending it. The stamped
+    letter and evidence (werkzeug uploads) are kept with an accepted objection only.
+
+    Flushes only (a savepoint undoes a refused delivery); the route commits once."""
+    fields = dict(objector=(form.objector.data or "").strip(), objector_kind=form.objector_kind.data,
+                  contact=(form.contact.data or "").strip(), reasons=form.reasons.data,
+                  recorded_by_id=actor.id if actor is not None else None,
+                  origin="staff" if actor is not None else "public", lodged_at=clock.now(),
+                  application_id=application_id, notice_id=notice_id,
+                  instance_id=instance.id if instance is not None else None)
     try:
+        if refuse:
+            raise NotWaiting(refuse)
         with db.session.begin_nested():
             objection = Objection(**fields)
             db.session.add(objection)
@@ -24,9 +71,16 @@ def lodge(actor: User, form, *, instance: ProcessInstance | None, application_id
                 raise NotWaiting("objection")
             Runtime(actor=actor).send_message(instance, "objection", {
                 "objection_id": objection.id, "objector": objection.objector, "contact": objection.contact,
+                "objector_kind": objection.objector_kind, "origin": objection.origin,
                 "reasons": objection.reasons})
-        return True
     except NotWaiting:
-        db.session.add(Objection(**fields, refused_reason="not in the public notice period"))
+        db.session.add(Objection(**fields, refused_reason=refuse or NOT_WAITING))
         db.session.flush()
         return False
+    # Files only now: written inside the savepoint, a refused delivery would have left them on disk
+    # (the upload store removes files on the outer transaction's rollback only).
+    uploads = ([(STAMP_KIND, STAMP_LABEL, stamp)] if stamp is not None else []) + \
+        [(EVIDENCE_KIND, EVIDENCE_LABEL, upload) for upload in evidence]
+    for kind, label, upload in uploads:
+        save_upload(upload, kind=kind, kind_label=label, user=actor, objection=objection)
+    return True

@@ -1,51 +1,78 @@
 """Supervisors (and staff) follow every instance and its audit trail, read-only."""
 
-from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from urllib.parse import parse_qsl
 
-from webapp.access import FAULT_READERS, may_follow_case, sees_fault_details
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from forms.instance_list import SaveFilterForm
+from webapp.access import FAULT_READERS, INSTANCE_LIST_ROLES, may_follow_case
 from webapp.engine import faults
 from webapp.extensions import db
-from webapp.models import AuditEvent, HumanTask, ProcessInstance, Unit
+from webapp.models import SavedFilter
 from webapp.views import get_or_404, require, role_required
 
+from . import instances
+
 bp = Blueprint("supervision", __name__)
+# Saved filters are a person's own bookmarks of the list: no case data, nothing anyone else sees. They are the
+# one thing a supervisor may keep (tests/web/test_routes.py names them among the POST routes it exempts).
+FILTER_SAVERS = INSTANCE_LIST_ROLES
 
 
 @bp.route("/instances")
-@role_required("supervisor", "torch_center", "approver")
+@role_required(*INSTANCE_LIST_ROLES)
 def index():
-    query = select(ProcessInstance).options(selectinload(ProcessInstance.bundle)).order_by(ProcessInstance.id.desc())
-    process_id = request.args.get("process")
-    if process_id:
-        query = query.where(ProcessInstance.process_id == process_id)
-    status = request.args.get("status")
-    if status:
-        query = query.where(ProcessInstance.status == status)
-    instances = db.session.scalars(query.limit(500)).all()
-    by_unit = db.session.execute(
-        select(Unit.name, ProcessInstance.status, func.count(ProcessInstance.id))
-        .join(Unit, Unit.id == ProcessInstance.unit_id)
-        .group_by(Unit.name, ProcessInstance.status).order_by(Unit.name)
-    ).all()
-    return render_template("supervision/index.html", instances=instances, by_unit=by_unit)
+    """The instance list: filters are GET parameters (a filter is a link), pages are keyset cursors."""
+    form = instances.filter_form(current_user, request.args)
+    saved = db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == current_user.id)
+                               .order_by(SavedFilter.name, SavedFilter.id)).all()
+    if not form.validate():
+        return render_template("supervision/index.html", form=form, filters=None, page=None, saved=saved,
+                               save_form=SaveFilterForm()), 400
+    filters = instances.Filters.from_form(form)
+    page = instances.page(current_user, filters, after=instances.Cursor.parse(request.args.get("after")),
+                          before=instances.Cursor.parse(request.args.get("before")))
+    return render_template("supervision/index.html", form=form, filters=filters, page=page, saved=saved,
+                           units=instances.unit_names(page.rows), overdue=instances.overdue_ids(page.rows),
+                           save_form=SaveFilterForm(query=filters.query_string),
+                           may_follow=lambda instance: may_follow_case(current_user, instance),
+                           share_url=url_for("supervision.index", _external=True) + _query(filters.query_string))
 
 
-@bp.route("/instances/<instance_id>")
-@login_required
-def show(instance_id):
-    instance = get_or_404(ProcessInstance, instance_id)
-    require(may_follow_case(current_user, instance))
-    events = db.session.scalars(select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id)).all()
-    tasks = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)).all()
-    case_faults = faults.faults_of(instance.id)
-    # Other staff learn only that a fault holds the case up, never the engine's message.
-    details = sees_fault_details(current_user)
-    return render_template("supervision/show.html", instance=instance, events=events, tasks=tasks,
-                           faults=case_faults if details else [],
-                           fault_pending=any(f.current for f in case_faults))
+def _query(query_string: str) -> str:
+    return f"?{query_string}" if query_string else ""
+
+
+@bp.route("/instances/filters", methods=["POST"])
+@role_required(*FILTER_SAVERS)
+def save_filter():
+    """Keep the current filter under a name, for this user only."""
+    form = SaveFilterForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the filter a name."), "error")
+        return redirect(url_for("supervision.index") + _query(form.query.data or ""))
+    # Keep only what makes up a filter, in the list's own spelling, so a saved filter is a clean link.
+    parsed = instances.filter_form(current_user, MultiDict(parse_qsl(form.query.data or "")))
+    query = instances.Filters.from_form(parsed).query_string if parsed.validate() else ""
+    db.session.add(SavedFilter(user_id=current_user.id, name=form.name.data.strip(), query=query))
+    db.session.commit()
+    flash(_("The filter was saved."), "success")
+    return redirect(url_for("supervision.index") + _query(query))
+
+
+@bp.route("/instances/filters/<filter_id>/delete", methods=["POST"])
+@role_required(*FILTER_SAVERS)
+def delete_filter(filter_id):
+    saved = get_or_404(SavedFilter, filter_id)
+    require(saved.user_id == current_user.id)
+    db.session.delete(saved)
+    db.session.commit()
+    flash(_("The saved filter was removed."), "success")
+    return redirect(url_for("supervision.index"))
 
 
 @bp.route("/faults")

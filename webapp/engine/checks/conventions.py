@@ -113,3 +113,29 @@ def _services(index: _Index) -> list[Problem]:
                     problems.append(index.problem(name, task, f"功能“{operator}”需要参数“{p.name}”，但没有给出",
                                                   f"在服务任务的参数中加上 {p.name}"))
     return problems
+
+
+def _returns(index: _Index) -> list[Problem]:
+    """`returnTo` (the office verb 退回, webapp/engine/office.py) names user tasks of the same process that come
+    before the step; anything else could never be offered, so the designer is told at once."""
+    from .graph import data_graph, reach
+
+    before = data_graph(index)
+    problems = []
+    for name, root in index.bpmn().items():
+        for task in (t for local in _MANUAL for t in _bpmn(root, local)):
+            targets = [p.strip() for p in _properties(task).get("returnTo", "").split(",") if p.strip()]
+            if not targets:
+                continue
+            process = next((a for a in task.iterancestors() if _local(a) == "process"), None)
+            earlier = reach([task.get("id")], before)
+            for target in targets:
+                # Looked up in the task's own process: ids repeat across files (combine_scores).
+                element = next((e for e in (process.iter() if process is not None else ()) if e.get("id") == target), None)
+                if element is None or _local(element) not in _MANUAL:
+                    problems.append(index.problem(name, task, f"退回目标“{target}”不是本流程中的用户任务",
+                                                  "returnTo 写本流程中此前某个用户任务的 id，多个用逗号分隔，例如 submit_application"))
+                elif target == task.get("id") or target not in earlier:
+                    problems.append(index.problem(name, task, f"退回目标“{target}”（{element.get('name') or target}）不在本任务之前",
+                                                  "只能退回到流程中先于本任务办理的用户任务"))
+    return problems

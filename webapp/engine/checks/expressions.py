@@ -64,6 +64,8 @@ def expressions(index: _Index):
                 for key in ("dueDate", "assignee"):
                     if props.get(key):
                         yield name, element, key, props[key], "eval"
+                if props.get("onReturn"):  # run when an office verb reopens the step (webapp/engine/office.py)
+                    yield name, element, "onReturn", props["onReturn"], "exec"
         for local in ("loopCardinality", "completionCondition"):
             for expression in _bpmn(root, local):
                 activity = expression.getparent().getparent()
@@ -82,7 +84,8 @@ def expressions(index: _Index):
 
 _KIND_LABEL = {"condition": "条件", "script": "脚本", "timer": "定时器表达式", "dueDate": "期限（dueDate）",
                "assignee": "办理人（assignee）", "input": "决策表输入表达式", "input cell": "决策表输入单元格",
-               "output cell": "决策表输出单元格", "loopCardinality": "多实例数量", "completionCondition": "多实例完成条件"}
+               "output cell": "决策表输出单元格", "loopCardinality": "多实例数量", "completionCondition": "多实例完成条件",
+               "onReturn": "退回后脚本（onReturn）"}
 
 
 def _cell_source(cell: str) -> str:

@@ -1,0 +1,251 @@
+"""The public portal (issue 8, item 5): notices, objections and the registry without an account; an
+objection through it reaches the running notice's case; late, anonymous and unstamped-unit ones are
+refused with the reason and recorded; CSRF and rate limits hold; no internal data is shown."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
+
+from webapp.engine.clock import clock
+from webapp.engine.runtime import Runtime
+from webapp.extensions import db
+from webapp.models import Application, Attachment, HumanTask, Objection, PublicNotice
+from webapp.notices import objections
+
+from .conftest import pdf
+from .flow import open_task, recognise, shortlisted, start_application
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def flashed(browser, response) -> str:
+    assert response.status_code == 302, html(response)[:2000]
+    return html(browser.get(response.headers["Location"]))
+
+
+def recognition_notice(application_id: int) -> PublicNotice:
+    return db.session.scalars(select(PublicNotice).where(PublicNotice.subject_type == "application",
+                                                         PublicNotice.subject_id == application_id)).one()
+
+
+def object_to(browser, notice: PublicNotice, token: str | None = None, **fields):
+    """Send the notice page's objection form (with the token of a page loaded earlier, if given)."""
+    data = {"objector_kind": "individual", "objector": "张三", "contact": "13900000000",
+            "reasons": "场地面积与申报不符"}
+    data.update(fields)
+    page = f"/public/notices/{notice.id}"
+    if token is not None:
+        return browser.post(f"{page}/objections", {**data, "csrf_token": token}, csrf=False)
+    return browser.post(f"{page}/objections", data, from_page=page)
+
+
+def waiting_specs(application_id: int) -> set[str]:
+    instance = db.session.get(Application, application_id).instance
+    return {t.task_spec.name for t in Runtime().load(instance).get_tasks(state=TaskState.WAITING)}
+
+
+@pytest.fixture
+def notice(login, world) -> PublicNotice:
+    """A recognition shortlist entry under public notice (its case waits at 公示中)."""
+    return recognition_notice(shortlisted(login, world))
+
+
+def test_notices_their_pages_and_the_registry_need_no_account(login, world, notice):
+    public = login(None)
+    listing = html(public.get("/public/notices"))
+    assert notice.title in listing and f"/public/notices/{notice.id}" in listing
+    page = html(public.get(f"/public/notices/{notice.id}"))
+    end = notice.ends_at.astimezone(clock.now().tzinfo)
+    assert "公示中" in page and "提出异议" in page and 'name="csrf_token"' in page
+    assert re.search(r"公示期：2026-\d\d-\d\d 至 2026-\d\d-\d\d（含）", page)
+    assert "公示期至" in listing and "（含）" in listing
+    assert end.date().isoformat() > "2026-03-02"
+    assert public.get("/public/spaces").status_code == 200
+    assert public.get("/public/notices/99999").status_code == 404
+    assert public.get("/public/notices/abc").status_code == 404
+    login_page = html(public.get("/login"))
+    assert "/public/notices" in login_page and "/public/spaces" in login_page
+    assert "/public/notices" in html(public.get("/public/spaces"))  # the nav for visitors
+
+
+def test_ended_and_withdrawn_notices_are_marked_and_take_no_objection_form(login, world, notice):
+    public = login(None)
+    clock.advance(timedelta(days=20))  # by the calendar the notice has ended (the sweeper has not run)
+    page = html(public.get(f"/public/notices/{notice.id}"))
+    assert "已结束" in page and "不再受理异议" in page and "提交异议" not in page
+    assert "已结束" in html(public.get("/public/notices"))
+    notice.withdrawn_at = clock.now()
+    db.session.commit()
+    page = html(public.get(f"/public/notices/{notice.id}"))
+    assert "已撤回" in page and "提交异议" not in page
+
+
+def test_no_internal_data_on_the_public_pages(login, world):
+    application_id = start_application(login("applicant_a"))
+    recognise(login, world, application_id)  # a space in the registry, its notice ended
+    notice = recognition_notice(shortlisted_second(login, world))
+    public = login(None)
+    pages = [html(public.get(url)) for url in ("/public/notices", f"/public/notices/{notice.id}", "/public/spaces")]
+    registry = pages[2]
+    assert "青城创客空间" in registry and "青城创客科技有限公司" in registry and "呼和浩特市科技局" in registry
+    assert "已认定" in registry
+    for page in pages:
+        for staff in ("torch1", "torch2", "approver", "expert1", "expert2", "expert3", "recommender_a"):
+            assert staff not in page
+        assert "/instances/" not in page and "instance" not in page.lower() and "/tasks/" not in page
+        assert "panel_score" not in page and "80.00" not in page  # the shortlist does not publish scores
+        assert "NMZC-" not in page  # nor certificate numbers
+        assert "/spaces/" not in page and "/applications/" not in page  # no links into the staff area
+    # the only ids on the pages are the notices' own, in their addresses
+    linked = {int(n) for page in pages for n in re.findall(r"/public/notices/(\d+)", page)}
+    assert linked <= set(db.session.scalars(select(PublicNotice.id)))
+
+
+def shortlisted_second(login, world) -> int:
+    """A second application of organisation B, through the reviews onto the shortlist."""
+    from .flow import application_fields, complete, with_files
+
+    application_id = start_application(login("applicant_b"), "鹿城创客空间")
+    complete(login("applicant_b"), open_task(application_id, "submit_application"),
+             with_files(application_fields(space_name="鹿城创客空间")))
+    complete(login("recommender_b"), open_task(application_id, "recommender_review"),
+             {"recommender_decision": "recommend", "recommendation_letter": "同意推荐", "recommender_comments": ""})
+    complete(login("torch1"), open_task(application_id, "material_review"),
+             {"material_decision": "complete", "material_comments": ""})
+    experts = ("expert1", "expert2", "expert4")
+    complete(login("torch1"), open_task(application_id, "organise_review"),
+             {"panel_experts": [str(world["users"][e].id) for e in experts]})
+    for name in experts:
+        complete(login(name), open_task(application_id, "expert_review", world["users"][name].id),
+                 {"base": "80", "bonus": "0", "comments": "良好"})
+    complete(login("torch1"), open_task(application_id, "site_inspection"),
+             {"site_inspection_passed": "yes", "site_inspection_report": "一致"})
+    complete(login("torch2"), open_task(application_id, "credit_check"),
+             {"credit_blacklisted": "no", "credit_abnormal": "no", "credit_notes": ""})
+    complete(login("approver"), open_task(application_id, "shortlist_decision"),
+             {"shortlist_decision": "shortlist", "shortlist_comments": ""})
+    return application_id
+
+
+def test_an_objection_through_the_public_page_interrupts_the_running_notice(login, world, notice):
+    application_id = notice.subject_id
+    assert "notice_timer" in waiting_specs(application_id)
+    public = login(None)
+    response = object_to(public, notice, objector_kind="unit", objector="某某孵化器有限公司", contact="0471-1234567",
+                         stamp=pdf("异议函（盖章）.pdf"),
+                         evidence=[pdf("场地照片说明.pdf"), (io.BytesIO(PNG), "现场照片.png")])
+    assert "您的异议已收到" in flashed(public, response)
+    # the case left the notice's wait, and the Torch Center investigates
+    assert "notice_timer" not in waiting_specs(application_id)
+    task = open_task(application_id, "investigate_objection")
+    assert task.lane == "torch_center"
+    assert "异议调查核实" in html(login("torch1").get("/"))
+    objection = db.session.scalars(select(Objection)).one()
+    assert (objection.origin, objection.recorded_by_id, objection.refused_reason) == ("public", None, "")
+    assert objection.notice_id == notice.id and objection.objector == "某某孵化器有限公司"
+    files = objection.files
+    assert [(f.kind, f.original_name) for f in files] == [
+        ("objection_stamp", "异议函（盖章）.pdf"), ("objection_evidence", "场地照片说明.pdf"),
+        ("objection_evidence", "现场照片.png")]
+    assert files[0].uploaded_by_id is None and files[2].content_type == "image/png"
+    assert files[0].application_id is None and files[0].instance_id is None  # the applicant never sees them
+    assert login("torch1").get(f"/attachments/{files[0].id}").status_code == 200
+    assert login("applicant_a").get(f"/attachments/{files[0].id}").status_code == 403
+    # the portal says the notice is running, but the case is investigating: a second one is refused
+    response = object_to(public, notice, objector="李四", contact="13800000000")
+    assert "另一项异议正在调查核实" in flashed(public, response)
+    assert db.session.scalar(select(func.count(Objection.id)).where(
+        Objection.refused_reason == objections.NOT_WAITING)) == 1
+
+
+def test_a_late_objection_is_refused_with_the_reason_and_recorded(login, world, notice):
+    public = login(None)
+    token = public.token(f"/public/notices/{notice.id}")  # the form was opened while the notice ran
+    clock.advance(timedelta(days=20))  # the notice ended; the sweeper has not run yet
+    response = object_to(public, notice, token, reasons="迟到的异议")
+    text = flashed(public, response)
+    assert "公示期已结束" in text and "未予受理" in text
+    objection = db.session.scalars(select(Objection)).one()
+    assert objection.refused_reason == objections.LATE and objection.reasons == "迟到的异议"
+    assert objection.origin == "public"
+    assert db.session.scalar(select(func.count(HumanTask.id)).where(
+        HumanTask.task_spec == "investigate_objection")) == 0
+
+
+def test_an_anonymous_objection_is_refused_and_recorded(login, world, notice):
+    public = login(None)
+    response = object_to(public, notice, objector="", contact="")
+    assert "不受理匿名异议" in flashed(public, response)
+    response = object_to(public, notice, objector="王五", contact=" ")
+    assert "不受理匿名异议" in flashed(public, response)
+    refused = db.session.scalars(select(Objection)).all()
+    assert [o.refused_reason for o in refused] == [objections.ANONYMOUS] * 2
+    assert "notice_timer" in waiting_specs(notice.subject_id)  # the notice runs on
+
+
+def test_a_unit_without_its_stamped_scan_is_refused(login, world, notice):
+    public = login(None)
+    response = object_to(public, notice, objector_kind="unit", objector="某单位", contact="0471-0000000")
+    assert "加盖单位公章" in flashed(public, response)
+    assert db.session.scalars(select(Objection)).one().refused_reason == objections.NO_STAMP
+    # a stamp that is not a scan (a spreadsheet) is a form error: nothing recorded, the notice runs on
+    response = object_to(public, notice, objector_kind="unit", objector="某单位", contact="0471-0000000",
+                         stamp=(io.BytesIO(b"PK\x03\x04" + b"0" * 64), "盖章.xlsx"))
+    assert response.status_code == 400 and "PDF 或图片" in html(response)
+    assert db.session.scalar(select(func.count(Objection.id))) == 1
+    assert db.session.scalar(select(func.count(Attachment.id)).where(Attachment.objection_id.is_not(None))) == 0
+    assert "notice_timer" in waiting_specs(notice.subject_id)
+
+
+def test_an_objection_without_the_csrf_token_is_refused(login, world, notice):
+    public = login(None)
+    response = public.post(f"/public/notices/{notice.id}/objections", {
+        "objector_kind": "individual", "objector": "张三", "contact": "139", "reasons": "x"}, csrf=False)
+    assert response.status_code == 400 and "表单" in html(response)
+    assert db.session.scalar(select(func.count(Objection.id))) == 0
+    assert "notice_timer" in waiting_specs(notice.subject_id)
+
+
+def test_objections_and_reads_are_rate_limited_with_a_chinese_page(app, login, world, notice):
+    app.config["PORTAL_OBJECTION_LIMIT"] = "2 per hour"
+    public = login(None)
+    for _ in range(2):
+        object_to(public, notice, objector="", contact="")  # refused as anonymous, but counted
+    response = object_to(public, notice, objector="", contact="")
+    assert response.status_code == 429 and "短时间内请求过多" in html(response)
+    assert response.headers.get("Retry-After")
+    assert db.session.scalar(select(func.count(Objection.id))) == 2
+    app.config["PORTAL_READ_LIMIT"] = "3 per minute"
+    statuses = [public.get("/public/spaces").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert login("torch1").get("/spaces").status_code == 200  # staff pages are not limited
+
+
+def test_staff_still_record_objections_on_the_notice(login, world, notice):
+    response = login("torch1").post(f"/notices/{notice.id}/objections", {
+        "objector_kind": "individual", "objector": "赵六", "contact": "139", "reasons": "材料不实"},
+        from_page="/notices")
+    assert response.status_code == 302
+    objection = db.session.scalars(select(Objection)).one()
+    assert objection.origin == "staff" and objection.recorded_by_id == world["users"]["torch1"].id
+    assert open_task(notice.subject_id, "investigate_objection")
+
+
+def test_a_supervisor_reads_the_portal_but_cannot_object_through_it(login, world, notice):
+    supervisor = login("supervisor")
+    page = html(supervisor.get(f"/public/notices/{notice.id}"))
+    assert notice.title in page and "提交异议" not in page
+    response = supervisor.post(f"/public/notices/{notice.id}/objections", {
+        "objector_kind": "individual", "objector": "张三", "contact": "139", "reasons": "x"}, from_page="/")
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count(Objection.id))) == 0

@@ -1,0 +1,233 @@
+"""The office verbs that move a case's engine state: 退回 (send back), 撤回 (withdraw a step) and withdrawing a
+whole case. 转办 and 催办 change no engine state and live in webapp/office/.
+
+Sending back and withdrawing use SpiffWorkflow's own rewind, `BpmnWorkflow.reset_from_task_id`: the earlier
+task's branch is dropped (every task after it, open ones included, across parallel branches and
+subprocesses) and the task becomes READY again with the same id. Its data is what it held when it was
+completed (so a form reopens filled in) plus a note saying who sent it back and why; the diagram may add
+an `onReturn` script to the reopened step (e.g. a new submission deadline), because a deadline that was
+already past would otherwise end the case the moment it reopens.
+
+Which step may send back where is the diagram's `returnTo` property (comma-separated user task ids), never
+Python. Like Runtime.complete these functions only flush; the caller commits once, and the instance's
+version column stops a concurrent completion.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
+
+from .clock import clock
+from .runtime import Runtime, TaskUnavailable, WorkflowError, task_properties
+
+RETURN_TO = "returnTo"
+ON_RETURN = "onReturn"
+NOTE = "office_note"  # task-data key of the note shown on a reopened step
+# Audit actions that mean someone took up an open step (a claim, a hand-over): a withdrawal is too late then.
+TAKEN_UP = ("claimed", "released", "transferred")
+# Anything that moved or touched the case after a completion: the completion can no longer be taken back.
+ACTED = ("completed", *TAKEN_UP, "returned", "step_withdrawn", "message", "cancelled", "withdrawn")
+
+
+class Refused(WorkflowError):
+    """The verb is not allowed here; `code` names why (the web layer words it in Chinese)."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Target:
+    spec_id: str
+    title: str
+
+
+def return_targets(properties: dict) -> list[str]:
+    """The task ids a step may send the case back to (its `returnTo` property)."""
+    return [part.strip() for part in (properties.get(RETURN_TO) or "").split(",") if part.strip()]
+
+
+def _ancestors(task):
+    """The tasks before this one on its path, nearest first, out of a subprocess into its parent."""
+    while task is not None:
+        node = task.parent
+        while node is not None:
+            yield node
+            node = node.parent
+        workflow = task.workflow
+        parent_id = getattr(workflow, "parent_task_id", None)
+        task = workflow.top_workflow.get_task_from_id(parent_id) if parent_id is not None else None
+
+
+def _earlier(task, spec_id: str):
+    """The nearest completed run of `spec_id` on this task's path (a loop may have run it several times)."""
+    for node in _ancestors(task):
+        if (node.task_spec.bpmn_id == spec_id or node.task_spec.name == spec_id) and node.state == TaskState.COMPLETED \
+                and node.task_spec.manual:
+            return node
+    return None
+
+
+def targets_for(instance: ProcessInstance, row: HumanTask, runtime: Runtime | None = None) -> list[Target]:
+    """Where an open step may send its case back: its `returnTo` ids that the case has passed through.
+    Deserialises the one instance (the task page does so anyway)."""
+    wf = (runtime or Runtime()).load(instance)
+    task = wf.get_task_from_id(UUID(row.task_guid))
+    if task is None or task.state != TaskState.READY:
+        return []
+    found = []
+    for spec_id in return_targets(task_properties(task.task_spec)):
+        earlier = _earlier(task, spec_id)
+        if earlier is not None:
+            found.append(Target(spec_id, earlier.task_spec.bpmn_name or spec_id))
+    return found
+
+
+def note_text(data: dict, task_guid: str) -> str:
+    """Why a step reopened by an office verb is open again (empty unless the note is this task's)."""
+    note = (data or {}).get(NOTE) or {}
+    if note.get("task") != task_guid:
+        return ""
+    if note.get("verb") == "returned":
+        return f"「{note.get('from', '')}」由{note.get('by', '')}退回：{note.get('reason', '')}"
+    if note.get("verb") == "withdrawn":
+        return f"{note.get('by', '')}撤回了已提交的「{note.get('title', '')}」，可修改后重新提交。"
+    return ""
+
+
+def _reopen(wf, target, note: dict) -> None:
+    """Reset the case to `target` with its completed data, the note, and the diagram's `onReturn` script."""
+    data = deepcopy(target.data)
+    data[NOTE] = {**note, "task": str(target.id)}
+    script = task_properties(target.task_spec).get(ON_RETURN)
+    if script:
+        before = dict(data)
+        saved, target.data = target.data, data
+        try:
+            wf.script_engine.execute(target, script)
+        finally:
+            data, target.data = target.data, saved
+        changed = {k: v for k, v in data.items() if k not in before or before[k] != v}
+        # A boundary timer on the step restarts from its split's data, not the step's: give it the new values.
+        split = target.parent
+        if split is not None and type(split.task_spec).__name__ == "BoundaryEventSplit":
+            split.data.update(deepcopy(changed))
+    wf.reset_from_task_id(target.id, data=data)
+
+
+def send_back(runtime: Runtime, row: HumanTask, target_spec: str, reason: str) -> Target:
+    """退回: the holder of an open step sends the case back to an earlier step its `returnTo` names."""
+    if row.status != "open":
+        raise TaskUnavailable("task is no longer open")
+    instance = row.instance
+    wf = runtime.load(instance)
+    task = wf.get_task_from_id(UUID(row.task_guid))
+    if task is None or task.state != TaskState.READY:
+        raise TaskUnavailable("task is no longer ready")
+    if target_spec not in return_targets(task_properties(task.task_spec)):
+        raise Refused("return_not_allowed")
+    target = _earlier(task, target_spec)
+    if target is None:
+        raise Refused("return_not_reached")
+    title = target.task_spec.bpmn_name or target_spec
+    actor = runtime.actor
+    _reopen(wf, target, {"verb": "returned", "from": row.title, "by": _name(actor), "reason": reason,
+                         "at": clock.now().isoformat()})
+    runtime._audit(instance, "returned", task_spec=row.task_spec, title=f"{row.title} → {title}"[:200],
+                   detail={"from": row.task_spec, "from_title": row.title, "to": target_spec, "to_title": title,
+                           "reason": reason})
+    runtime._advance(wf)
+    runtime._save(instance, wf)
+    runtime.run_deferred()
+    return Target(target_spec, title)
+
+
+def withdrawable(row: HumanTask, user: User) -> str | None:
+    """Cheap check from the indexed rows and the audit trail (nothing deserialised), for showing the button:
+    None if the person who completed `row` may still withdraw it, else why not. Conservative: anything done
+    on the case since (a completion, a claim, a hand-over, a message) ends the chance. `withdraw_step` then
+    checks the engine state as well."""
+    if row.status != "completed" or row.completed_by_id != user.id:
+        return "not_yours"
+    if row.instance.status != "running":
+        return "closed"
+    # Counted from the completion's own audit event, not by time: a frozen or coarse clock gives ties.
+    done = db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.instance_id == row.instance_id, AuditEvent.action == "completed",
+        AuditEvent.task_spec == row.task_spec, AuditEvent.actor_id == user.id).order_by(AuditEvent.id.desc()).limit(1))
+    if done is None:
+        return "moved_on"
+    acted = db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.instance_id == row.instance_id, AuditEvent.action.in_(ACTED), AuditEvent.id > done).limit(1))
+    if acted is not None:
+        return "taken_up"
+    open_rows = db.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == row.instance_id, HumanTask.status == "open", HumanTask.id != row.id)).all()
+    if not open_rows:
+        return "moved_on"
+    return "taken_up" if any(r.claimed_by_id is not None for r in open_rows) else None
+
+
+def withdraw_step(runtime: Runtime, row: HumanTask) -> None:
+    """撤回: the person who completed `row` takes it back while nobody has acted on what came next. The tasks
+    after it must be untouched: no person completed one, no service task ran (a published notice or a
+    registry entry cannot be taken back silently), and the open ones are unclaimed."""
+    why = withdrawable(row, runtime.actor)
+    if why:
+        raise Refused(why)
+    instance = row.instance
+    wf = runtime.load(instance)
+    target = wf.get_task_from_id(UUID(row.task_guid))
+    if target is None or target.state != TaskState.COMPLETED:
+        raise Refused("moved_on")
+    after = list(target)[1:]
+    if any(t.task_spec.manual and t.state == TaskState.COMPLETED for t in after):
+        raise Refused("taken_up")
+    if any(isinstance(t.task_spec, ServiceTask) and t.state == TaskState.COMPLETED for t in after):
+        raise Refused("automatic")
+    if not any(t.task_spec.manual and t.state == TaskState.READY for t in after):
+        raise Refused("moved_on")
+    _reopen(wf, target, {"verb": "withdrawn", "title": row.title, "by": _name(runtime.actor),
+                         "at": clock.now().isoformat()})
+    runtime._audit(instance, "step_withdrawn", task_spec=row.task_spec, title=row.title)
+    runtime._advance(wf)
+    runtime._save(instance, wf)
+    runtime.run_deferred()
+
+
+def untouched_by_others(instance: ProcessInstance, lane: str) -> bool:
+    """Nobody outside `lane` has acted on the case: no step of another role completed, none claimed or handed
+    over (an application started by mistake, or submitted and not yet taken up)."""
+    acted = db.session.scalar(select(HumanTask.id).where(
+        HumanTask.instance_id == instance.id, HumanTask.lane != lane,
+        (HumanTask.status == "completed") | HumanTask.claimed_by_id.is_not(None)).limit(1))
+    if acted is not None:
+        return False
+    taken = db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.instance_id == instance.id, AuditEvent.action.in_((*TAKEN_UP, "returned"))).limit(1))
+    return taken is None
+
+
+def withdraw_case(runtime: Runtime, instance: ProcessInstance, reason: str) -> None:
+    """End the whole case as withdrawn by its applicant: every open step closes."""
+    if instance.status != "running":
+        raise Refused("closed")
+    wf = runtime.load(instance)
+    wf.cancel()
+    runtime._audit(instance, "withdrawn", detail={"reason": reason})
+    runtime._save(instance, wf, status="cancelled")
+
+
+def _name(user: User | None) -> str:
+    return (user.display_name or user.username) if user else ""

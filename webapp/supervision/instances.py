@@ -1,0 +1,225 @@
+"""The instance list as a query service: filters, the viewer's scope, sort, keyset pagination.
+
+It reads only indexed columns of `process_instance` (and, for the overdue and round filters, EXISTS/IN
+subqueries on `human_task` and `application`); it never loads a serialised workflow. The same query, without
+the page limit, is what the list's export holds, so a page and an export can never disagree.
+
+Pagination is by keyset, not OFFSET: a page ends at a (sort value, id) pair and the next page starts after it,
+so a deep page costs what the first does and a case created meanwhile neither repeats nor hides a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy.orm import selectinload
+
+from forms.instance_list import FILTER_PARAMS, InstanceFilterForm
+from webapp.access import instance_list_filter
+from webapp.engine.clock import clock
+from webapp.extensions import db
+from webapp.models import (
+    Application,
+    ApplicationRound,
+    DefinitionBundle,
+    HumanTask,
+    ProcessInstance,
+    Unit,
+    User,
+)
+from webapp.models.recognition import day_start
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the sort value and the id of its last (or, going back, first) row."""
+
+    value: datetime
+    id: int
+
+    def __str__(self) -> str:
+        # UTC with a Z rather than +00:00, so the cursor reads the same in an address bar as in the code
+        return f"{self.value.astimezone(UTC).replace(tzinfo=None).isoformat()}Z,{self.id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        """None for a missing or mangled cursor: the list then starts at its first page."""
+        if not text:
+            return None
+        try:
+            value, ident = text.rsplit(",", 1)
+            moment = datetime.fromisoformat(value.removesuffix("Z"))
+            return cls(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment, int(ident))
+        except ValueError:
+            return None
+
+
+@dataclass
+class Page:
+    rows: list[ProcessInstance]
+    next: Cursor | None = None  # give as after=… for the next page
+    previous: Cursor | None = None  # give as before=… for the previous page
+
+
+@dataclass
+class Filters:
+    """A validated filter, as the query needs it."""
+
+    procedure: str = ""
+    version: int | None = None
+    step: str = ""
+    status: str = ""
+    unit: int | None = None
+    round: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    overdue: bool = False
+    sort: str = "created"
+    order: str = "desc"
+    query_string: str = ""  # the filter as GET parameters (defaults left out), for links and saving
+    args: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, form: InstanceFilterForm) -> Filters:
+        values = {name: getattr(form, name).data for name in FILTER_PARAMS}
+        values["step"] = (values["step"] or "").strip()
+        values["overdue"] = bool(values["overdue"])
+        args = {name: _as_param(value) for name, value in values.items()
+                if value not in (None, "", False) and not (name == "sort" and value == "created")
+                and not (name == "order" and value == "desc")}
+        return cls(**values, query_string=urlencode(args), args=args)
+
+
+def _as_param(value) -> str:
+    if value is True:
+        return "y"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def filter_form(user: User, formdata) -> InstanceFilterForm:
+    """The filter form with the choices this user may pick from (the small tables only: bundles, units,
+    rounds; never the instance table)."""
+    bundles = db.session.scalars(select(DefinitionBundle).order_by(DefinitionBundle.version)).all()
+    process_ids = sorted({pid for bundle in bundles for pid in bundle.process_ids or []})
+    # The name the diagram gives each process, as one of its cases recorded it (one indexed row per process).
+    names = {pid: db.session.scalar(select(ProcessInstance.process_name)
+                                    .where(ProcessInstance.process_id == pid).limit(1)) for pid in process_ids}
+    units = select(Unit.id, Unit.name).order_by(Unit.id)
+    if user.role == "recommender":
+        units = units.where(Unit.id == user.unit_id)  # a recommender sees only its own unit's cases
+    rounds = select(ApplicationRound.id, ApplicationRound.title).order_by(ApplicationRound.opens_at.desc())
+    return InstanceFilterForm(
+        formdata,
+        processes=[(pid, names.get(pid) or pid) for pid in process_ids],
+        versions=[bundle.version for bundle in bundles],
+        units=[tuple(row) for row in db.session.execute(units)],
+        rounds=[tuple(row) for row in db.session.execute(rounds)],
+    )
+
+
+def _conditions(user: User, filters: Filters) -> list[ColumnElement]:
+    conditions: list[ColumnElement] = [instance_list_filter(user)]
+    if filters.procedure:
+        conditions.append(ProcessInstance.process_id == filters.procedure)
+    if filters.version is not None:
+        bundle_id = db.session.scalar(select(DefinitionBundle.id).where(DefinitionBundle.version == filters.version))
+        conditions.append(ProcessInstance.bundle_id == bundle_id if bundle_id is not None else false())
+    if filters.step:
+        escaped = filters.step.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(ProcessInstance.current_step.like(f"%{escaped}%", escape="\\"))
+    if filters.status:
+        conditions.append(ProcessInstance.status == filters.status)
+    if filters.unit is not None:
+        conditions.append(ProcessInstance.unit_id == filters.unit)
+    if filters.round is not None:
+        # A round holds applications; their cases are the recognition cases whose subject they are.
+        conditions.append(and_(ProcessInstance.subject_type == "application", ProcessInstance.subject_id.in_(
+            select(Application.id).where(Application.round_id == filters.round))))
+    if filters.created_from:
+        conditions.append(ProcessInstance.created_at >= day_start(filters.created_from))
+    if filters.created_to:  # the whole last day, in China time
+        conditions.append(ProcessInstance.created_at < day_start(filters.created_to + timedelta(days=1)))
+    if filters.overdue:
+        conditions.append(exists().where(
+            HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "open",
+            HumanTask.due_at.is_not(None), HumanTask.due_at < clock.now()))
+    return conditions
+
+
+def _sort_column(filters: Filters):
+    return ProcessInstance.updated_at if filters.sort == "updated" else ProcessInstance.created_at
+
+
+def filtered_query(user: User, filters: Filters, *, descending: bool | None = None) -> Select:
+    """Every case of the filter the user may see, in the list's order (or its reverse)."""
+    column = _sort_column(filters)
+    if descending is None:
+        descending = filters.order == "desc"
+    order = (column.desc(), ProcessInstance.id.desc()) if descending else (column.asc(), ProcessInstance.id.asc())
+    return (select(ProcessInstance).options(selectinload(ProcessInstance.bundle))
+            .where(*_conditions(user, filters)).order_by(*order))
+
+
+def _beyond(filters: Filters, cursor: Cursor, descending: bool) -> ColumnElement:
+    """Rows strictly after the cursor in the given direction (spelt out rather than a row-value comparison,
+    which every backend plans with the (sort, id) indexes)."""
+    column = _sort_column(filters)
+    if descending:
+        return or_(column < cursor.value, and_(column == cursor.value, ProcessInstance.id < cursor.id))
+    return or_(column > cursor.value, and_(column == cursor.value, ProcessInstance.id > cursor.id))
+
+
+def _cursor(filters: Filters, row: ProcessInstance) -> Cursor:
+    return Cursor(row.updated_at if filters.sort == "updated" else row.created_at, row.id)
+
+
+def page(user: User, filters: Filters, *, after: Cursor | None = None, before: Cursor | None = None,
+         size: int = PAGE_SIZE) -> Page:
+    """One page: after a cursor (forward), before one (backward), or the first."""
+    descending = filters.order == "desc"
+    if before is not None:
+        # Walk backwards from the cursor, then put the rows back in the list's order.
+        query = filtered_query(user, filters, descending=not descending).where(_beyond(filters, before, not descending))
+        rows = list(db.session.scalars(query.limit(size + 1)))
+        more_before = len(rows) > size
+        rows = rows[:size][::-1]
+        return Page(rows, next=_cursor(filters, rows[-1]) if rows else None,
+                    previous=_cursor(filters, rows[0]) if rows and more_before else None)
+    query = filtered_query(user, filters)
+    if after is not None:
+        query = query.where(_beyond(filters, after, descending))
+    rows = list(db.session.scalars(query.limit(size + 1)))
+    more_after = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, next=_cursor(filters, rows[-1]) if rows and more_after else None,
+                previous=_cursor(filters, rows[0]) if rows and after is not None else None)
+
+
+def export_rows(user: User, filters: Filters, limit: int) -> list[ProcessInstance] | None:
+    """Every row of the filtered list, all pages, in its order; None when there are more than `limit`."""
+    rows = list(db.session.scalars(filtered_query(user, filters).limit(limit + 1)))
+    return None if len(rows) > limit else rows
+
+
+def unit_names(rows: list[ProcessInstance]) -> dict[int, str]:
+    ids = {row.unit_id for row in rows if row.unit_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+
+
+def overdue_ids(rows: list[ProcessInstance]) -> set[int]:
+    """Which of these cases have open work past its due date (one indexed query for the whole page)."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(HumanTask.instance_id).where(
+        HumanTask.instance_id.in_(ids), HumanTask.status == "open", HumanTask.due_at.is_not(None),
+        HumanTask.due_at < clock.now()).distinct()))
