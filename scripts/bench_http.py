@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import logging
 import os
 import re
 import statistics
@@ -105,6 +106,7 @@ def main() -> None:
     with app.app_context():
         seconds = seed_cases(app, args.cases)
         print(f"{args.cases} cases written in {seconds:.1f} s ({db.engine.dialect.name})")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
