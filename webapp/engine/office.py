@@ -27,7 +27,7 @@ from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
 
 from .clock import clock
-from .runtime import Runtime, TaskUnavailable, WorkflowError, task_properties
+from .runtime import Runtime, WorkflowError, task_properties
 
 RETURN_TO = "returnTo"
 ON_RETURN = "onReturn"
@@ -128,13 +128,8 @@ def _reopen(wf, target, note: dict) -> None:
 
 def send_back(runtime: Runtime, row: HumanTask, target_spec: str, reason: str) -> Target:
     """退回: the holder of an open step sends the case back to an earlier step its `returnTo` names."""
-    if row.status != "open":
-        raise TaskUnavailable("task is no longer open")
     instance = row.instance
-    wf = runtime.load(instance)
-    task = wf.get_task_from_id(UUID(row.task_guid))
-    if task is None or task.state != TaskState.READY:
-        raise TaskUnavailable("task is no longer ready")
+    wf, task = runtime.ready_task(row)
     if target_spec not in return_targets(task_properties(task.task_spec)):
         raise Refused("return_not_allowed")
     target = _earlier(task, target_spec)

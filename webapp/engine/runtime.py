@@ -161,14 +161,19 @@ class Runtime:
         self.run_deferred()
         return instance
 
-    def complete(self, human_task: HumanTask, data: dict) -> None:
+    def ready_task(self, human_task: HumanTask):
+        """The case's workflow and the engine task behind an open inbox row, still ready to be worked on."""
         if human_task.status != "open":
             raise TaskUnavailable("task is no longer open")
-        instance = human_task.instance
-        wf = self.load(instance)
+        wf = self.load(human_task.instance)
         task = wf.get_task_from_id(UUID(human_task.task_guid))
         if task is None or task.state != TaskState.READY:
             raise TaskUnavailable("task is no longer ready")
+        return wf, task
+
+    def complete(self, human_task: HumanTask, data: dict) -> None:
+        instance = human_task.instance
+        wf, task = self.ready_task(human_task)
         task.set_data(**data)
         task.run()
         human_task.status = "completed"
