@@ -157,7 +157,11 @@ class ExpertPanelForm(TaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        chosen = len(self.panel_experts.data or [])
+        picked = list(self.panel_experts.data or [])
+        if len(set(picked)) != len(picked):  # one expert sent three times is not a panel of three
+            self.panel_experts.errors.append(_l("Each expert can be on the panel only once."))
+            return False
+        chosen = len(picked)
         if not self.min_experts <= chosen <= self.max_experts:
             self.panel_experts.errors.append(
                 _l("Choose from %(min)s to %(max)s experts.", min=self.min_experts, max=self.max_experts))

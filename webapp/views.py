@@ -87,3 +87,20 @@ def report_engine_fault(exc: BaseException, *, trigger: str, instance_id: int | 
         db.session.rollback()
         log.exception("recording the fault failed")
     flash(engine_fault_message(), "error")
+
+
+def local_path(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site, else `default`: never a redirect to another site.
+
+    Browsers and Werkzeug drop tabs and line breaks from a Location and read a backslash as a slash, so a
+    slash, a tab, a slash and a host (or a slash, a backslash and a host) would become `//host`; targets
+    holding control characters or backslashes are refused whole."""
+    from urllib.parse import urlsplit
+
+    if not target or any(ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
+        return default
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return default
+    return target
+

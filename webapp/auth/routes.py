@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from webapp.extensions import db
 from webapp.models import User
+from webapp.views import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -25,11 +26,7 @@ def login():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
         if user is not None and user.active and user.check_password(form.password.data):
             login_user(user)
-            target = request.args.get("next", "")
-            # Only local paths: never redirect to another site after login.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("inbox.index")
-            return redirect(target)
+            return redirect(local_path(request.args.get("next"), url_for("inbox.index")))
         flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 

@@ -9,7 +9,7 @@ from forms.objection import ObjectionForm
 from webapp.engine.clock import clock
 from webapp.extensions import db
 from webapp.models import ProcessInstance, PublicNotice
-from webapp.views import get_or_404, report_engine_fault, role_required
+from webapp.views import get_or_404, local_path, report_engine_fault, role_required
 
 from .objections import lodge
 
@@ -28,9 +28,7 @@ def lodge_objection(notice_id):
     """Torch Center staff record an objection to a notice while it runs; it reaches the notice's case as the
     message its diagram waits for. Outside the notice period it is refused, and the refusal recorded."""
     notice = get_or_404(PublicNotice, notice_id)
-    back = request.form.get("next") or url_for("notices.index")
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("notices.index")
+    back = local_path(request.form.get("next"), url_for("notices.index"))
     form = ObjectionForm()
     if not form.validate_on_submit():
         flash(_("The objection was not accepted: name, contact details and reasons are required."), "error")
