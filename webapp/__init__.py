@@ -54,6 +54,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_errors(app)
 
+    @app.url_value_preprocessor
+    def ids_in_range(endpoint, values):  # an `<int:…>` beyond 64 bits is no record, not a driver overflow
+        from werkzeug.exceptions import NotFound
+
+        from .views import MAX_ID
+
+        if values and any(isinstance(v, int) and not -MAX_ID <= v <= MAX_ID for v in values.values()):
+            raise NotFound()
+
     @app.get("/healthz")
     def healthz():  # for a load balancer, and the benchmarks' baseline: no database, no template
         return {"status": "ok"}

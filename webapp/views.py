@@ -25,10 +25,15 @@ def unread_count(user) -> int:
     ) or 0
 
 
+MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ones overflow the database driver
+
+
 def get_or_404(model, ident):
     try:
         ident = int(ident)
     except (TypeError, ValueError):
+        abort(404)
+    if not 0 < ident <= MAX_ID:
         abort(404)
     obj = db.session.get(model, ident)
     if obj is None:

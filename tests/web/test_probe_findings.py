@@ -47,3 +47,12 @@ def test_one_expert_cannot_fill_a_whole_panel(app, login, world):
     response = complete(login("torch1"), task, {"panel_experts": [expert, expert, expert]}, expect=422)
     assert "同一位专家只能选择一次" in response.get_data(as_text=True)
     assert open_task(application_id, "organise_review").id == task.id  # still open: no panel was formed
+
+
+@pytest.mark.parametrize("path", ["/instances/{big}", "/applications/{big}", "/spaces/{big}", "/tasks/{big}",
+                                  "/public/notices/{big}", "/designer/versions/{big}"])
+def test_ids_beyond_64_bits_are_not_found_rather_than_a_server_error(app, login, world, path):
+    big = str(2**64 + 5)
+    who = "designer" if path.startswith("/designer") else "supervisor"
+    response = login(who).get(path.format(big=big))
+    assert response.status_code == 404, response.status_code

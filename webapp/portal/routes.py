@@ -20,7 +20,7 @@ from webapp.engine.clock import clock
 from webapp.extensions import db
 from webapp.models import MakerSpace, ProcessInstance, PublicNotice
 from webapp.notices.objections import ANONYMOUS, LATE, NO_STAMP, WITHDRAWN, lodge, refusal_text
-from webapp.views import report_engine_fault
+from webapp.views import get_or_404, report_engine_fault
 
 from .limits import init_limiter, limiter, objection_limit, read_limit
 
@@ -45,11 +45,8 @@ def notice_state(notice: PublicNotice, now: datetime) -> str:
 
 def _published(notice_id: str) -> PublicNotice:
     """A notice that has started; anything else (a malformed id, a future notice) is simply not found."""
-    try:
-        notice = db.session.get(PublicNotice, int(notice_id))
-    except (TypeError, ValueError):
-        notice = None
-    if notice is None or notice.subject_type not in NOTICE_SUBJECTS or notice.starts_at > clock.now():
+    notice = get_or_404(PublicNotice, notice_id)
+    if notice.subject_type not in NOTICE_SUBJECTS or notice.starts_at > clock.now():
         abort(404)
     return notice
 
