@@ -56,3 +56,13 @@ def test_ids_beyond_64_bits_are_not_found_rather_than_a_server_error(app, login,
     who = "designer" if path.startswith("/designer") else "supervisor"
     response = login(who).get(path.format(big=big))
     assert response.status_code == 404, response.status_code
+
+
+def test_private_pages_are_not_stored_by_caches_and_scripts_come_only_from_this_site(app, login, world):
+    page = login("torch1").get("/")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    public = Browser(app, None).get("/public/notices")
+    assert "no-store" not in public.headers.get("Cache-Control", "")  # the public portal may be cached
+    assert "script-src 'self'" in public.headers["Content-Security-Policy"]
