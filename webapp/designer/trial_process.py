@@ -13,7 +13,8 @@ import multiprocessing
 import resource
 import threading
 
-from .trial import TrialReport, TrialSettings, run_trial
+from .trial import TrialSettings, run_trial
+from .trial_report import TrialReport
 
 CPU_SECONDS = 60  # the default of the app's TRIAL_CPU_SECONDS
 SPAWN_SECONDS = 30  # a fresh interpreter imports the app before the trial starts

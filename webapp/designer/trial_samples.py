@@ -14,6 +14,7 @@ from typing import Any
 
 from forms.declared import declared_choices
 from forms.generated import declared_fields
+from webapp.demo_history import REPORT as DEMO_REPORT
 
 NOTE = "试运行"
 
@@ -28,14 +29,8 @@ FACTS: dict[str, Any] = {
     "existing_designation": "none",
 }
 
-REPORT: dict[str, Any] = {
-    "workstations": 120, "service_staff": 8, "service_staff_fulltime": 6, "mentors": 10, "teams_served": 40,
-    "team_members": 160, "startups": 25, "jobs_created": 210, "jobs_graduates": 60, "new_residents": 9,
-    "enterprises_registered": 7, "teams_funded": 5, "events_held": 12, "trainings_held": 8, "valid_ip": 30,
-    "invention_patents": 6, "incubation_cases": 3, "total_area_m2": 1800.0, "public_area_m2": 1000.0,
-    "funding_k": 5200.0, "income_k": 3100.0, "service_income_k": 1400.0, "investment_income_k": 300.0,
-    "operating_cost_k": 2600.0, "summary": "本半年度运营平稳（试运行）。",
-}
+# The demo history's half-year report (the same figures), marked as a trial's.
+REPORT: dict[str, Any] = {**DEMO_REPORT["report"], "summary": "本半年度运营平稳（试运行）。"}
 
 BY_FORM_KEY: dict[str, dict[str, Any]] = {
     "recognition.application": FACTS,
