@@ -18,6 +18,7 @@ from wtforms import DecimalField, IntegerField, RadioField, StringField, TextAre
 from wtforms.validators import InputRequired, Length, Optional
 
 from .fields import YES_NO
+from .text import single_line
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 REQUIRED = InputRequired(_l("Please fill in this field."))
@@ -47,7 +48,7 @@ def _field(spec: str):
         return TextAreaField(label, validators=[Optional(), Length(max=4000)]), lambda v: v or ""
     if kind == "textarea_required":
         return TextAreaField(label, validators=[REQUIRED, Length(max=4000)]), lambda v: v or ""
-    return StringField(label, validators=[Optional(), Length(max=500)]), lambda v: v or ""
+    return StringField(label, filters=[single_line], validators=[Optional(), Length(max=500)]), lambda v: v or ""
 
 
 @lru_cache(maxsize=64)

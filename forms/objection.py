@@ -9,14 +9,15 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from forms.text import single_line
 from forms.uploads import check_upload
 from webapp.attachments import clean_filename, extension_of
 
 
 class ObjectionForm(FlaskForm):
     objector_kind = RadioField(_l("The objector is"), choices=[("individual", _l("an individual (real name)")), ("unit", _l("a unit (with its stamp)"))], validators=[InputRequired(_l("Please choose one."))])
-    objector = StringField(_l("Name of the person or unit"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=120)])
-    contact = StringField(_l("Contact details"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
+    objector = StringField(_l("Name of the person or unit"), filters=[single_line], validators=[DataRequired(_l("Please fill in this field.")), Length(max=120)])
+    contact = StringField(_l("Contact details"), filters=[single_line], validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
     reasons = TextAreaField(_l("Reasons and evidence"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
 
 
@@ -46,8 +47,10 @@ class PublicObjectionForm(ObjectionForm):
     without them is not a typing slip but an anonymous objection, which is refused and the refusal recorded
     (webapp/notices/objections.py). A unit adds the scan of its letter bearing the unit's stamp."""
 
-    objector = StringField(_l("Real name (an individual) or the unit's full name"), validators=[Optional(), Length(max=120)])
-    contact = StringField(_l("Contact details (telephone or address)"), validators=[Optional(), Length(max=200)])
+    objector = StringField(_l("Real name (an individual) or the unit's full name"), filters=[single_line],
+                           validators=[Optional(), Length(max=120)])
+    contact = StringField(_l("Contact details (telephone or address)"), filters=[single_line],
+                          validators=[Optional(), Length(max=200)])
     reasons = TextAreaField(_l("Reasons for the objection"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
     stamp = FileField(_l("Scan of the unit's letter bearing its official stamp (PDF or image)"),
                       validators=[Optional(), _stamp_type, check_upload])

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from . import FormContext, TaskForm, register
 from .fields import MultiCheckboxField, amount_field, as_bool, as_number, count_field, yes_no_field
+from .text import single_line
 
 SERVICES = [  # Art. 6(5)
     ("rd_design", _l("R&D and design")), ("tech_transfer", _l("Technology transfer")),
@@ -28,7 +29,8 @@ class ApplicationForm(TaskForm):
 
     template = "tasks/form_application.html"
 
-    space_name = StringField(_l("Name of the maker space"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
+    space_name = StringField(_l("Name of the maker space"), filters=[single_line],
+                             validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
     legal_entity = yes_no_field(_l("The operator is an independent legal entity (or an internal unit of one) registered in Inner Mongolia"))
     operating_years = amount_field(_l("Years in operation"), maximum=200)
     controlled_area_m2 = amount_field(_l("Area under the operator's own control (m²)"), maximum=1e7)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .config import Config
-from .extensions import babel, csrf, db, login_manager
+from .extensions import babel, csrf, db, login_manager, migrate
+from .private_files import private_directory, private_sqlite_database
 
 
 def select_locale() -> str:
@@ -30,19 +31,24 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_directory(app.instance_path)  # owner-only (0700), like the database and uploads in it
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'makerspace.db'}"
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
-    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # Let a second writer wait for the lock instead of failing at once.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    private_directory(app.config["UPLOAD_DIR"])
+    private_sqlite_database(app.config["SQLALCHEMY_DATABASE_URI"])  # 0600 before SQLite creates it 0644
+    from .database import engine_options
+    from .database import init_app as init_database
+
+    # Pre-ping and connect/statement/lock timeouts for the URL's dialect, merged into the configured options.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config)
 
     db.init_app(app)
+    init_database(app)  # after db.init_app: a session that fails to close never turns a response into a 500
+    migrate.init_app(app, db)  # `flask db …`: the schema's Alembic migrations (migrations/)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -50,11 +56,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.login_message = _l("Please log in first.")
 
     from . import models  # noqa: F401  (metadata complete before create_all)
+    from .auth.sessions import load_user
+    from .auth.transport import init_transport
     from .engine import clock as _clock  # noqa: F401  (installs the app clock into SpiffWorkflow)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+    login_manager.user_loader(load_user)  # the cookie names a server-side session, ended at logout
+    init_transport(app)  # MAKERSPACE_HTTPS (Secure cookies, HSTS) and MAKERSPACE_PROXY_FIX
 
     _register_blueprints(app)
     _register_errors(app)
@@ -72,6 +79,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     def healthz():  # for a load balancer, and the benchmarks' baseline: no database, no template
         return {"status": "ok"}
 
+    from .observability import init_app as init_observability
+
+    init_observability(app)  # request ids, one log line per request, /readyz
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -80,11 +91,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         # Scripts only from this site (no inline script exists; JSON data blocks are not executed); inline
         # styles stay allowed: bpmn.io's editors and ECharts set style attributes.
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if current_user.is_authenticated and not request.path.startswith("/static/"):
+        # the path first: a static file never loads the user (no database query, none while it is down)
+        if not request.path.startswith("/static/") and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"  # private pages never stay in a shared cache
         return response
 
     _register_clock(app)
+    from .engine.sandbox import configure_budgets  # diagram code's time and size budgets (engine/budget.py)
+
+    configure_budgets(app.config["DIAGRAM_TIME_BUDGET_SECONDS"], app.config["DIAGRAM_SIZE_BUDGET_BYTES"])
     from .cli import register_cli
 
     register_cli(app)
@@ -140,8 +155,20 @@ def _instance_secret(path: Path) -> str:
     import secrets
 
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Several server workers start at once: the first link wins and every worker reads that key
+        # (a plain write would leave each worker signing sessions with a key of its own).
+        import os
+        import tempfile
+
+        fd, draft = tempfile.mkstemp(dir=path.parent)  # mode 0600
+        try:
+            os.write(fd, secrets.token_hex(32).encode())
+            os.close(fd)
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
 
 
@@ -172,10 +199,13 @@ def _register_errors(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
 
+    from .database import is_unavailable, note_unavailable, safe_rollback
+    from .error_pages import render_error
+
     def page(code: int, message: str, error: HTTPException | None = None):
         # keep what the error adds to the headers (Allow on 405, Retry-After on 429), not its HTML body
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"] if error else []
-        return render_template("error.html", code=code, message=message), code, headers
+        return render_error(code, message, headers)  # a minimal page when the database is down
 
     messages = {
         400: _l("The request could not be understood. Please go back, reload the page and try again."),
@@ -195,7 +225,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(e):
-        db.session.rollback()
+        if is_unavailable(e):  # refused, lost, timed out: the page must not ask the database again
+            note_unavailable(e)
+            return page(503, _l("The system cannot reach its database just now. Please try again in a few minutes."))
+        safe_rollback()
         return page(500, _l("Something went wrong; nothing was saved. Please try again."))
 
 
@@ -205,10 +238,21 @@ def _register_clock(app: Flask) -> None:
 
     @app.before_request
     def load_clock_offset():
-        if app.config["DEMO_MODE"] and not app.config.get("TESTING"):
+        # Not for static files: they need no clock, and must load while the database is down.
+        if app.config["DEMO_MODE"] and not app.config.get("TESTING") and request.endpoint != "static":
+            import logging
+
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from .database import safe_rollback
             from .models import AppSetting
 
-            setting = db.session.get(AppSetting, "clock_offset_seconds")
+            try:
+                setting = db.session.get(AppSetting, "clock_offset_seconds")
+            except SQLAlchemyError:  # the last offset read stays; the page itself meets the outage, if any
+                logging.getLogger(__name__).warning("demo clock offset not readable", exc_info=True)
+                safe_rollback()
+                return
             clock.set_offset(timedelta(seconds=float(setting.value)) if setting else timedelta(0))
 
 

@@ -8,6 +8,12 @@ class Config:
     SECRET_KEY = os.environ.get("MAKERSPACE_SECRET_KEY", "")  # else generated once into the instance folder
     SQLALCHEMY_DATABASE_URI = os.environ.get("MAKERSPACE_DATABASE_URL", "")  # default set in create_app
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Database timeouts (webapp/database.py), so a frozen or unreachable database fails a request instead of
+    # hanging it: seconds to wait for a connection; milliseconds a statement may run and may wait for a lock
+    # (PostgreSQL's statement_timeout and lock_timeout; SQLite's busy timeout is the lock wait). 0: no limit.
+    DB_CONNECT_TIMEOUT = float(os.environ.get("MAKERSPACE_DB_CONNECT_TIMEOUT", "5"))
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("MAKERSPACE_DB_STATEMENT_TIMEOUT_MS", "30000"))
+    DB_LOCK_TIMEOUT_MS = int(os.environ.get("MAKERSPACE_DB_LOCK_TIMEOUT_MS", "15000"))
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
@@ -22,6 +28,10 @@ class Config:
     # Demo mode lets staff move the application clock forward (never in production).
     DEMO_MODE = os.environ.get("MAKERSPACE_DEMO", "") == "1"
     SWEEP_INTERVAL_SECONDS = 5
+    # Budgets of diagram code (webapp/engine/budget.py): seconds one script, condition, timer, parameter, DMN
+    # cell or template may run; bytes one value it builds may hold (and the data a script writes).
+    DIAGRAM_TIME_BUDGET_SECONDS = float(os.environ.get("MAKERSPACE_DIAGRAM_TIME_BUDGET_SECONDS", "1"))
+    DIAGRAM_SIZE_BUDGET_BYTES = int(os.environ.get("MAKERSPACE_DIAGRAM_SIZE_BUDGET_BYTES", str(1024 * 1024)))
     # Mail: sent only when a host is configured.
     MAIL_HOST = os.environ.get("MAKERSPACE_MAIL_HOST", "")
     MAIL_PORT = int(os.environ.get("MAKERSPACE_MAIL_PORT", "25"))
@@ -29,6 +39,20 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    # Accounts and log-in (webapp/auth/, webapp/passwords.py). Behind TLS: Secure cookies, https URLs, HSTS;
+    # PROXY_FIX = how many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no header).
+    HTTPS = os.environ.get("MAKERSPACE_HTTPS", "") == "1"
+    HSTS = "max-age=31536000; includeSubDomains"
+    PROXY_FIX = int(os.environ.get("MAKERSPACE_PROXY_FIX", "0") or 0)
+    SESSION_HOURS = float(os.environ.get("MAKERSPACE_SESSION_HOURS", "12"))  # then log in again
+    # Failed log-ins allowed per account name and per client address (Flask-Limiter's notation).
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("MAKERSPACE_LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes")
+    LOGIN_ADDRESS_LIMIT = os.environ.get("MAKERSPACE_LOGIN_ADDRESS_LIMIT", "30 per 15 minutes")
+    PASSWORD_MIN_LENGTH = 12  # ASVS 2.1.1
+    # argon2id, OWASP's minimum (19 MiB, 2 passes, 1 lane); raise, never lower.
+    ARGON2_TIME_COST = int(os.environ.get("MAKERSPACE_ARGON2_TIME_COST", "2"))
+    ARGON2_MEMORY_KIB = int(os.environ.get("MAKERSPACE_ARGON2_MEMORY_KIB", "19456"))
+    ARGON2_PARALLELISM = int(os.environ.get("MAKERSPACE_ARGON2_PARALLELISM", "1"))
 
 
 class TestConfig(Config):
@@ -36,3 +60,6 @@ class TestConfig(Config):
     SECRET_KEY = "test"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = True
+    # Cheap argon2id so hundreds of test log-ins stay fast; tests of the real cost use Config's values.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 1024

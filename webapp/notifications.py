@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
+import unicodedata
+from email.headerregistry import Address
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -53,36 +56,128 @@ def send_due_reminders(now, limit: int = 500) -> int:
 
 
 def send_pending_mail(limit: int = 100) -> int:
-    """Send e-mail for notifications not yet mailed (only when a mail host is configured).
-    Owns its transactions: call it only from the sweeper, never inside a user's request."""
+    """Send e-mail for notifications not yet mailed (only when a mail host is configured), oldest first.
+    Owns its transactions: call it only from the sweeper, never inside a user's request.
+
+    One bad message never holds up the others: each is built and sent on its own; one that can never go
+    (an invalid address, a refusal with a 5xx code, a header that cannot be built) is marked `mail_failed`
+    and logged; a transient fault (the server unreachable, a 4xx reply, a dropped connection) ends the
+    batch, leaving the rest for the next sweep. Raises nothing for mail faults."""
     host = current_app.config.get("MAIL_HOST")
     if not host:
+        return 0
+    sender = mail_address(current_app.config["MAIL_SENDER"])
+    if sender is None:  # a configuration fault: no message is to blame, so none is marked failed
+        log.error("MAIL_SENDER is not a valid address; no mail is sent")
         return 0
     pending = db.session.execute(
         select(Notification, User)
         .join(User, User.id == Notification.user_id)
         .where(Notification.emailed.is_(False), Notification.mail_failed.is_(False), User.email.is_not(None))
+        .order_by(Notification.id)
         .limit(limit)
     ).all()
     if not pending:
         return 0
     sent = 0
-    with smtplib.SMTP(host, current_app.config["MAIL_PORT"], timeout=10) as smtp:
+    try:
+        smtp = smtplib.SMTP(host, current_app.config["MAIL_PORT"], timeout=10)
+    except OSError as exc:
+        log.warning("mail server %s not reachable (%s); the outbox waits for the next sweep", host, exc)
+        return 0
+    try:
         for notification, user in pending:
-            message = EmailMessage()
-            message["From"] = current_app.config["MAIL_SENDER"]
-            message["To"] = user.email
-            message["Subject"] = "【众创空间管理系统】" + notification.text.split("。")[0][:60]  # the rest is in the body
-            message.set_content(f"{user.display_name}：\n\n{notification.text}\n{notification.link}\n")
-            try:
-                smtp.send_message(message)
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
-                # This message will never go through; don't let it block the ones behind it.
-                log.warning("mail to %s refused", user.email)
+            outcome = _send_one(smtp, sender, notification, user)
+            if outcome == _RETRY_LATER:
+                break
+            if outcome == _SENT:
+                notification.emailed = True
+                sent += 1
+            elif outcome == _FAILED:
                 notification.mail_failed = True
-                db.session.commit()
-                continue
-            notification.emailed = True
             db.session.commit()  # one by one: a failure later in the batch must not resend these
-            sent += 1
+    finally:
+        try:
+            smtp.quit()
+        except OSError:  # the connection is already gone: nothing left to close politely
+            smtp.close()
     return sent
+
+
+_SENT, _FAILED, _DEFERRED, _RETRY_LATER = "sent", "failed", "deferred", "retry later"
+
+
+def _send_one(smtp: smtplib.SMTP, sender: Address, notification: Notification, user: User) -> str:
+    """Build and send one notification's mail; say what became of it (logged by id, not by address)."""
+    recipient = mail_address(user.email)
+    if recipient is None:
+        log.warning("notification %s: user %s has no valid e-mail address; not mailed", notification.id, user.id)
+        return _FAILED
+    try:
+        message = build_message(sender, recipient, notification, user)
+        smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if all(code >= 500 for code in codes):
+            log.warning("notification %s: the mail server refused the recipient (%s)", notification.id, codes)
+            return _FAILED
+        log.info("notification %s: recipient deferred (%s); tried again next sweep", notification.id, codes)
+        return _DEFERRED  # e.g. a full mailbox: the others go on, this one waits for the next sweep
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            log.warning("notification %s: the mail server refused the message (%s)", notification.id, exc.smtp_code)
+            return _FAILED
+        log.warning("mail server answered %s; the outbox waits for the next sweep", exc.smtp_code)
+        return _RETRY_LATER
+    except smtplib.SMTPNotSupportedError:  # e.g. an address needing SMTPUTF8, which the server lacks
+        log.warning("notification %s: the mail server cannot carry this message", notification.id)
+        return _FAILED
+    except OSError as exc:  # disconnected, timed out: the server, not this message
+        log.warning("mail server connection lost (%s); the outbox waits for the next sweep", exc)
+        return _RETRY_LATER
+    except Exception:  # the message itself could not be built or encoded: it never will be
+        log.exception("notification %s could not be mailed", notification.id)
+        return _FAILED
+    return _SENT
+
+
+def build_message(sender: Address, recipient: Address, notification: Notification, user: User) -> EmailMessage:
+    """The mail of one notification. Every header value is one clean line (no CR/LF or other control
+    characters), set through email.message, which encodes Chinese as RFC 2047 words."""
+    first_sentence = header_text(notification.text).split("。")[0]
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = "【众创空间管理系统】" + first_sentence[:60]  # the rest is in the body
+    message.set_content(f"{header_text(user.display_name)}：\n\n{notification.text}\n{header_text(notification.link)}\n")
+    return message
+
+
+_CONTROL_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}  # control and format characters, line/paragraph separators
+# A plain addr-spec: no display name, comments, quoting, whitespace or control characters.
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_NAMED = re.compile(r"(?P<name>[^<>]*)<(?P<addr>[^<>]+)>")  # 名称 <noreply@…>
+
+
+def header_text(value: str | None) -> str:
+    """`value` as one line fit for a mail header: line breaks, tabs and other control or format
+    characters become spaces, runs of spaces one."""
+    cleaned = "".join(" " if unicodedata.category(ch) in _CONTROL_CATEGORIES else ch for ch in value or "")
+    return " ".join(cleaned.split())
+
+
+def mail_address(value: str | None) -> Address | None:
+    """A valid recipient or sender: an `Address` (a display name allowed, as in MAIL_SENDER's
+    `名称 <noreply@…>`), or None. An address holding CR/LF or any other control character is refused
+    whole, never repaired into a different address."""
+    if not value or any(unicodedata.category(ch) in _CONTROL_CATEGORIES for ch in value):
+        return None
+    match = _NAMED.fullmatch(value.strip())
+    name, addr_spec = (match["name"].strip().strip('"'), match["addr"].strip()) if match else ("", value.strip())
+    if not _ADDRESS.match(addr_spec) or len(addr_spec) > 254:
+        return None
+    try:
+        return Address(display_name=name, addr_spec=addr_spec)
+    except (ValueError, IndexError):
+        return None

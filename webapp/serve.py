@@ -6,8 +6,27 @@ from __future__ import annotations
 import argparse
 import os
 
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
 from webapp import create_app
 from webapp.cli import setup_database
+
+
+class DemoRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler without its banner: `Server: Werkzeug/3.x Python/3.11.y` would tell
+    anyone which versions to look up vulnerabilities for."""
+
+    server_version = "makerspace"  # also SERVER_SOFTWARE in the WSGI environ
+    sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
+
+
+def demo_server(app: Flask, host: str, port: int) -> BaseWSGIServer:
+    """The demo's threaded web server (port 0: any free port; `server.port` says which)."""
+    return make_server(host, port, app, threaded=True, request_handler=DemoRequestHandler)
 
 
 def main() -> None:
@@ -15,6 +34,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     args = parser.parse_args()
+    os.umask(0o077)  # everything this process creates (database, uploads, journals) is owner-only
     os.environ.setdefault("MAKERSPACE_DEMO", "1")
     from webapp.config import Config
 
@@ -32,7 +52,7 @@ def main() -> None:
     from tasks.sweep import start_background
 
     start_background(app)
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    demo_server(app, args.host, args.port).serve_forever()  # Ctrl+C stops it
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from webapp.database import note_unavailable, unavailable
 from webapp.engine import faults
 from webapp.extensions import db
 from webapp.models import Notification
@@ -18,11 +19,20 @@ log = logging.getLogger(__name__)
 
 
 def unread_count(user) -> int:
-    if not getattr(user, "is_authenticated", False):
+    """The badge on every page. Never fails the page: with the database down it is left out (and the rest
+    of the request does not ask the database again; webapp/database.py)."""
+    if unavailable():
         return 0
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    try:
+        if not getattr(user, "is_authenticated", False):  # may load the user: a query
+            return 0
+        return db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        ) or 0
+    except SQLAlchemyError as exc:
+        log.warning("unread notices not countable", exc_info=True)
+        note_unavailable(exc)
+        return 0
 
 
 MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ones overflow the database driver

@@ -80,9 +80,10 @@ def test_every_ui_string_is_translated_to_chinese(tmp_path):
 SUPERVISOR_MAY_POST = {
     "auth.login": "signing in",
     "auth.logout": "signing out of one's own session",
+    "auth.change_password": "changing one's own password: no case data",
     "supervision.save_filter": "a person's own bookmark of the instance list: no case data",
     "supervision.delete_filter": "removing that bookmark (403 for anyone else's)",
-    "admin.clock_view": "the demo clock, which exists only in demo mode (404 otherwise, as here)",
+    "inbox.notifications_read": "marking one's own notices read: no case data, and nobody else's notices",
 }
 
 

@@ -1,16 +1,21 @@
+import re
+import secrets
+
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 from forms.objection import ObjectionForm
+from forms.text import single_line
 from webapp.access import applications_query, may_view_application, may_view_attachment
-from webapp.attachments import storage_path
+from webapp.attachments import content_disposition, served_content_type, storage_path
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.models import Application, Attachment, AuditEvent, HumanTask, Objection
@@ -22,7 +27,37 @@ bp = Blueprint("applications", __name__)
 
 
 class NewApplicationForm(FlaskForm):
-    space_name = StringField(_l("Name of the maker space"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
+    space_name = StringField(_l("Name of the maker space"), filters=[single_line],
+                             validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
+    # A one-time token issued with the form: the same form posted twice finds the application it created.
+    submission_token = HiddenField()
+
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _submission_token(form: NewApplicationForm) -> str | None:
+    """The form's token, if it is one this site issued (anything else counts as none: no idempotency)."""
+    token = form.submission_token.data or ""
+    return token if _TOKEN.match(token) else None
+
+
+def _created_with(organisation_id: int, token: str | None) -> Application | None:
+    if token is None:
+        return None
+    return db.session.scalar(select(Application).where(
+        Application.organisation_id == organisation_id, Application.submission_token == token))
+
+
+def _open_application(application: Application, repeated: bool = False):
+    """Where a started application continues: its first open step, else its page."""
+    if repeated:
+        flash(_("This application was already started from this form; here it is."), "warning")
+    first = db.session.scalar(select(HumanTask).where(
+        HumanTask.instance_id == application.instance_id, HumanTask.status == "open").order_by(HumanTask.id)) \
+        if application.instance_id else None
+    return redirect(url_for("inbox.task", task_id=first.id) if first else
+                    url_for("applications.show", application_id=application.id))
 
 
 @bp.route("/applications")
@@ -48,10 +83,19 @@ def new():
         flash(_no_round_message(unit_id), "error")
         return redirect(url_for("applications.index"))
     if form.validate_on_submit():
+        token = _submission_token(form)
+        if existing := _created_with(organisation.id, token):  # a double click, a resubmit: no second case
+            return _open_application(existing, repeated=True)
         application = Application(round_id=round_.id, organisation_id=organisation.id, unit_id=organisation.unit_id,
-                                  space_name=form.space_name.data.strip(), status="draft")
+                                  space_name=form.space_name.data.strip(), status="draft", submission_token=token)
         db.session.add(application)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same form, posted at the same moment, created it first (unique token)
+            db.session.rollback()
+            if existing := _created_with(organisation.id, token):
+                return _open_application(existing, repeated=True)
+            raise
         try:
             instance = Runtime(actor=current_user).start(
                 "recognition", subject_type="application", subject_id=application.id,
@@ -64,8 +108,9 @@ def new():
             return redirect(url_for("applications.index"))
         application.instance_id = instance.id
         db.session.commit()
-        first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
-        return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("applications.show", application_id=application.id))
+        return _open_application(application)
+    if not _submission_token(form):
+        form.submission_token.data = secrets.token_urlsafe(24)
     return render_template("applications/new.html", form=form, round=round_)
 
 
@@ -104,11 +149,15 @@ def show(application_id):
 def download(attachment_id):
     attachment = get_or_404(Attachment, attachment_id)
     require(may_view_attachment(current_user, attachment))
-    # Always a download, under the user's own name (RFC 6266 filename*=UTF-8''... for Chinese), typed as
-    # its content was found to be at upload; never cached by the browser or a proxy.
-    response = send_file(storage_path(attachment.stored_name), mimetype=attachment.content_type,
+    # Always a download, under the user's own name (RFC 6266 filename*=UTF-8''... for Chinese), typed only
+    # from the allow-list of accepted kinds as its content was found to be at upload, when that agrees with
+    # the name's extension (else application/octet-stream); never sniffed, never cached.
+    response = send_file(storage_path(attachment.stored_name),
+                         mimetype=served_content_type(attachment.content_type, attachment.original_name),
                          as_attachment=True, download_name=attachment.original_name,
                          conditional=False, etag=False, max_age=None)
+    response.headers["Content-Disposition"] = content_disposition(attachment.original_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
 

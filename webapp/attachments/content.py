@@ -133,3 +133,19 @@ def matches_extension(family: str, extension: str) -> bool:
 
 def content_type_of(family: str) -> str:
     return CONTENT_TYPES.get(family, "application/octet-stream")
+
+
+_FAMILY_OF_TYPE = {content_type: family for family, content_type in CONTENT_TYPES.items()}
+
+
+def served_content_type(stored_type: str | None, name: str) -> str:
+    """The Content-Type a stored file is downloaded as: one of CONTENT_TYPES, and only when the family its
+    content was found to be at upload (`stored_type`) is what the file's name says (pdf, docx, …);
+    anything else — a row from before content sniffing, a type no upload can produce, a name without an
+    accepted extension — goes out as application/octet-stream, never as text/html or the like."""
+    from .names import extension_of
+
+    family = _FAMILY_OF_TYPE.get((stored_type or "").strip().lower())
+    if family is None or not matches_extension(family, extension_of(name)):
+        return "application/octet-stream"
+    return CONTENT_TYPES[family]

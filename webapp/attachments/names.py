@@ -34,3 +34,20 @@ def extension_of(name: str) -> str:
     """The lower-case extension of a (cleaned) name, without the dot; '' if it has none."""
     stem, dot, extension = name.rpartition(".")
     return extension.lower() if dot and stem else ""
+
+
+def content_disposition(name: str) -> str:
+    """`attachment` with the user's own name as RFC 6266/5987 `filename*` (UTF-8, percent-encoded: Chinese
+    kept, nothing a header could misread) and a plain ASCII `filename` for old clients."""
+    from urllib.parse import quote
+
+    name = clean_filename(name)
+    extension = extension_of(name)
+    stem = name[: -len(extension) - 1] if extension else name
+
+    def plain(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")
+
+    ascii_name = (plain(stem) or "file") + (f".{plain(extension)}" if plain(extension) else "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

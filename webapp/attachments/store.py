@@ -3,6 +3,8 @@ keeps the user's file name, the label shown, where it belongs and the type its c
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from webapp.models import Application, Attachment, MakerSpace, Objection, User
 from .content import content_type_of, matches_extension, sniff
 from .names import clean_filename, extension_of
 
+log = logging.getLogger(__name__)
 _WRITTEN = "attachments_written"  # session.info key: files written in the open transaction
 
 
@@ -35,8 +38,8 @@ def save_upload(upload, *, kind: str, kind_label: str, user: User | None, applic
     At least one owner is needed: an application, a space, the case (`instance_id`) it was uploaded
     in, or an objection (whose files come from the public portal, so `user` may be None there). The
     content is checked again here (raises UploadRefused), so a form that forgot the
-    `forms.uploads.check_upload` validator still cannot store a renamed program. If the transaction is
-    rolled back, the file is removed again."""
+    `forms.uploads.check_upload` validator still cannot store a renamed program. The file is owner-only
+    (0600); if the transaction ends without its row committed, the file is removed again."""
     if application is None and space is None and instance_id is None and objection is None:
         raise ValueError("an attachment needs an application, a space, a case or an objection")
     name = clean_filename(upload.filename)
@@ -46,8 +49,11 @@ def save_upload(upload, *, kind: str, kind_label: str, user: User | None, applic
     stored = secrets.token_hex(16)
     path = storage_path(stored)
     upload.stream.seek(0)
-    upload.save(path)
-    db.session.info.setdefault(_WRITTEN, []).append(path)
+    db.session.info.setdefault(_WRITTEN, []).append(path)  # first: a write that fails halfway is removed too
+    # Owner-only whatever the process umask (uploads hold personal data); O_EXCL: never another's file.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600),
+                   "wb") as target:
+        upload.save(target)
     attachment = Attachment(
         application_id=application.id if application is not None else None,
         space_id=space.id if space is not None else None,
@@ -88,15 +94,25 @@ def attachments_for(*, instance_id: int | None = None, application_id: int | Non
     return list(db.session.scalars(query))
 
 
-@event.listens_for(db.session, "after_commit")
-def _forget_written(session) -> None:
-    session.info.pop(_WRITTEN, None)
-
-
-@event.listens_for(db.session, "after_soft_rollback")
-def _remove_written(session, previous_transaction) -> None:
-    """Files of a transaction that was rolled back have no row: remove them (outermost rollback only)."""
-    if previous_transaction.parent is not None or previous_transaction.nested:
+@event.listens_for(db.session, "after_transaction_end")
+def _remove_orphans(session, transaction) -> None:
+    """When a session's outermost transaction ends — committed, rolled back (a lost race, a failing
+    diagram) or just closed by a request's teardown — remove the files it wrote whose row is not in the
+    database. Asking the database, not trusting the outcome we saw, keeps the files of a commit whose
+    reply was lost (the row is there) and removes those of a rolled-back savepoint."""
+    if transaction.parent is not None or transaction.nested:
         return
-    for path in session.info.pop(_WRITTEN, []):
-        path.unlink(missing_ok=True)
+    paths = session.info.pop(_WRITTEN, None)
+    if not paths:
+        return
+    names = {path.name: path for path in paths}
+    try:
+        with db.engine.connect() as connection:  # a connection of its own: the session's has ended
+            kept = set(connection.scalars(select(Attachment.stored_name).where(Attachment.stored_name.in_(names))))
+    except Exception:  # the database cannot say: keeping a stray file is better than losing a stored one
+        log.warning("could not check %d uploaded files against the database; they stay on disk", len(names),
+                    exc_info=True)
+        return
+    for name, path in names.items():
+        if name not in kept:
+            path.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
@@ -200,17 +200,30 @@ class Runtime:
         self._save(instance, wf)
         self.run_deferred()
 
-    def fire_due_timers(self, instance: ProcessInstance) -> None:
+    def fire_due_timers(self, instance: ProcessInstance) -> bool:
+        """Fire what is due; False, with nothing written, when nothing was (another sweeper got there
+        first, or the index was stale): a history reading 定时触发 with nothing behind it misleads."""
         wf = self.load(instance)
-        before = {str(t.id): t.task_spec.bpmn_name or "" for t in wf.get_tasks(state=TaskState.WAITING)}
+        before = _waiting_marks(wf)
         self._advance(wf)
-        after = {str(t.id) for t in wf.get_tasks(state=TaskState.WAITING)}
-        fired = [name for guid, name in before.items() if guid not in after]
+        after = _waiting_marks(wf)
+        # A wait that ended, or a cycle timer that moved on to its next occurrence (it stays WAITING).
+        fired = [name for guid, (name, mark) in before.items() if guid not in after or (mark and after[guid][1] != mark)]
+        if not fired:
+            from .waits import next_timer, waits
+
+            due = next_timer(waits(wf))
+            if due != instance.next_timer_at:  # a stale index entry: correct it, or it comes due again
+                instance.next_timer_at = due
+                db.session.flush()
+            self._busy.remove(instance.id)
+            return False
         # The history names what came due (e.g. 公示中, 下一报送期开始), not just "a timer".
         self._audit(instance, "timer", title="、".join(dict.fromkeys(n for n in fired if n))[:200],
                     detail={"fired": len(fired)})
         self._save(instance, wf)
         self.run_deferred()
+        return True
 
     def cancel(self, instance: ProcessInstance, reason: str) -> None:
         if instance.status != "running":
@@ -333,14 +346,27 @@ def _subject_title(subject_type: str, subject_id: int) -> str:
     return (getattr(subject, "space_name", None) or getattr(subject, "name", "") or "")[:200]
 
 
-def due_instances(now: datetime, limit: int = 100) -> list[ProcessInstance]:
-    """Instances whose earliest timer is due — found by index, nothing deserialised.
-    Strictly before `now`: SpiffWorkflow fires a timer only once its time has passed."""
-    return list(
-        db.session.scalars(
-            select(ProcessInstance)
-            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
-            .order_by(ProcessInstance.next_timer_at, ProcessInstance.id)
-            .limit(limit)
-        )
-    )
+def due_instances(now: datetime, limit: int = 100, after: tuple[datetime, int] | None = None
+                  ) -> list[tuple[int, datetime]]:
+    """(id, due time) of instances whose earliest timer is due, earliest first, the page after `after` —
+    ids only, read from the index: the sweeper claims and loads each in a transaction of its own, so a
+    list that went stale meanwhile does no harm. Strictly before `now`: SpiffWorkflow fires a timer only
+    once its time has passed."""
+    query = select(ProcessInstance.id, ProcessInstance.next_timer_at).where(
+        ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
+    if after is not None:
+        due_at, instance_id = after
+        query = query.where(or_(ProcessInstance.next_timer_at > due_at,
+                                and_(ProcessInstance.next_timer_at == due_at, ProcessInstance.id > instance_id)))
+    rows = db.session.execute(query.order_by(ProcessInstance.next_timer_at, ProcessInstance.id).limit(limit))
+    return [(row.id, row.next_timer_at) for row in rows]
+
+
+def _waiting_marks(wf: BpmnWorkflow) -> dict[str, tuple[str, str]]:
+    """Each waiting task: its name, and for a cycle timer where its cycle stands."""
+    marks = {}
+    for task in wf.get_tasks(state=TaskState.WAITING):
+        value = task._get_internal_data("event_value")
+        mark = json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict) else ""
+        marks[str(task.id)] = (task.task_spec.bpmn_name or "", mark)
+    return marks

@@ -2,34 +2,42 @@
 
 SpiffWorkflow's default environment is plain eval/exec with full builtins (engine-notes.md): a diagram
 could import os or read the database credentials. Conditions, scripts, timer expressions, service-task
-parameters and DMN cells all pass through this environment instead, compiled by RestrictedPython.
+parameters and DMN cells all pass through this environment instead, compiled by RestrictedPython (with the
+budget policy of sandbox_policy.py), and run within the time and size budgets of budget.py. Task templates
+are rendered by the bounded Jinja sandbox of sandbox_jinja.py.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2.sandbox import SandboxedEnvironment as _JinjaSandbox
 from markupsafe import Markup
 from RestrictedPython import compile_restricted
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from . import budget as _budget
+from .budget import Budget, DiagramBudgetExceeded, DiagramScriptError, check_duration
 from .clock import clock
+from .sandbox_jinja import BoundedEnvironment
+from .sandbox_jinja import render as _render
+from .sandbox_policy import BudgetedPolicy
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DiagramBudgetExceeded", "DiagramScriptError", "SandboxedDataEnvironment", "compile_sandboxed",
+           "configure_budgets", "render_instructions", "render_text"]
 
 
-class DiagramScriptError(Exception):
-    """A script or expression in a diagram is not allowed or does not compile."""
+def configure_budgets(time_seconds: float | None = None, size_bytes: int | None = None) -> None:
+    """The time budget (seconds per evaluation) and size budget (bytes per value) of diagram code, for this
+    process; create_app passes DIAGRAM_TIME_BUDGET_SECONDS and DIAGRAM_SIZE_BUDGET_BYTES."""
+    _budget.configure(time_seconds, size_bytes)
 
 
 _SAFE_BUILTINS: dict[str, Any] = {
@@ -42,12 +50,18 @@ _SAFE_BUILTINS: dict[str, Any] = {
 }
 
 
+def duration_delta(duration: str, start: datetime):
+    """An ISO 8601 duration from `start` (months and years as calendar units, as SpiffWorkflow's timers
+    count them), refused past MAX_DURATION_MONTHS: SpiffWorkflow adds the months up one by one."""
+    check_duration(duration)
+    return TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(duration), start)
+
+
 def add_duration(start: str, duration: str) -> str:
     """ISO datetime + ISO 8601 duration (months and years as calendar units) → ISO datetime."""
     begin = datetime.fromisoformat(start)
     # Same calendar arithmetic as SpiffWorkflow's own duration timers, so both agree.
-    delta = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(duration), begin)
-    return (begin + delta).isoformat()
+    return (begin + duration_delta(duration, begin)).isoformat()
 
 
 def now_iso() -> str:
@@ -71,23 +85,14 @@ def _last_day_helper(iso: str) -> str:  # defined below; a helper for diagrams t
 HELPERS["last_day"] = _last_day_helper
 
 
-def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    ops = {"+=": lambda: x + y, "-=": lambda: x - y, "*=": lambda: x * y, "/=": lambda: x / y}
-    if op not in ops:
-        raise DiagramScriptError(f"operator {op} is not allowed in diagram scripts")
-    return ops[op]()
-
-
-def _restricted_globals() -> dict[str, Any]:
+def _restricted_globals(budget: Budget) -> dict[str, Any]:
+    """The names compiled diagram code sees besides the task data: guarded builtins, RestrictedPython's
+    guards and the budget's (bound to `budget`), the helpers."""
     return {
-        "__builtins__": dict(_SAFE_BUILTINS),
-        "_getattr_": safer_getattr,
-        "_getitem_": default_guarded_getitem,
-        "_getiter_": default_guarded_getiter,
-        "_write_": full_write_guard,
+        "__builtins__": {**_SAFE_BUILTINS, **budget.builtins()},
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
         "_unpack_sequence_": guarded_unpack_sequence,
-        "_inplacevar_": _inplacevar,
+        **budget.guards(),
         **HELPERS,
     }
 
@@ -95,32 +100,60 @@ def _restricted_globals() -> dict[str, Any]:
 @lru_cache(maxsize=2048)
 def compile_sandboxed(source: str, mode: str):
     try:
-        return compile_restricted(source, filename="<diagram>", mode=mode)
+        return compile_restricted(source, filename="<diagram>", mode=mode, policy=BudgetedPolicy)
     except SyntaxError as exc:  # RestrictedPython's errors carry no line number
         raise DiagramScriptError(f"{exc.msg if hasattr(exc, 'msg') else exc}: {source!r}") from None
 
 
 class SandboxedDataEnvironment(TaskDataEnvironment):
-    """TaskDataEnvironment whose eval/exec go through RestrictedPython."""
+    """TaskDataEnvironment whose eval/exec go through RestrictedPython, within the budgets. One environment
+    serves one case in one action (runtime.AppScriptEngine), so its Budget also caps the action's total."""
+
+    def __init__(self, environment_globals=None):
+        super().__init__(environment_globals)
+        self.budget = Budget()
+        self._globals: dict[str, Any] | None = None
+
+    def _guards(self) -> dict[str, Any]:
+        if self._globals is None:
+            self._globals = _restricted_globals(self.budget)
+        return self._globals
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_sandboxed(expression, "eval")
         # Guards last, so task data named like a guard (e.g. "_getattr_") cannot replace it.
-        scope = {**context, **(external_context or {}), **_restricted_globals()}
-        return eval(code, scope)  # noqa: S307 - restricted bytecode, guarded builtins
+        scope = {**context, **(external_context or {}), **self._guards()}
+        budget = self.budget
+        budget.begin()
+        try:
+            result = eval(code, scope)  # noqa: S307 - restricted bytecode, guarded builtins
+            budget.finish()
+            return budget.check_value(result, "the value of the expression")
+        finally:
+            budget.end()
 
     def execute(self, script, context, external_context=None):
         self.check_for_overwrite(context, external_context or {})
         code = compile_sandboxed(script, "exec")
-        base = {**(external_context or {}), **_restricted_globals()}
+        base = {**(external_context or {}), **self._guards()}
         scope = {**context, **base}
-        exec(code, scope)  # noqa: S102 - restricted bytecode, guarded builtins
+        budget = self.budget
+        budget.begin()
+        try:
+            exec(code, scope)  # noqa: S102 - restricted bytecode, guarded builtins
+            budget.finish()
+            kept = {key: value for key, value in scope.items()
+                    if not (key.startswith("_") or callable(value) or (key in base and base[key] is value))}
+            # What the script wrote (new or changed values, and the containers it may have grown in place).
+            written = [value for key, value in kept.items()
+                       if key not in context or context[key] is not value or isinstance(value, list | dict | set)]
+            budget.check_value(written, "the data the script wrote")
+        finally:
+            budget.end()
         for key in list(context):
             if key not in scope:
                 del context[key]  # the script deleted it
-        for key, value in scope.items():
-            if key.startswith("_") or callable(value) or (key in base and base[key] is value):
-                continue
+        for key, value in kept.items():
             context[key] = copy.deepcopy(value) if isinstance(value, dict | list) else value
         return True
 
@@ -166,26 +199,35 @@ def _score_filter(value) -> str:
 
 
 _FILTERS = {"china_date": _china_date_filter, "last_day": _last_day_filter, "score": _score_filter}
-_jinja = _JinjaSandbox(autoescape=True)
+_jinja = BoundedEnvironment(autoescape=True)
 _jinja.filters.update(_FILTERS)
-_text = _JinjaSandbox(autoescape=False)  # for notifications and flashed messages (escaped where shown)
+_text = BoundedEnvironment(autoescape=False)  # for notifications and flashed messages (escaped where shown)
 _text.filters.update(_FILTERS)
 
 
 def render_instructions(template_text: str, data: dict) -> Markup:
     """Render a diagram's documentation for the user (sandboxed Jinja; values HTML-escaped once)."""
     try:
-        return Markup(_jinja.from_string(template_text).render(**data))
+        return Markup(_render(_jinja, template_text, data))
+    except DiagramBudgetExceeded as exc:  # shown on a page: the page still opens; the log says why
+        log.warning("task instructions not rendered: %s", exc)
+        return Markup.escape(template_text)
     except Exception:  # a bad template must not break the task page
         return Markup.escape(template_text)
 
 
-def render_text(template_text: str | None, data: dict) -> str:
+def render_text(template_text: str | None, data: dict, *, strict: bool = False) -> str:
     """A diagram's message template (`openedBecause`, `warning`) as plain text; empty when it says nothing.
-    Sandboxed like the instructions; a faulty template says nothing rather than breaking the step."""
+    Sandboxed like the instructions; a faulty template says nothing rather than breaking the step. With
+    `strict` (the engine, while it saves a step) a template past its budget fails the step instead."""
     if not template_text:
         return ""
     try:
-        return " ".join(_text.from_string(template_text).render(**data).split())
+        return " ".join(_render(_text, template_text, data).split())
+    except DiagramBudgetExceeded as exc:
+        if strict:
+            raise
+        log.warning("a task template not rendered: %s", exc)
+        return ""
     except Exception:
         return ""

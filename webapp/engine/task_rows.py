@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.models import HumanTask, ProcessInstance, User
 
 from .clock import clock
-from .sandbox import render_text
+from .sandbox import duration_delta, render_text
 
 
 class AssignmentError(Exception):
@@ -48,7 +48,7 @@ def _remind_at(due_at: datetime | None, before: str | None) -> datetime | None:
     if due_at is None or not before:
         return None
     try:
-        back = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(before), due_at)
+        back = duration_delta(before, due_at)  # a duration of absurd length is refused, not counted month by month
     except Exception:
         return None
     return due_at - back
@@ -113,7 +113,8 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
         from .office import note_text
 
         because[id(row)] = "。".join(filter(None, [note_text(task.data, guid),
-                                                   render_text(props.get("openedBecause"), task.data)]))
+                                                   render_text(props.get("openedBecause"), task.data,
+                                                               strict=True)]))
     # The open steps people work on, then what the case waits for and until when (e.g. 公示中（至 …）).
     from .waits import step_labels
 

@@ -1,12 +1,16 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import form_class_for
 from webapp.access import claim_blocks, inbox_query, may_work_on
+from webapp.database import read_fresh, safe_rollback
 from webapp.engine.clock import clock
 from webapp.engine.office import note_text
 from webapp.engine.runtime import TaskUnavailable
@@ -14,11 +18,12 @@ from webapp.engine.sandbox import render_instructions, render_text
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, Notification, ProcessInstance
 from webapp.models.accounts import GROUP_ROLES
-from webapp.views import get_or_404, report_engine_fault, require
+from webapp.views import MAX_ID, get_or_404, report_engine_fault, require
 
 from . import service
 
 bp = Blueprint("inbox", __name__)
+log = logging.getLogger(__name__)
 
 
 def _closed_message(task: HumanTask, submitted: bool) -> str:
@@ -78,9 +83,11 @@ def task(task_id):
             flash(_claimed_message(task), "error")
             return redirect(url_for("inbox.task", task_id=task.id))
         if form.validate():
-            instance_id, title = task.instance_id, task.title
+            instance_id, title, user_id = task.instance_id, task.title, current_user.id
             try:
                 _complete_with_retry(task.id, form)
+            except CommitUnconfirmed as exc:
+                return _after_unconfirmed_commit(exc, int(task_id), user_id, instance_id, title)
             except TaskUnavailable:
                 db.session.rollback()
                 task = db.session.get(HumanTask, task.id)
@@ -134,6 +141,11 @@ def _after_completion(instance_id: int, title: str):
     return redirect(url_for("inbox.index"))
 
 
+class CommitUnconfirmed(Exception):
+    """The COMMIT was sent but no reply came (the connection broke, the server restarted): the completion
+    may or may not be in the database."""
+
+
 def _complete_with_retry(task_id: int, form) -> None:
     """Complete and commit. Another task of the same case completed at the same moment (two experts of
     one panel) bumps the case's version; then this one is tried once more on the fresh state — unless
@@ -142,12 +154,44 @@ def _complete_with_retry(task_id: int, form) -> None:
         task = db.session.get(HumanTask, task_id)
         try:
             service.complete_task(current_user, task, form)
-            db.session.commit()
-            return
+            db.session.flush()  # every change sent: a failure up to here leaves the database as it was
         except StaleDataError:
             db.session.rollback()
             if attempt == 2:
                 raise TaskUnavailable("the case changed twice meanwhile") from None
+            continue
+        try:
+            db.session.commit()
+        except Exception as exc:  # only COMMIT itself was left: whether it took effect is unknown
+            raise CommitUnconfirmed(str(exc)) from exc
+        return
+
+
+def _after_unconfirmed_commit(error: CommitUnconfirmed, task_id: int, user_id: int, instance_id: int, title: str):
+    """Ask the database, on a connection of its own, whether this person's completion of the step was
+    stored, and say so truthfully: saved (go on as after any completion), not saved (try again), or — if
+    the database cannot be asked yet — that it is not known."""
+    log.error("no reply to the commit of task %s; checking whether it was stored", task_id, exc_info=error)
+    safe_rollback()
+    try:
+        row = read_fresh(select(HumanTask.status, HumanTask.completed_by_id).where(HumanTask.id == task_id))
+    except SQLAlchemyError:
+        log.error("could not check whether task %s was stored", task_id, exc_info=True)
+        flash(_("The connection to the database broke while saving, and whether your input was saved cannot be "
+                "checked yet. Please look at My tasks in a few minutes: if the step is still there, submit it "
+                "again."), "error")
+        return redirect(url_for("inbox.index"))
+    if row is not None and row.status == "completed" and row.completed_by_id == user_id:
+        flash(_("The connection to the database broke while saving; checked: your input was saved. Do not "
+                "submit it again."), "warning")
+        try:
+            return _after_completion(instance_id, title)
+        except SQLAlchemyError:  # the database went away again: what matters was said
+            safe_rollback()
+            return redirect(url_for("inbox.index"))
+    flash(_("The connection to the database broke while saving; checked: nothing was saved. Please try again."),
+          "error")
+    return redirect(url_for("inbox.task", task_id=task_id))
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
@@ -184,11 +228,33 @@ def release(task_id):
 @bp.route("/notifications")
 @login_required
 def notifications():
+    """The person's notices, newest first. Reading them changes nothing (a GET never does: a prefetch, a
+    crawler or a forged image link must not mark them read); marking read is the POST below."""
     items = db.session.scalars(
         select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()).limit(100)
     ).all()
-    for item in items:
-        if item.read_at is None:
-            item.read_at = clock.now()
+    return render_template("inbox/notifications.html", items=items,
+                           newest_unread=max((n.id for n in items if n.read_at is None), default=None))
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def notifications_read():
+    """Mark the person's own notices read (CSRF-checked like every POST): the one named by `notification`,
+    or with `upto` all unread ones up to the newest that was on the page — not one that came in since."""
+    def notice_id(name: str) -> int | None:
+        value = request.form.get(name, "")
+        if not value:
+            return None
+        if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+            abort(400)
+        return int(value)
+
+    one, upto = notice_id("notification"), notice_id("upto")
+    if one is None and upto is None:
+        abort(400)
+    query = update(Notification).where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+    query = query.where(Notification.id == one) if one is not None else query.where(Notification.id <= upto)
+    db.session.execute(query.values(read_at=clock.now()).execution_options(synchronize_session=False))
     db.session.commit()
-    return render_template("inbox/notifications.html", items=items)
+    return redirect(url_for("inbox.notifications"))

@@ -1,11 +1,15 @@
 """People and the bodies they act for."""
 
+from datetime import datetime
+
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
+from webapp.passwords import hash_password, verify_password
+
+from .base import UTCDateTime
 
 # The roles of regulation.md's actor table. Lanes in the diagrams use the first five.
 ROLES = ("applicant", "recommender", "torch_center", "expert", "approver", "supervisor", "designer")
@@ -52,12 +56,27 @@ class User(UserMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
 
+    # The server-side session (UserSession's token) this object was loaded through; not a column.
+    session_token = None
+
+    def get_id(self) -> str:  # flask-login keeps this in the session cookie: the session, not the person
+        if not self.session_token:
+            raise RuntimeError("log in through webapp.auth.sessions.start_session, which sets session_token")
+        return self.session_token
+
+    # UserMixin compares get_id(), which is now the session: compare the person instead.
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self.id == other.id
+        return NotImplemented
+
+    __hash__ = UserMixin.__hash__
+
     def set_password(self, password: str) -> None:
-        # werkzeug's default is scrypt with a random salt.
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)  # argon2id (webapp/passwords.py)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # flask-login
@@ -70,3 +89,15 @@ class User(UserMixin, db.Model):
     def has_conflict_with(self, organisation_id: int, unit_id: int) -> bool:
         """An expert may not review a case from its own organisation or unit."""
         return self.organisation_id == organisation_id or self.unit_id == unit_id
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so a copy of the
+    database opens no session. Logging out deletes the row, a password change deletes all of the person's
+    rows: a cookie saved earlier then opens nothing. Times are real (wall-clock) UTC, not the app clock."""
+
+    __tablename__ = "user_session"
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

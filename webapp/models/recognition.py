@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from webapp.extensions import db
@@ -123,6 +123,9 @@ class Application(db.Model):
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    # The one-time token of the *新建申报* form that created it: the same form posted twice (a double
+    # click, a resubmit, two tabs) finds this application instead of starting a second case.
+    submission_token: Mapped[str | None] = mapped_column(String(64))
 
     round: Mapped[ApplicationRound] = relationship()
     instance = relationship("ProcessInstance")
@@ -136,6 +139,7 @@ class Application(db.Model):
         Index("ix_application_org", "organisation_id", "id"),
         Index("ix_application_unit", "unit_id", "id"),
         Index("ix_application_round", "round_id", "status"),
+        UniqueConstraint("organisation_id", "submission_token", name="uq_application_submission"),
     )
 
 

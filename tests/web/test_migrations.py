@@ -1,0 +1,174 @@
+"""Migrations (issue 9 item 2): a database holding cases in every state, made at the first migration, is
+upgraded to the newest schema and its cases go on running; the models match the newest migration; a
+database made by create_all before migrations existed is stamped and upgraded by `flask init-db`.
+
+The cases come from tests/fixtures/demo-at-baseline.tar.gz: the demo data (webapp/demo.py) seeded by the
+code of the baseline revision and saved with `flask backup` (see tests/fixtures/README.md). Run with
+scripts/with-postgres for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import tarfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from tests.conftest import make_app
+from webapp.engine.clock import clock
+from webapp.extensions import db
+from webapp.maintenance.backup import read_manifest, restore_backup
+from webapp.maintenance.schema import BASELINE, SchemaMismatch, upgrade_database
+from webapp.models import Application, AuditEvent, HumanTask, MakerSpace, ProcessFault, ProcessInstance, User
+
+from .conftest import Browser
+from .schema_tools import bare_database, head, revision, row_counts
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "demo-at-baseline.tar.gz"
+DEMO_PASSWORD = "demo12345"
+
+
+def manifest() -> dict:
+    with tarfile.open(FIXTURE, "r:gz") as tar:
+        return read_manifest(tar)
+
+
+@pytest.fixture
+def bare_app(tmp_path):
+    app = make_app(tmp_path)
+    with bare_database(app):
+        yield app
+
+
+def demo_login(app, username: str) -> Browser:
+    browser = Browser(app, None)
+    response = browser.post("/login", {"username": username, "password": DEMO_PASSWORD}, from_page="/login")
+    assert response.status_code == 302 and "/login" not in response.headers["Location"], username
+    return browser
+
+
+def test_the_fixture_holds_cases_in_every_state_at_the_first_migration():
+    m = manifest()
+    assert m["revision"] == BASELINE
+    rows = {table["name"]: table["rows"] for table in m["tables"]}
+    assert rows["process_instance"] >= 10 and rows["human_task"] and rows["audit_event"]
+    assert FIXTURE.stat().st_size < 400_000
+
+
+def test_a_database_at_the_first_migration_upgrades_to_head_and_its_cases_go_on(bare_app):
+    upgrade_database(BASELINE)
+    assert revision() == BASELINE
+    restore_backup(FIXTURE)
+    before = row_counts()
+    assert before == {table["name"]: table["rows"] for table in manifest()["tables"]}
+
+    upgrade_database()
+    assert revision() == head()
+    after = row_counts()
+    assert {name: after[name] for name in before} == before  # no row lost or added by the upgrade
+
+    # Every state of the demo is there after the upgrade.
+    assert {"recognised", "rectification", "revoked", "national"} <= set(db.session.scalars(sa.select(MakerSpace.status)))
+    assert set(db.session.scalars(sa.select(Application.status))) == {"in_review"}
+    seeded_at = datetime.fromisoformat(manifest()["created_at"])
+    clock.freeze(seeded_at + timedelta(minutes=5))
+
+    # Every case page opens, drawn from each case's stored engine state (running and finished cases).
+    supervisor = demo_login(bare_app, "supervisor")
+    instances = db.session.scalars(sa.select(ProcessInstance).order_by(ProcessInstance.id)).all()
+    assert {i.status for i in instances} == {"running", "completed"}
+    for instance in instances:
+        response = supervisor.get(f"/instances/{instance.id}")
+        assert response.status_code == 200, instance.id
+        assert instance.subject_title in response.get_data(as_text=True)
+
+    # A waiting task is completed: 包头市科技局 recommends the application waiting on it.
+    task = db.session.scalars(sa.select(HumanTask).where(HumanTask.status == "open",
+                                                         HumanTask.task_spec == "recommender_review")).one()
+    instance_id, task_id = task.instance_id, task.id
+    recommender = demo_login(bare_app, db.session.get(User, _unit_recommender(task.unit_id)).username)
+    response = recommender.post(f"/tasks/{task_id}", {"recommender_decision": "recommend",
+                                                      "recommendation_letter": "同意推荐", "recommender_comments": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task_id).status == "completed"
+    assert db.session.scalars(sa.select(HumanTask.task_spec).where(HumanTask.instance_id == instance_id,
+                                                                   HumanTask.status == "open")).all() == ["material_review"]
+    assert "材料完整性审核" in db.session.get(ProcessInstance, instance_id).current_step
+
+    # The first due timer fires through the sweeper.
+    from tasks.sweep import sweep_once
+
+    due = db.session.scalars(sa.select(ProcessInstance).where(ProcessInstance.status == "running",
+                                                              ProcessInstance.next_timer_at.is_not(None))
+                             .order_by(ProcessInstance.next_timer_at)).first()
+    due_id, due_at = due.id, due.next_timer_at
+    timer_events = _timer_events(due_id)
+    clock.freeze(due_at + timedelta(seconds=1))
+    db.session.remove()
+    assert sweep_once() >= 1
+    db.session.expire_all()
+    assert _timer_events(due_id) == timer_events + 1
+    moved = db.session.get(ProcessInstance, due_id).next_timer_at
+    assert moved is None or moved > due_at
+    assert db.session.scalar(sa.select(sa.func.count(ProcessFault.id))) == 0
+    assert supervisor.get(f"/instances/{due_id}").status_code == 200
+
+
+def _unit_recommender(unit_id: int) -> int:
+    return db.session.scalar(sa.select(User.id).where(User.role == "recommender", User.unit_id == unit_id))
+
+
+def _timer_events(instance_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.instance_id == instance_id,
+                                                                           AuditEvent.action == "timer"))
+
+
+def test_the_models_match_the_newest_migration(bare_app):
+    """A model change needs its migration: `flask --app webapp db migrate -m …`, reviewed by hand."""
+    upgrade_database()
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                       db.metadata)
+    assert differences == []
+
+
+def test_init_db_stamps_a_database_made_before_migrations_and_upgrades_it(bare_app):
+    # What create_all of the baseline's code made: its tables and rows, and no alembic_version.
+    upgrade_database(BASELINE)
+    restore_backup(FIXTURE)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE alembic_version"))
+    rows = row_counts()
+
+    result = bare_app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert revision() == head()
+    after = row_counts()
+    assert {name: after[name] for name in rows if name != "definition_bundle"} == \
+        {name: count for name, count in rows.items() if name != "definition_bundle"}
+    assert after["definition_bundle"] >= rows["definition_bundle"]  # bpmn/ deployed if it changed since
+    demo_login(bare_app, "torch1")  # the old accounts still log in
+
+
+def test_init_db_refuses_a_database_of_another_shape_and_changes_nothing(bare_app):
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE unit (id INTEGER PRIMARY KEY, code VARCHAR(40))"))
+    result = bare_app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code != 0
+    assert "not the baseline's" in result.output and "table user_account missing" in result.output
+    assert "unit: columns kind, name missing" in result.output
+    assert sa.inspect(db.engine).get_table_names() == ["unit"]
+    with pytest.raises(SchemaMismatch):
+        upgrade_database()
+
+
+def test_init_db_migrates_a_new_database_to_head(bare_app):
+    result = bare_app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert revision() == head()
+    assert db.session.scalar(sa.select(sa.func.count(ProcessInstance.id))) == 0

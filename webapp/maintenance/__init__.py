@@ -1,0 +1,1 @@
+"""Operating the database: migrations to the newest schema (schema.py), backup and restore (backup.py)."""
