@@ -543,6 +543,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
     server_log, sweeper_log = workdir / "server.log", workdir / "sweeper.log"
     durations: list[float] = []
     sweep_times: list[float] = []
+    acknowledged: list[tuple[int, int]] = []  # every round's, checked again at the end
     print(f"crash test: {args.rounds} rounds on {args.database}, seed {args.seed}, {args.workers} workers "
           f"(set-up {time.monotonic() - began:.1f} s)", flush=True)
     for number in range(1, args.rounds + 1):
@@ -607,6 +608,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
             still_due = db.session.scalar(select(func.count(ProcessInstance.id)).where(
                 ProcessInstance.id.in_(due), ProcessInstance.next_timer_at < datetime.now(UTC)))
             db.session.remove()
+        acknowledged.extend(ledger.acknowledged)
         fired = timers - timers_before
         mid_sweep = fired > 0 and still_due > 0  # some of the round's due spaces fired, not all
         totals.update(acknowledged=len(ledger.acknowledged), cut=ledger.cut, refused=ledger.refused, fired=fired,
@@ -627,7 +629,7 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
 
         sweep_once()
         db.session.remove()
-        problems = check(world, Ledger(), since, final=True)
+        problems = check(world, Ledger(acknowledged=acknowledged), since, final=True)
         cases = db.session.scalar(select(func.count(ProcessInstance.id)))
         db.session.remove()
     engine.dispose()

@@ -4,8 +4,12 @@ log-in, and serving behind TLS and proxies. Each test fails on the code before t
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -22,6 +26,7 @@ from .conftest import PASSWORD, Browser
 
 NEW_PASSWORD = "a-new-password-2026"
 LOCKED = "登录失败次数过多"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def saved_cookie(browser: Browser) -> str:
@@ -188,6 +193,34 @@ def test_failures_from_one_address_over_many_names_lock_that_address(app, world)
         try_login(browser, name, "wrong-password")
     answer = try_login(browser, "supervisor", PASSWORD)  # an account never tried before
     assert answer.status_code == 429 and LOCKED in " ".join(flashes(answer))
+
+
+# Another server process (as under gunicorn, whose workers are processes of their own) on the same database.
+FIVE_FAILURES_IN_ANOTHER_PROCESS = """
+import sys
+from pathlib import Path
+from tests.conftest import make_app
+from tests.web.conftest import Browser
+app = make_app(Path(sys.argv[1]), SQLALCHEMY_DATABASE_URI=sys.argv[2])
+with app.app_context():
+    browser = Browser(app, None)
+    print(*(browser.post("/login", {"username": "alice", "password": f"guess-{n}"}, from_page="/login").status_code
+            for n in range(5)))
+"""
+
+
+def test_failures_seen_by_another_server_process_lock_the_account_here_too(app_with, tmp_path):
+    """Each worker counting on its own would give an attacker five guesses per worker; the count is kept in
+    the database, so it holds across processes (and machines) with no other service."""
+    url = os.environ.get("MAKERSPACE_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'shared.db'}"
+    app = app_with(SQLALCHEMY_DATABASE_URI=url)
+    other = subprocess.run([sys.executable, "-c", FIVE_FAILURES_IN_ANOTHER_PROCESS, str(tmp_path), url], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert other.returncode == 0, other.stderr
+    assert other.stdout.split() == ["200", "200", "200", "200", "429"]  # locked there after five
+    answer = try_login(Browser(app, None), "alice", PASSWORD)
+    assert answer.status_code == 429 and LOCKED in " ".join(flashes(answer))
+    assert 14 * 60 < int(answer.headers["Retry-After"]) <= 15 * 60
 
 
 # --- 3 and 4. hashing ------------------------------------------------------------------------------------

@@ -1,55 +1,110 @@
 """Log-in throttling (issue 9): failed attempts are counted per account name and per client address in the
-portal's Flask-Limiter storage (MAKERSPACE_RATELIMIT_STORAGE_URI; a shared store such as redis:// when
-several workers run). Only failures count; a success clears its account's count (not the address's).
+application's own database (table `login_failure`), so every worker process and every machine over the same
+database counts the same failures, with no extra service. Only failures count; a success clears its account's
+count (not the address's). MAKERSPACE_LOGIN_ACCOUNT_LIMIT / _ADDRESS_LIMIT give the limits in Flask-Limiter's
+notation ("5 per 15 minutes"); MAKERSPACE_RATELIMIT_ENABLED=0 switches this off with the portal's limits.
 
-A name no account has is counted and locked exactly like a real one, so the lock tells nothing about
-which names exist. Behind a proxy, set MAKERSPACE_PROXY_FIX or every client shares the proxy's address.
+A limit of n per window holds while the window contains n failures, and the refusal lasts until the oldest of
+the newest n leaves it (a sliding window over real, wall-clock time; never the demo clock). A name no account
+has is counted and locked exactly like a real one, so the lock tells nothing about which names exist. Behind a
+proxy, set MAKERSPACE_PROXY_FIX or every client shares the proxy's address.
+
+The throttle reads and writes on a connection of its own, never through the request's session: a failure is
+committed at once although the request that records it ends in a refusal and commits nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request
-from limits import RateLimitItem, parse
+from limits import parse
+from sqlalchemy import ColumnElement, delete, insert, select
 
-from webapp.portal.limits import limiter  # one limiter and storage for the app (initialised by the portal)
+from webapp.extensions import db
+from webapp.models import LoginFailure
+
+ACCOUNT, ADDRESS = "account", "address"
+KEY_LENGTH = 64  # LoginFailure.key
+PRUNE_EVERY = 64  # every so many failures, also drop the expired rows of names and addresses not seen again
 
 
-def _counters(username: str) -> list[tuple[RateLimitItem, str, str]]:
-    # Names are hashed: any text may be typed, and some stores (memcached) refuse spaces in keys.
-    account = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:32]
-    config = current_app.config
-    return [(parse(config["LOGIN_ACCOUNT_LIMIT"]), "login-account", account),
-            (parse(config["LOGIN_ADDRESS_LIMIT"]), "login-address", request.remote_addr or "unknown")]
+@dataclass(frozen=True)
+class _Counter:
+    kind: str
+    key: str
+    limit: int
+    window: timedelta
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _counter(kind: str, key: str, setting: str) -> _Counter:
+    item = parse(current_app.config[setting])
+    return _Counter(kind, key, max(1, item.amount), timedelta(seconds=item.get_expiry()))
+
+
+def _counters(username: str) -> list[_Counter]:
+    # The name is stored hashed: the box holds any text, now and then a password typed in the wrong place.
+    account = _digest(username.strip().casefold())
+    address = request.remote_addr or "unknown"
+    if len(address) > KEY_LENGTH:
+        address = _digest(address)
+    return [_counter(ACCOUNT, account, "LOGIN_ACCOUNT_LIMIT"), _counter(ADDRESS, address, "LOGIN_ADDRESS_LIMIT")]
+
+
+def _of(counter: _Counter) -> ColumnElement[bool]:
+    return (LoginFailure.kind == counter.kind) & (LoginFailure.key == counter.key)
 
 
 def _enabled() -> bool:
-    return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and bool(limiter.enabled)
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)  # real time: moving the demo clock must neither lift nor extend a lock
 
 
 def seconds_locked(username: str) -> int:
     """How long log-ins for this name from this address stay refused; 0 when they are allowed."""
     if not _enabled():
         return 0
-    strategy = limiter.limiter
+    now = _now()
     wait = 0
-    for item, *keys in _counters(username):
-        if not strategy.test(item, *keys):
-            reset_at, _remaining = strategy.get_window_stats(item, *keys)
-            wait = max(wait, math.ceil(reset_at - time.time()), 1)
+    with db.engine.connect() as connection:
+        for counter in _counters(username):
+            # The limit-th newest failure inside the window (the index's order; at most `limit` rows read):
+            # while there is one, the limit is reached, until it leaves the window.
+            at = connection.scalar(
+                select(LoginFailure.at).where(_of(counter), LoginFailure.at > now - counter.window)
+                .order_by(LoginFailure.at.desc()).offset(counter.limit - 1).limit(1))
+            if at is not None:
+                wait = max(wait, math.ceil((at + counter.window - now).total_seconds()), 1)
     return wait
 
 
 def record_failure(username: str) -> None:
-    if _enabled():
-        for item, *keys in _counters(username):
-            limiter.limiter.hit(item, *keys)
+    if not _enabled():
+        return
+    now = _now()
+    counters = _counters(username)
+    with db.engine.begin() as connection:  # committed here, whatever the request does next
+        for counter in counters:
+            connection.execute(delete(LoginFailure).where(_of(counter), LoginFailure.at <= now - counter.window))
+            row_id = connection.execute(insert(LoginFailure).values(kind=counter.kind, key=counter.key, at=now)
+                                        ).inserted_primary_key[0]
+        if row_id % PRUNE_EVERY < len(counters):  # ids grow by one per row: about once per PRUNE_EVERY rows
+            for counter in counters:
+                connection.execute(delete(LoginFailure).where(LoginFailure.kind == counter.kind,
+                                                              LoginFailure.at <= now - counter.window))
 
 
 def record_success(username: str) -> None:
     if _enabled():
-        item, *keys = _counters(username)[0]
-        limiter.limiter.clear(item, *keys)
+        with db.engine.begin() as connection:
+            connection.execute(delete(LoginFailure).where(_of(_counters(username)[0])))

@@ -1,6 +1,6 @@
 """All tables. Import from here so metadata is complete wherever models are used."""
 
-from .accounts import ROLES, Organisation, Unit, User, UserSession
+from .accounts import ROLES, LoginFailure, Organisation, Unit, User, UserSession
 from .audit import AuditEvent, Notification
 from .recognition import Application, ApplicationRound, Attachment, Objection
 from .registry import Award, ChangeFiling, Evaluation, MakerSpace, PublicNotice, Report, SpaceStatusChange
@@ -12,5 +12,5 @@ __all__ = [
     "ROLES", "Organisation", "Unit", "User", "AuditEvent", "Notification", "Application",
     "ApplicationRound", "Attachment", "Objection", "Award", "ChangeFiling", "Evaluation", "MakerSpace",
     "PublicNotice", "Report", "SpaceStatusChange", "AppSetting", "Holiday", "DefinitionBundle",
-    "HumanTask", "ProcessFault", "ProcessInstance", "SavedFilter", "UserSession",
+    "HumanTask", "ProcessFault", "ProcessInstance", "SavedFilter", "UserSession", "LoginFailure",
 ]

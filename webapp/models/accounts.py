@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -101,3 +101,20 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(db.Model):
+    """One failed log-in (or wrong current password), counted by the log-in throttle (webapp/auth/throttle.py)
+    twice: once under the account name, once under the client address. Kept in the database so that every
+    worker process and machine counts the same failures. Rows older than the throttle's window are deleted as
+    new ones arrive. Times are real (wall-clock) UTC, not the app clock."""
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # account | address
+    # account: SHA-256 of the normalised name as typed (the box sometimes holds a password); address: the
+    # client address (hashed too if longer than the column)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_login_failure_kind_key_at", "kind", "key", "at"),)
