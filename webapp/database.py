@@ -36,6 +36,8 @@ def engine_options(url: str, config: Mapping[str, Any]) -> dict:
     options the configuration already gives (what is given explicitly wins)."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options.setdefault("pool_pre_ping", True)
+    # A failing statement's values (names, scores, password hashes) stay out of tracebacks and logs (ASVS 7.1.2).
+    options.setdefault("hide_parameters", True)
     connect_args = dict(options.get("connect_args") or {})
     parsed = make_url(url)
     connect_seconds = float(config.get("DB_CONNECT_TIMEOUT", 5))

@@ -92,6 +92,10 @@ def _logged_in(app, username: str, password: str) -> Browser:
     ({"current_password": "not-the-password", "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
      "当前密码不正确"),
     ({"current_password": PASSWORD, "new_password": "short1", "confirm_password": "short1"}, "至少需要 12 个字符"),
+    ({"current_password": PASSWORD, "new_password": " " * 12, "confirm_password": " " * 12}, "请填写此项"),
+    ({"current_password": PASSWORD, "new_password": "x" * 129, "confirm_password": "x" * 129}, "新密码过长"),
+    ({"current_password": PASSWORD, "new_password": " a" * 6 + " " * 6, "confirm_password": " a" * 6 + " " * 6},
+     "至少需要 12 个字符"),
     ({"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD + "x"},
      "两次输入的新密码不一致"),
 ])

@@ -136,7 +136,7 @@ def test_engine_options_merge_into_what_the_configuration_gives():
     assert pg["connect_args"] == {"application_name": "web", "connect_timeout": 7, "options":
                                   "-c statement_timeout=20000 -c lock_timeout=4000 -c work_mem=64MB"}
     lite = engine_options("sqlite:////tmp/x.db", {**config, "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 30}}})
-    assert lite == {"pool_pre_ping": True, "connect_args": {"timeout": 30}}  # the explicit busy timeout wins
+    assert lite == {"pool_pre_ping": True, "hide_parameters": True, "connect_args": {"timeout": 30}}  # explicit wins
     assert engine_options("mysql+pymysql://u@h/db", config)["pool_pre_ping"] is True  # no dialect assumed
 
 
@@ -312,3 +312,19 @@ def test_a_session_that_fails_to_close_after_the_response_is_no_500(login, world
     db.session.expire_all()
     assert db.session.get(HumanTask, task.id).status == "completed" and completions_of(task) == 1
     assert recommender.get("/").status_code == 200  # the next request gets a working connection
+
+
+def test_a_failing_statement_does_not_put_its_values_in_the_error_or_the_log(app, world):
+    """ASVS 7.1.2: the error a failing INSERT raises (and so the logged traceback) names the statement, not the
+    values — here a would-be password hash that breaks the unique username."""
+    from sqlalchemy.exc import IntegrityError
+
+    from webapp.models import User
+
+    secret = "argon2-secret-value-0123456789"
+    taken = db.session.scalars(select(User.username)).first()
+    db.session.add(User(username=taken, display_name="重复", role="expert", password_hash=secret))
+    with pytest.raises(IntegrityError) as caught:
+        db.session.flush()
+    db.session.rollback()
+    assert secret not in str(caught.value) and "hidden" in str(caught.value)
