@@ -34,7 +34,14 @@ class Config:
     DIAGRAM_SIZE_BUDGET_BYTES = int(os.environ.get("MAKERSPACE_DIAGRAM_SIZE_BUDGET_BYTES", str(1024 * 1024)))
     # Mail: sent only when a host is configured.
     MAIL_HOST = os.environ.get("MAKERSPACE_MAIL_HOST", "")
-    MAIL_PORT = int(os.environ.get("MAKERSPACE_MAIL_PORT", "25"))
+    # MAIL_SECURITY (webapp/notifications.py::open_mail_connection): "starttls" (required, never plain if the
+    # server lacks it) or "tls" (implicit, port 465), certificates checked against the system's trust store
+    # plus MAIL_CA_FILE; unset: plain, as before, with no log-in; "none" chosen explicitly allows a plain log-in.
+    MAIL_SECURITY = os.environ.get("MAKERSPACE_MAIL_SECURITY", "").strip().lower()
+    MAIL_PORT = int(os.environ.get("MAKERSPACE_MAIL_PORT", "465" if MAIL_SECURITY == "tls" else "25"))
+    MAIL_CA_FILE = os.environ.get("MAKERSPACE_MAIL_CA_FILE", "")
+    MAIL_USERNAME = os.environ.get("MAKERSPACE_MAIL_USERNAME", "")  # SMTP AUTH when set
+    MAIL_PASSWORD = os.environ.get("MAKERSPACE_MAIL_PASSWORD", "")
     MAIL_SENDER = os.environ.get("MAKERSPACE_MAIL_SENDER", "noreply@makerspace.local")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

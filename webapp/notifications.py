@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import ssl
 import unicodedata
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -62,7 +63,9 @@ def send_pending_mail(limit: int = 100) -> int:
     One bad message never holds up the others: each is built and sent on its own; one that can never go
     (an invalid address, a refusal with a 5xx code, a header that cannot be built) is marked `mail_failed`
     and logged; a transient fault (the server unreachable, a 4xx reply, a dropped connection) ends the
-    batch, leaving the rest for the next sweep. Raises nothing for mail faults."""
+    batch, leaving the rest for the next sweep. So does every fault in making the connection safe (no
+    STARTTLS, an untrusted certificate, a refused log-in): the settings' or the server's, never a message's.
+    Raises nothing for mail faults."""
     host = current_app.config.get("MAIL_HOST")
     if not host:
         return 0
@@ -80,9 +83,27 @@ def send_pending_mail(limit: int = 100) -> int:
     if not pending:
         return 0
     sent = 0
+    port = current_app.config["MAIL_PORT"]
+    # Every fault of the connection itself is the server's or the settings', never a message's: the batch
+    # stops before anything is sent and nothing is marked failed, so the outbox goes out once it is fixed.
     try:
-        smtp = smtplib.SMTP(host, current_app.config["MAIL_PORT"], timeout=10)
-    except OSError as exc:
+        smtp = open_mail_connection(current_app.config)
+    except MailSettingsError as exc:
+        log.error("mail settings: %s; no mail is sent", exc)
+        return 0
+    except ssl.SSLError as exc:  # a certificate not trusted or not for this host, a failed handshake
+        log.error("TLS with mail server %s:%s failed (%s); nothing is sent, the outbox waits for the next "
+                  "sweep", host, port, exc)
+        return 0
+    except smtplib.SMTPAuthenticationError as exc:
+        log.error("mail server %s:%s refused the log-in of MAKERSPACE_MAIL_USERNAME (%s); nothing is sent, "
+                  "the outbox waits for the next sweep", host, port, exc.smtp_code)
+        return 0
+    except MailTransportError as exc:
+        log.error("mail server %s:%s %s; nothing is sent, the outbox waits for the next sweep",
+                  host, port, exc)
+        return 0
+    except OSError as exc:  # refused, timed out, dropped, an SMTP error reply during the greeting
         log.warning("mail server %s not reachable (%s); the outbox waits for the next sweep", host, exc)
         return 0
     try:
@@ -105,6 +126,87 @@ def send_pending_mail(limit: int = 100) -> int:
 
 
 _SENT, _FAILED, _DEFERRED, _RETRY_LATER = "sent", "failed", "deferred", "retry later"
+MAIL_SECURITY_MODES = ("none", "starttls", "tls")
+# 530 answers a session that has not logged in or not started TLS (RFC 4954, RFC 3207): the settings' fault,
+# the same for every message, so never a reason to give one up.
+_NOT_AUTHORISED = 530
+_plain_login_warned = False
+
+
+class MailSettingsError(Exception):
+    """The mail settings contradict each other or name a file that cannot be read."""
+
+
+class MailTransportError(Exception):
+    """The mail server cannot give the connection the settings require (no STARTTLS, no AUTH)."""
+
+
+def open_mail_connection(config) -> smtplib.SMTP:
+    """A connection to MAIL_HOST, secured and logged in as MAIL_SECURITY, MAIL_CA_FILE and MAIL_USERNAME /
+    MAIL_PASSWORD say. "starttls" and "tls" check the certificate and the host name against the system's
+    trust store (plus MAIL_CA_FILE) and never fall back to plain text; unset or "none" is plain, as before,
+    and logs in (with a warning) only when "none" was chosen explicitly. Raises MailSettingsError,
+    MailTransportError, ssl.SSLError, smtplib.SMTPAuthenticationError or another OSError."""
+    host, port = config["MAIL_HOST"], config["MAIL_PORT"]
+    chosen = (config.get("MAIL_SECURITY") or "").strip().lower()
+    security = chosen or "none"
+    username, password = config.get("MAIL_USERNAME") or "", config.get("MAIL_PASSWORD") or ""
+    if security not in MAIL_SECURITY_MODES:
+        raise MailSettingsError(f"MAKERSPACE_MAIL_SECURITY={chosen!r} is none of "
+                                f"{', '.join(MAIL_SECURITY_MODES)}")
+    if username and not chosen:
+        raise MailSettingsError("MAKERSPACE_MAIL_USERNAME is set but MAKERSPACE_MAIL_SECURITY is not, so the "
+                                "password would cross the network in plain text; set it to starttls or tls "
+                                "(or to none to accept that)")
+    context = _tls_context(config.get("MAIL_CA_FILE") or "") if security != "none" else None
+    if security == "tls":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=10, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=10)
+    try:
+        if security == "starttls":
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("starttls"):  # a stripped STARTTLS looks the same: never go on in plain
+                raise MailTransportError(
+                    "does not offer STARTTLS, which MAKERSPACE_MAIL_SECURITY=starttls requires")
+            try:
+                smtp.starttls(context=context)
+            except smtplib.SMTPResponseException as exc:  # e.g. 454 TLS not available: not in plain either
+                raise MailTransportError(f"refused STARTTLS ({exc.smtp_code})") from exc
+            smtp.ehlo()  # what the server offers may differ once encrypted (AUTH often appears only now)
+        if username:
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("auth"):
+                raise MailTransportError("offers no log-in (AUTH), but MAKERSPACE_MAIL_USERNAME is set")
+            if security == "none":
+                _warn_plain_login(host)
+            smtp.login(username, password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    """Certificates checked against the system's trust store, and also MAIL_CA_FILE (e.g. an internal CA);
+    TLS 1.2 at least."""
+    context = ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ca_file:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except OSError as exc:  # missing, unreadable, or no certificate in it (ssl.SSLError)
+            raise MailSettingsError(
+                f"MAKERSPACE_MAIL_CA_FILE {ca_file} cannot be read as PEM certificates ({exc})") from exc
+    return context
+
+
+def _warn_plain_login(host: str) -> None:
+    global _plain_login_warned
+    if not _plain_login_warned:  # once per process: the operator chose this, a warning per sweep is noise
+        _plain_login_warned = True
+        log.warning("logging in to mail server %s without TLS (MAKERSPACE_MAIL_SECURITY=none): the password "
+                    "and every message cross the network in plain text", host)
 
 
 def _send_one(smtp: smtplib.SMTP, sender: Address, notification: Notification, user: User) -> str:
@@ -118,12 +220,18 @@ def _send_one(smtp: smtplib.SMTP, sender: Address, notification: Notification, u
         smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
+        if _NOT_AUTHORISED in codes:
+            log.error("mail server wants a log-in or TLS first (530); the outbox waits for the next sweep")
+            return _RETRY_LATER
         if all(code >= 500 for code in codes):
             log.warning("notification %s: the mail server refused the recipient (%s)", notification.id, codes)
             return _FAILED
         log.info("notification %s: recipient deferred (%s); tried again next sweep", notification.id, codes)
         return _DEFERRED  # e.g. a full mailbox: the others go on, this one waits for the next sweep
     except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code == _NOT_AUTHORISED:
+            log.error("mail server wants a log-in or TLS first (530); the outbox waits for the next sweep")
+            return _RETRY_LATER
         if exc.smtp_code >= 500:
             log.warning("notification %s: the mail server refused the message (%s)", notification.id, exc.smtp_code)
             return _FAILED
