@@ -52,6 +52,10 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"definitions version {bundle.version}: {', '.join(bundle.process_ids)}")
 
+    from webapp.auth.commands import register_account_commands
+
+    register_account_commands(app)  # add-unit, add-organisation, add-user
+
     @app.cli.command("set-password")
     @click.argument("username")
     @click.password_option("--password", prompt="New password", help="asked twice, hidden, when not given")

@@ -70,14 +70,19 @@ def change_password(user: User, current: str, new: str) -> PasswordChange:
     return PasswordChange(done=True)
 
 
+def check_new_password(password: str) -> None:
+    """The rule the password form applies, for passwords set from the command line: ValueError(minimum)."""
+    if len(password.strip()) < current_app.config["PASSWORD_MIN_LENGTH"]:
+        raise ValueError(current_app.config["PASSWORD_MIN_LENGTH"])
+
+
 def set_password(username: str, password: str) -> int:
     """An operator's reset (`flask set-password`): every session of the person ends. Returns how many.
     Raises LookupError for an unknown name, ValueError for a password shorter than the minimum."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise LookupError(username)
-    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
-        raise ValueError(current_app.config["PASSWORD_MIN_LENGTH"])
+    check_new_password(password)
     user.set_password(password)
     ended = end_all_sessions(user.id)
     db.session.flush()
