@@ -68,7 +68,7 @@ def register_cli(app: Flask) -> None:
         except LookupError:
             raise click.ClickException(f"no account named {username!r}") from None
         except ValueError as e:
-            raise click.ClickException(f"the password needs at least {e.args[0]} characters") from None
+            raise click.ClickException(f"the password needs {e.args[0]} to {e.args[1]} characters") from None
         db.session.commit()
         click.echo(f"password of {username} changed; {ended} session(s) ended")
 

@@ -49,7 +49,8 @@ def test_mistakes_are_refused_with_the_reason_and_nothing_is_created(app):
         (["add-user", "r1", "--role", "recommender", "--name", "乙"], PASSWORD, "needs --unit"),
         (["add-user", "a2", "--role", "applicant", "--name", "丙", "--organisation", "999"], PASSWORD,
          "no organisation"),
-        (["add-user", "t1", "--role", "torch_center", "--name", "丁"], "short", "at least 12"),
+        (["add-user", "t1", "--role", "torch_center", "--name", "丁"], "short", "12 to 128"),
+        (["add-user", "t3", "--role", "torch_center", "--name", "己"], "x" * 129, "12 to 128"),
         (["add-user", "t2", "--role", "boss", "--name", "戊"], PASSWORD, "Invalid value"),
     ]
     for args, password, reason in cases:

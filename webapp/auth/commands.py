@@ -80,7 +80,7 @@ def register_account_commands(app: Flask) -> None:
         try:
             check_new_password(password)
         except ValueError as e:
-            raise click.ClickException(f"the password needs at least {e.args[0]} characters") from None
+            raise click.ClickException(f"the password needs {e.args[0]} to {e.args[1]} characters") from None
         unit = _unit(unit_code)
         user = User(username=username, display_name=display_name, role=role, email=email,
                     unit_id=unit.id if unit else None, organisation_id=organisation_id)

@@ -16,6 +16,7 @@ from webapp.models import User
 from webapp.passwords import needs_rehash, verify_nothing
 
 from . import throttle
+from .forms import PASSWORD_MAX_LENGTH
 from .sessions import end_all_sessions
 
 
@@ -72,8 +73,8 @@ def change_password(user: User, current: str, new: str) -> PasswordChange:
 
 def check_new_password(password: str) -> None:
     """The rule the password form applies, for passwords set from the command line: ValueError(minimum)."""
-    if len(password.strip()) < current_app.config["PASSWORD_MIN_LENGTH"]:
-        raise ValueError(current_app.config["PASSWORD_MIN_LENGTH"])
+    if len(password.strip()) < current_app.config["PASSWORD_MIN_LENGTH"] or len(password) > PASSWORD_MAX_LENGTH:
+        raise ValueError(current_app.config["PASSWORD_MIN_LENGTH"], PASSWORD_MAX_LENGTH)
 
 
 def set_password(username: str, password: str) -> int:
