@@ -12,7 +12,8 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from webapp.engine.clock import clock
 from webapp.extensions import db
@@ -42,18 +43,51 @@ def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = Non
 
 
 def send_due_reminders(now, limit: int = 500) -> int:
-    """Remind the people a task waits on, once, when its `remind_at` has come (found by index)."""
+    """Remind the people a task waits on, once, when its `remind_at` has come (found by index). Each task
+    is claimed and reminded in a transaction of its own (committed here), so several sweepers never remind
+    twice and one task that fails to remind holds up none of the others. Returns how many were reminded."""
+    reminded = 0
+    for task_id in due_reminders(now, limit):
+        try:
+            if remind_task(task_id, now):
+                reminded += 1
+            db.session.commit()
+        except DBAPIError:
+            db.session.rollback()  # the database, not this task: the rest wait for the next sweep too
+            raise
+        except Exception:
+            db.session.rollback()  # the claim too: the reminder is tried again next sweep
+            log.exception("reminding the people task %s waits on failed", task_id)
+    return reminded
+
+
+def due_reminders(now, limit: int = 500) -> list[int]:
+    """Ids of the open tasks whose reminder is due, earliest first; only a list: `remind_task` claims."""
+    return list(db.session.scalars(select(HumanTask.id).where(
+        HumanTask.status == "open", HumanTask.remind_at.is_not(None), HumanTask.remind_at <= now)
+        .order_by(HumanTask.remind_at, HumanTask.id).limit(limit)))
+
+
+def remind_task(task_id: int, now) -> bool:
+    """Claim the task's due reminder and, only if this caller won it, add the notices (neither committed).
+    The claim is a conditional UPDATE, which works alike on PostgreSQL and SQLite: a second sweeper (or one
+    holding a stale list) blocks on the row or finds `remind_at` already cleared and updates nothing.
+    HumanTask has no version column, so reading the row and clearing it through the ORM would not do."""
     from webapp.access import users_for_task
 
-    rows = db.session.scalars(select(HumanTask).where(
-        HumanTask.status == "open", HumanTask.remind_at.is_not(None), HumanTask.remind_at <= now)
-        .order_by(HumanTask.remind_at).limit(limit)).all()
-    for row in rows:
-        for user in users_for_task(row) if row.claimed_by_id is None else [row.claimed_by]:
-            notify(user, f"办理提醒：「{row.title}」（{row.instance.subject_title}）将于 "
-                         f"{row.due_at.astimezone(CHINA):%Y-%m-%d} 到期，请及时办理。", f"/tasks/{row.id}")
-        row.remind_at = None
-    return len(rows)
+    claimed = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == "open", HumanTask.remind_at.is_not(None),
+               HumanTask.remind_at <= now)
+        .values(remind_at=None)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    row = db.session.get(HumanTask, task_id, populate_existing=True)  # as claimed, not as read before
+    for user in users_for_task(row) if row.claimed_by_id is None else [row.claimed_by]:
+        notify(user, f"办理提醒：「{row.title}」（{row.instance.subject_title}）将于 "
+                     f"{row.due_at.astimezone(CHINA):%Y-%m-%d} 到期，请及时办理。", f"/tasks/{row.id}")
+    return True
 
 
 def send_pending_mail(limit: int = 100) -> int:
@@ -65,7 +99,8 @@ def send_pending_mail(limit: int = 100) -> int:
     and logged; a transient fault (the server unreachable, a 4xx reply, a dropped connection) ends the
     batch, leaving the rest for the next sweep. So does every fault in making the connection safe (no
     STARTTLS, an untrusted certificate, a refused log-in): the settings' or the server's, never a message's.
-    Raises nothing for mail faults."""
+    Several sweepers may drain the outbox at once: each message is claimed (committed) before it is sent, and
+    the claim is given back when it did not go, so no mail goes out twice. Raises nothing for mail faults."""
     host = current_app.config.get("MAIL_HOST")
     if not host:
         return 0
@@ -74,7 +109,7 @@ def send_pending_mail(limit: int = 100) -> int:
         log.error("MAIL_SENDER is not a valid address; no mail is sent")
         return 0
     pending = db.session.execute(
-        select(Notification, User)
+        select(Notification.id, User.id)
         .join(User, User.id == Notification.user_id)
         .where(Notification.emailed.is_(False), Notification.mail_failed.is_(False), User.email.is_not(None))
         .order_by(Notification.id)
@@ -107,22 +142,47 @@ def send_pending_mail(limit: int = 100) -> int:
         log.warning("mail server %s not reachable (%s); the outbox waits for the next sweep", host, exc)
         return 0
     try:
-        for notification, user in pending:
+        for notification_id, user_id in pending:
+            if not _claim_mail(notification_id):
+                continue  # another sweeper has sent it, or is sending it now
+            notification, user = db.session.get(Notification, notification_id), db.session.get(User, user_id)
             outcome = _send_one(smtp, sender, notification, user)
+            if outcome == _SENT:
+                sent += 1
+                continue
+            # Not sent: give the claim back (to wait for the next sweep) or give the message up.
+            _release_mail(notification_id, failed=outcome == _FAILED)
             if outcome == _RETRY_LATER:
                 break
-            if outcome == _SENT:
-                notification.emailed = True
-                sent += 1
-            elif outcome == _FAILED:
-                notification.mail_failed = True
-            db.session.commit()  # one by one: a failure later in the batch must not resend these
     finally:
         try:
             smtp.quit()
         except OSError:  # the connection is already gone: nothing left to close politely
             smtp.close()
     return sent
+
+
+def _claim_mail(notification_id: int) -> bool:
+    """Mark one notification mailed before it is sent, committed, so that no other sweeper sends it too (a
+    conditional UPDATE: alike on PostgreSQL and SQLite, and Notification has no version column). True when
+    this caller won it. A crash between this and the send loses that one mail rather than sending it twice."""
+    claimed = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.emailed.is_(False),
+               Notification.mail_failed.is_(False))
+        .values(emailed=True)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return claimed.rowcount == 1
+
+
+def _release_mail(notification_id: int, failed: bool) -> None:
+    """Undo the claim of a mail that did not go: back to the outbox, or given up for good (`failed`)."""
+    db.session.execute(
+        update(Notification).where(Notification.id == notification_id)
+        .values(emailed=False, mail_failed=failed)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 _SENT, _FAILED, _DEFERRED, _RETRY_LATER = "sent", "failed", "deferred", "retry later"

@@ -331,3 +331,46 @@ def test_type_attributes_are_refused_rather_than_silently_none(app):
     for expression in ("str.lower", "int.to_bytes", "'x'.translate", "'{}'.format"):
         with pytest.raises((DiagramScriptError, NotImplementedError)):
             SandboxedDataEnvironment().evaluate(expression, {})
+
+
+def _loop(statement: str, setup: str, lines: int = 20) -> str:
+    return setup + "\nwhile True:\n" + "\n".join(f"    {statement.format(i=i)}" for i in range(lines))
+
+
+# name -> (script, the error it must end with). Each loop body is straight-line work on a ~1 MB value: the
+# review ran the first two for 110 s and more than 120 s against a 1 s budget (one tick per iteration, no
+# charge for the C call), and the third to 3 GB of memory in 10 s.
+WORK_VECTORS = {
+    "list(s) loop": (_loop("t = list(s)", "s = 'a' * 10**6"), "size budget exceeded"),
+    "split loop": (_loop("t = s.split()", "s = 'a ' * 500000"), "size budget exceeded"),
+    "append of slices": (_loop("x.append(s[{i}:])", "s = 'a' * 10**6\nx = []", lines=10),
+                         "values built in one evaluation add up to more than"),
+    "smaller copies that each fit": (_loop("t = list(s)", "s = 'a' * 100000"),
+                                     "values built in one evaluation add up to more than"),
+    "reading a large text": (_loop("t = s.isupper() or 'b' in s or s.count('ab')", "s = 'a' * 10**6"),
+                             "time budget exceeded"),
+    "many small slices": (_loop("x.append(s[i:i + 400])", "s = 'a' * 10**6\nx = []\ni = 0"),
+                          "values built in one evaluation add up to more than"),
+}
+
+
+@pytest.mark.parametrize("vector", list(WORK_VECTORS))
+def test_straight_line_work_on_large_values_is_charged(app, vector):
+    """A loop body of O(n) builtins, methods and slices on a large value is charged by the work it does and
+    the bytes it builds, so it fails within seconds rather than running for minutes or growing to gigabytes."""
+    script, error = WORK_VECTORS[vector]
+    data = {"kept": 1}
+    started = time.monotonic()
+    with pytest.raises(DiagramBudgetExceeded, match=error):
+        SandboxedDataEnvironment().execute(script, data)
+    assert time.monotonic() - started < FAST
+    assert data == {"kept": 1}
+
+
+def test_copies_that_fit_still_work(app):
+    env = SandboxedDataEnvironment()
+    data: dict = {}
+    env.execute("s = 'ab ' * 1000\nchars = list(s[:6])\nwords = s.split()[:2]\nspread = [*'xy', *(1, 2)]\n"
+                "both = {1, 2} | {3}\nleft = {1, 2} - {2}\nn = 7 - 2\nshout = s.upper()[:3]", data)
+    assert data["chars"] == list("ab ab ") and data["words"] == ["ab", "ab"] and data["spread"] == ["x", "y", 1, 2]
+    assert data["both"] == {1, 2, 3} and data["left"] == {1} and data["n"] == 5 and data["shout"] == "AB "

@@ -4,7 +4,7 @@ budgets (budget.py). The names inserted start with an underscore, which diagram 
 - `while` bodies and the bodies of functions and lambdas tick (for loops and comprehensions already
   iterate through `_getiter_`, which ticks);
 - `*`, `**`, `<<`, `+` and `%` go through guards that refuse a result above the size budget before
-  computing it;
+  computing it; `-`, `|`, `&`, `^` of sets and dicts and `[*x]`/`(*x,)` are measured and charged;
 - each `{value:spec}` of an f-string is formatted by a guard that checks the widths and the value;
 - comparison operands, set elements and dict keys are measured first (comparing or hashing costs as much as
   the whole structure);
@@ -17,7 +17,9 @@ import ast
 
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
-_OPERATORS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_", ast.Mod: "_mod_"}
+_OPERATORS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_", ast.Mod: "_mod_",
+              # sets and dicts: these hash both operands and build a new one
+              ast.Sub: "_sub_", ast.BitOr: "_or_", ast.BitAnd: "_and_", ast.BitXor: "_xor_"}
 
 
 def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
@@ -71,6 +73,23 @@ class BudgetedPolicy(RestrictingNodeTransformer):
         node.left = _measured(node.left)
         node.comparators = [_measured(c) for c in node.comparators]
         return node
+
+    def visit_List(self, node: ast.List):
+        node = super().visit_List(node)
+        self._spread(node.elts)
+        return node
+
+    def visit_Tuple(self, node: ast.Tuple):
+        node = super().visit_Tuple(node)
+        self._spread(node.elts)
+        return node
+
+    @staticmethod
+    def _spread(elements: list[ast.expr]) -> None:
+        """`[*x]` and `(*x,)` copy x in one C call, like list(x): the copy is predicted first."""
+        for element in elements:
+            if isinstance(element, ast.Starred) and isinstance(element.ctx, ast.Load):
+                element.value = _call("_spread_", [element.value], element.value)
 
     def visit_Set(self, node: ast.Set):
         node = super().visit_Set(node)
