@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import date
 
 import pytest
 from werkzeug.security import generate_password_hash
 
+from tests.conftest import START, fresh_database, make_app
+from webapp.engine.clock import clock
+from webapp.engine.definitions import deploy, read_directory
 from webapp.extensions import db
 from webapp.models import Organisation, Unit, User
 from webapp.rounds.service import open_round
@@ -130,3 +134,21 @@ def space_id(world):
     from .lifecycle import make_recognised_space
 
     return make_recognised_space(world)
+
+
+@pytest.fixture
+def file_app(tmp_path):
+    """Concurrency needs real connections to one database (in-memory SQLite is one connection):
+    PostgreSQL when the tests run against it, else an SQLite file."""
+    if os.environ.get("MAKERSPACE_TEST_DATABASE_URL"):
+        app = make_app(tmp_path)
+    else:
+        app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.db'}",
+                       SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 30}})
+    with app.app_context():
+        fresh_database()
+        deploy(read_directory(app.config["BPMN_DIR"]))
+        db.session.commit()
+    clock.freeze(START)
+    yield app
+    clock.reset()

@@ -1,15 +1,11 @@
 """Two people completing the same task at the same moment: exactly one wins, the state stays consistent."""
 
-import os
 import threading
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tests.conftest import START, fresh_database, make_app
-from webapp.engine.clock import clock
-from webapp.engine.definitions import deploy, read_directory
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
@@ -35,24 +31,6 @@ def test_form_posted_twice_advances_once(login, world):
     completions = db.session.scalar(select(func.count(AuditEvent.id)).where(
         AuditEvent.task_spec == "recommender_review", AuditEvent.action == "completed"))
     assert completions == 1
-
-
-@pytest.fixture
-def file_app(tmp_path):
-    """Concurrency needs real connections to one database (in-memory SQLite is one connection):
-    PostgreSQL when the tests run against it, else an SQLite file."""
-    if os.environ.get("MAKERSPACE_TEST_DATABASE_URL"):
-        app = make_app(tmp_path)
-    else:
-        app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.db'}",
-                       SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 30}})
-    with app.app_context():
-        fresh_database()
-        deploy(read_directory(app.config["BPMN_DIR"]))
-        db.session.commit()
-    clock.freeze(START)
-    yield app
-    clock.reset()
 
 
 def test_simultaneous_completion_one_wins(file_app):

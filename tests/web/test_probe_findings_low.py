@@ -38,13 +38,12 @@ from webapp.models import (
 )
 from webapp.notifications import notify
 
-from . import test_concurrency, test_mail
+from . import test_mail
 from .conftest import PASSWORD, Browser
 from .flow import application_fields, start_application, with_files
 from .lifecycle import FIRST_REPORT, HALF_YEAR, make_recognised_space, move_clock_to
 from .test_mail import Collector, free_port
 
-file_app = test_concurrency.file_app  # a fixture: real connections to one database (SQLite file or PostgreSQL)
 smtp = test_mail.smtp  # a fixture: a real SMTP server (aiosmtpd) on 127.0.0.1
 
 PDF = b"%PDF-1.4\n" + b"0" * 2048

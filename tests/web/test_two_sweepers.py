@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from tasks.sweep import Outcome, fire_instance, sweep_once
-from tests.conftest import START, fresh_database, make_app
+from tests.conftest import START, make_app
 from webapp import notifications as notifications_module
 from webapp.engine.clock import clock
 from webapp.engine.definitions import deploy, read_directory
@@ -61,24 +61,6 @@ def _timer_history(instance_id: int) -> list[tuple[str, str, int]]:
         .order_by(AuditEvent.at, AuditEvent.id))]
 
 
-@pytest.fixture
-def shared_app(tmp_path):
-    """Real connections to one database (in-memory SQLite is one connection): PostgreSQL when the tests
-    run against it, else an SQLite file."""
-    if os.environ.get("MAKERSPACE_TEST_DATABASE_URL"):
-        app = make_app(tmp_path)
-    else:
-        app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'sweep.db'}",
-                       SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 30}})
-    with app.app_context():
-        fresh_database()
-        deploy(read_directory(app.config["BPMN_DIR"]))
-        db.session.commit()
-    clock.freeze(START)
-    yield app
-    clock.reset()
-
-
 def _reference_history(tmp_path) -> list[tuple[str, str, int]]:
     """One lifecycle swept by one sweeper over the same steps, in a database of its own."""
     app = make_app(tmp_path / "reference", SQLALCHEMY_DATABASE_URI="sqlite://")
@@ -96,11 +78,11 @@ def _reference_history(tmp_path) -> list[tuple[str, str, int]]:
     return history
 
 
-def test_two_sweepers_fire_each_timer_once_and_write_one_event(shared_app, tmp_path):
+def test_two_sweepers_fire_each_timer_once_and_write_one_event(file_app, tmp_path):
     reference = _reference_history(tmp_path)
     assert len(reference) >= 3 and all(fired >= 1 for _, _, fired in reference), reference
     clock.freeze(START)
-    with shared_app.app_context():
+    with file_app.app_context():
         instance_ids = _spaces(LIFECYCLES)
 
     errors: list[BaseException] = []
@@ -108,13 +90,13 @@ def test_two_sweepers_fire_each_timer_once_and_write_one_event(shared_app, tmp_p
 
     def sweeper(index: int, barrier: threading.Barrier) -> None:
         try:
-            with shared_app.app_context():
+            with file_app.app_context():
                 barrier.wait(60)  # both start the sweep at the same moment
                 advanced[index] += sweep_once()
         except BaseException as exc:  # noqa: BLE001  (reported by the test below)
             errors.append(exc)
         finally:
-            with shared_app.app_context():
+            with file_app.app_context():
                 db.session.remove()
 
     for _ in range(STEPS):
@@ -127,7 +109,7 @@ def test_two_sweepers_fire_each_timer_once_and_write_one_event(shared_app, tmp_p
             thread.join(300)
         assert not errors, errors
 
-    with shared_app.app_context():
+    with file_app.app_context():
         timer_events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "timer")).all()
         no_ops = [e.instance_id for e in timer_events if not e.detail.get("fired")]
         assert not no_ops, f"timer events with nothing fired (定时触发 twice) in instances {no_ops}"
@@ -205,11 +187,11 @@ def _reminder_notices() -> Counter:
 
 
 @pytest.fixture
-def shared_smtp(shared_app):
+def shared_smtp(file_app):
     handler = Collector()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    shared_app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=controller.port)
+    file_app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=controller.port)
     try:
         yield handler
     finally:
@@ -241,16 +223,16 @@ def _at_once(app, work, count: int = 2) -> None:
     assert not errors, errors
 
 
-def test_two_sweepers_remind_each_person_once_and_mail_each_notice_once(shared_app, shared_smtp):
-    with shared_app.app_context():
-        shared_app.config["MAIL_HOST"] = ""  # the reminders fall due while the mail server is away
+def test_two_sweepers_remind_each_person_once_and_mail_each_notice_once(file_app, shared_smtp):
+    with file_app.app_context():
+        file_app.config["MAIL_HOST"] = ""  # the reminders fall due while the mail server is away
         task_ids, addresses = _reminders_due(clock.now())
-        shared_app.config["MAIL_HOST"] = "127.0.0.1"
+        file_app.config["MAIL_HOST"] = "127.0.0.1"
         db.session.remove()
 
-    _at_once(shared_app, sweep_once)
+    _at_once(file_app, sweep_once)
 
-    with shared_app.app_context():
+    with file_app.app_context():
         notices = _reminder_notices()
         assert len(notices) == REMINDERS * len(OPERATORS), notices
         twice = {key: n for key, n in notices.items() if n != 1}
@@ -266,7 +248,7 @@ def test_two_sweepers_remind_each_person_once_and_mail_each_notice_once(shared_a
             assert all("办理提醒" in s for s in subjects)
         assert len(shared_smtp.received) == len(outbox)
         db.session.remove()
-    _at_once(shared_app, sweep_once)  # nothing is left to remind or to send
+    _at_once(file_app, sweep_once)  # nothing is left to remind or to send
     assert len(shared_smtp.received) == len(outbox)
 
 
@@ -284,15 +266,15 @@ def test_a_sweeper_with_a_stale_reminder_list_reminds_no_one(app):
     assert _reminder_notices() == before
 
 
-def test_a_sweeper_draining_the_outbox_meanwhile_sends_nothing_twice(shared_app, shared_smtp, monkeypatch):
+def test_a_sweeper_draining_the_outbox_meanwhile_sends_nothing_twice(file_app, shared_smtp, monkeypatch):
     """Sweeper A has read the outbox and is sending its first mail when sweeper B drains the whole outbox:
     A sends none of the others again (before, every mail went out twice)."""
-    with shared_app.app_context():
-        shared_app.config["MAIL_HOST"] = ""
+    with file_app.app_context():
+        file_app.config["MAIL_HOST"] = ""
         _, addresses = _reminders_due(clock.now())
         assert send_due_reminders(clock.now()) == REMINDERS
         db.session.commit()
-        shared_app.config["MAIL_HOST"] = "127.0.0.1"
+        file_app.config["MAIL_HOST"] = "127.0.0.1"
         db.session.remove()
     real_send_one = notifications_module._send_one
     interrupted = []
@@ -300,13 +282,13 @@ def test_a_sweeper_draining_the_outbox_meanwhile_sends_nothing_twice(shared_app,
     def send_one_while_b_sweeps(*args):
         if not interrupted:  # A's first message: B runs through the outbox on a connection of its own
             interrupted.append(True)
-            b = threading.Thread(target=_sweep_in_own_context, args=(shared_app,))
+            b = threading.Thread(target=_sweep_in_own_context, args=(file_app,))
             b.start()
             b.join(300)
         return real_send_one(*args)
 
     monkeypatch.setattr(notifications_module, "_send_one", send_one_while_b_sweeps)
-    with shared_app.app_context():
+    with file_app.app_context():
         send_pending_mail()  # sweeper A
         outbox = db.session.scalars(select(Notification)).all()
         assert interrupted and all(n.emailed for n in outbox)
