@@ -21,8 +21,8 @@ def seed_cases(app, cases: int, batch: int = 5000) -> float:
     from sqlalchemy import insert, select, text
 
     from webapp import demo_history
+    from webapp.clock import clock
     from webapp.demo import seed
-    from webapp.engine.clock import clock
     from webapp.engine.definitions import deploy, read_directory
     from webapp.extensions import db
     from webapp.models import (

@@ -74,7 +74,7 @@ def seed(app) -> World:
     timer reference: a maker space recognised 200 days ago, swept here without interruption."""
     from sqlalchemy import select
 
-    from webapp.engine.clock import clock
+    from webapp.clock import clock
     from webapp.engine.definitions import deploy, read_directory
     from webapp.extensions import db
     from webapp.models import ApplicationRound, Organisation, Unit, User
@@ -122,8 +122,8 @@ def add_cases(world: World, count: int) -> None:
     """Recognition cases submitted by the applicant (through the engine), now at the recommending unit."""
     from sqlalchemy import select
 
+    from webapp.clock import clock
     from webapp.demo_history import FACTS
-    from webapp.engine.clock import clock
     from webapp.engine.runtime import Runtime
     from webapp.extensions import db
     from webapp.models import Application, ApplicationRound, HumanTask, User
@@ -153,8 +153,8 @@ def add_cases(world: World, count: int) -> None:
 
 def add_due_spaces(world: World, count: int, track: bool = True) -> list[int]:
     """Maker spaces recognised 200 days ago: their lifecycles' first timers are due now."""
-    from webapp.engine.clock import clock
-    from webapp.engine.testing import recognised_space_now
+    from webapp.clock import clock
+    from webapp.simulation import recognised_space_now
 
     ids = []
     clock.freeze(datetime.now(UTC) - timedelta(days=200))

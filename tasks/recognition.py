@@ -93,7 +93,7 @@ def register_space(runtime, *, name: str, organisation_id: int, unit_id: int, ap
                    instance_id: int | None = None) -> MakerSpace:
     """Enter a space in the registry as recognised now, with its certificate number and first status
     entry, and start its lifecycle (after the current instance is saved). Flushes only."""
-    from webapp.engine.clock import clock
+    from webapp.clock import clock
 
     now = clock.now()
     space = MakerSpace(name=name, organisation_id=organisation_id, unit_id=unit_id, application_id=application_id,

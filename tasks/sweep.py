@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
+from webapp.clock import clock
 from webapp.engine import faults
-from webapp.engine.clock import clock
 from webapp.engine.runtime import Runtime, due_instances
 from webapp.extensions import db
 from webapp.models import ProcessInstance

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from webapp import create_app
+from webapp.clock import clock
 from webapp.config import TestConfig
-from webapp.engine.clock import clock
 from webapp.engine.definitions import deploy, read_directory
 from webapp.extensions import db
 

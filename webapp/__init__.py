@@ -55,10 +55,17 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in first.")
 
+    import tasks
+
     from . import models  # noqa: F401  (metadata complete before create_all)
     from .auth.sessions import load_user
     from .auth.transport import init_transport
-    from .engine import clock as _clock  # noqa: F401  (installs the app clock into SpiffWorkflow)
+
+    tasks.register_all()  # the service-task functions, into the engine's registry
+    from .engine.services import tasks_opened
+    from .notifications import notify_new_tasks
+
+    tasks_opened.connect(notify_new_tasks)  # a step that opens is announced to those it waits on
 
     login_manager.user_loader(load_user)  # the cookie names a server-side session, ended at logout
     init_transport(app)  # MAKERSPACE_HTTPS (Secure cookies, HSTS) and MAKERSPACE_PROXY_FIX
@@ -234,7 +241,7 @@ def _register_errors(app: Flask) -> None:
 
 def _register_clock(app: Flask) -> None:
     """In demo mode the clock offset lives in the database so the web server and sweeper agree."""
-    from .engine.clock import clock
+    from .clock import clock
 
     @app.before_request
     def load_clock_offset():

@@ -82,8 +82,8 @@ def seed() -> list[tuple[str, str, str]]:
         _user("designer", "流程设计 冯设计", "designer")
         _open_demo_round(list(units.values()), approver)
         db.session.commit()
+        from webapp.clock import clock
         from webapp.demo_history import seed_applications, seed_history
-        from webapp.engine.clock import clock
 
         seed_history(clock.now())
         seed_applications()

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tasks.sweep import sweep_once
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.runtime import Runtime
-from webapp.engine.testing import recognised_space_now
 from webapp.extensions import db
 from webapp.models import HumanTask, MakerSpace, Organisation, ProcessInstance, User
+from webapp.simulation import recognised_space_now
 
 REPORT = {"report": {
     "workstations": 120, "service_staff": 8, "service_staff_fulltime": 6, "mentors": 10, "teams_served": 40,

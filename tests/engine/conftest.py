@@ -1,6 +1,6 @@
 import pytest
 
-from webapp.engine.testing import Harness
+from webapp.simulation import Harness
 
 
 @pytest.fixture

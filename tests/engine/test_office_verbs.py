@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from tests.engine.test_lifecycle_scenarios import first_evaluation
 from tests.engine.test_recognition_scenarios import eligible_facts, expert_score, submit_and_recommend
+from webapp.clock import clock
 from webapp.engine import office
 from webapp.engine.checks import check_files, errors
-from webapp.engine.clock import clock
 from webapp.engine.definitions import read_directory
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.extensions import db

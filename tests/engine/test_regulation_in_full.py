@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import Application, Award, HumanTask, MakerSpace, Notification, User
 
@@ -133,8 +133,8 @@ def test_an_award_is_granted_only_after_its_notice_ends(harness):
 
 
 def _evaluation_case(h):
-    from webapp.engine.testing import Case
     from webapp.models import ProcessInstance
+    from webapp.simulation import Case
 
     instance = db.session.scalars(select(ProcessInstance).where(
         ProcessInstance.process_id == "evaluation", ProcessInstance.status == "running")).one()

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, ProcessFault, ProcessInstance
 

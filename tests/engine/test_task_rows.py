@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 
 
 def test_half_year_report_is_due_at_its_deadline_not_at_its_reminder(harness):

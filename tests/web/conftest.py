@@ -11,7 +11,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import START, fresh_database, make_app
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.definitions import deploy, read_directory
 from webapp.extensions import db
 from webapp.models import Organisation, Unit, User

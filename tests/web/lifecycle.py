@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from tests.conftest import START
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import (
     HumanTask,
@@ -42,7 +42,7 @@ REPORT = {
 def make_recognised_space(world, name: str = SPACE_NAME) -> int:
     """A space of organisation A (unit hohhot) recognised now, its lifecycle started the way
     tasks.recognition.recognise_space starts it. Returns the space id."""
-    from webapp.engine.testing import recognised_space_now
+    from webapp.simulation import recognised_space_now
 
     space = recognised_space_now(name, world["org_a"].id, world["hohhot"].id)
     assert space.lifecycle_instance_id is not None, "space_lifecycle is not deployed"

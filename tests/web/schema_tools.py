@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from tests.conftest import _schema_ready
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 
 

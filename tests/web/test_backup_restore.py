@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.maintenance.backup import read_manifest
 from webapp.maintenance.schema import alembic_config, upgrade_database

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import START
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.registry import certificate as generator
 

@@ -34,7 +34,7 @@ def test_form_posted_twice_advances_once(login, world):
 
 
 def test_simultaneous_completion_one_wins(file_app):
-    from webapp.engine.testing import Harness
+    from webapp.simulation import Harness
 
     with file_app.app_context():
         harness = Harness()

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import START, fresh_database, make_app
+from webapp.clock import clock
 from webapp.database import engine_options
-from webapp.engine.clock import clock
 from webapp.engine.definitions import deploy, read_directory
 from webapp.extensions import db
 from webapp.models import Application, AuditEvent, HumanTask

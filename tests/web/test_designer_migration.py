@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.definitions import deploy, read_directory
 from webapp.engine.runtime import SERIALIZER
 from webapp.extensions import db

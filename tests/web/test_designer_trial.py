@@ -11,8 +11,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from webapp.clock import clock
 from webapp.engine.checks import check_files, errors
-from webapp.engine.clock import clock
 from webapp.engine.definitions import read_directory
 from webapp.extensions import db
 from webapp.models import (

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, select
 
 from tests.conftest import START
-from webapp.engine.clock import clock
-from webapp.engine.testing import recognised_space_now
+from webapp.clock import clock
 from webapp.evaluations import service
 from webapp.extensions import db
 from webapp.models import MakerSpace, ProcessInstance
+from webapp.simulation import recognised_space_now
 
 from .flow import move_clock
 from .lifecycle import SELF_ASSESSMENT, make_recognised_space, move_clock_to, page

@@ -13,7 +13,7 @@ import re
 
 from sqlalchemy import func, select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,

@@ -19,7 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tests.conftest import make_app
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.maintenance.backup import read_manifest, restore_backup
 from webapp.maintenance.schema import BASELINE, SchemaMismatch, upgrade_database

@@ -12,7 +12,7 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.models import Application, Attachment, HumanTask, Objection, PublicNotice

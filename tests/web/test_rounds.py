@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.models import Application, ApplicationRound, AuditEvent, ProcessInstance

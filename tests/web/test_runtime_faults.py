@@ -13,7 +13,7 @@ import re
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.definitions import deploy, read_directory
 from webapp.extensions import db
 from webapp.models import Application, AuditEvent, HumanTask, Objection, ProcessFault, ProcessInstance

@@ -28,7 +28,7 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import make_app
 from webapp.cli import setup_database
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.definitions import deploy, read_directory
 from webapp.extensions import db
 from webapp.models import AuditEvent, Organisation, ProcessInstance, Unit
@@ -48,7 +48,7 @@ def prepared_database(tmp_path: Path, due_lifecycles: int = 0) -> str:
     with app.app_context():
         setup_database(app, demo=False)
         if due_lifecycles:
-            from webapp.engine.testing import recognised_space_now
+            from webapp.simulation import recognised_space_now
 
             unit = Unit(code="hohhot", name="呼和浩特市科技局", kind="bureau")
             db.session.add(unit)
@@ -193,7 +193,7 @@ def test_a_stop_request_ends_the_sweep_after_the_instance_in_hand(app, world, mo
     import threading
 
     import tasks.sweep as sweep
-    from webapp.engine.testing import recognised_space_now
+    from webapp.simulation import recognised_space_now
 
     for n in range(3):
         recognised_space_now(f"空间{n}", world["org_a"].id, world["hohhot"].id)
@@ -218,7 +218,7 @@ def test_a_sweep_ends_early_when_the_database_takes_no_writes(app, world, monkey
     """During an outage every claim fails and so does the back-off: the sweep gives up at the first
     instance instead of waiting out a connection timeout for each due one; the next sweep tries again."""
     import tasks.sweep as sweep
-    from webapp.engine.testing import recognised_space_now
+    from webapp.simulation import recognised_space_now
 
     for n in range(3):
         recognised_space_now(f"空间{n}", world["org_a"].id, world["hohhot"].id)

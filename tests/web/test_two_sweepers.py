@@ -24,13 +24,13 @@ from sqlalchemy import select
 from tasks.sweep import Outcome, fire_instance, sweep_once
 from tests.conftest import START, make_app
 from webapp import notifications as notifications_module
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.definitions import deploy, read_directory
 from webapp.engine.runtime import Runtime, due_instances
-from webapp.engine.testing import recognised_space_now
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, Notification, Organisation, ProcessInstance, Unit, User
 from webapp.notifications import due_reminders, remind_task, send_due_reminders, send_pending_mail
+from webapp.simulation import recognised_space_now
 
 from .test_mail import Collector, free_port
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AppSetting, DefinitionBundle, Holiday
 from webapp.views import require, role_required

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import event, select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import Application, Attachment, MakerSpace, Objection, User
 

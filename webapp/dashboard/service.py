@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, and_, case, cast, extract, func, literal, select, true
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import (
     Application,

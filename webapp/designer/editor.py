@@ -206,8 +206,8 @@ def editor_catalog(files: dict[str, str]) -> dict:
     from lxml import etree
 
     import forms
-    from tasks import registry
     from webapp.engine.safe_xml import SAFE_XML
+    from webapp.engine.services import registry
     from webapp.models.accounts import LANE_ROLES
 
     operators = {}

@@ -26,7 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.definitions import latest_bundle, parsed_bundle
 from webapp.engine.runtime import SERIALIZER, Runtime, lane_role, task_properties
 from webapp.extensions import db

@@ -25,7 +25,7 @@ from lxml import etree
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.safe_xml import SAFE_XML
 from webapp.extensions import db
 
@@ -161,8 +161,8 @@ class _Trial:
 
     # ---- the world -----------------------------------------------------------------------------------------
     def _seed(self) -> None:
-        from webapp.engine.testing import Harness
         from webapp.models import User
+        from webapp.simulation import Harness
 
         self.harness = Harness()  # unit, organisation, five experts, a round open for ten years; commits
         unit, organisation = self.harness.unit, self.harness.organisation
@@ -181,8 +181,8 @@ class _Trial:
     def _start(self) -> None:
         from webapp.engine.definitions import event_properties
         from webapp.engine.runtime import Runtime
-        from webapp.engine.testing import recognised_space_now
         from webapp.models import ProcessInstance
+        from webapp.simulation import recognised_space_now
 
         if self.process_id == "recognition":
             self.first_instance = self.harness("recognition").instance_id

@@ -139,10 +139,10 @@ def parse_bundle(files: dict[str, str]) -> ParsedBundle:
 def check_conventions(process_id: str, wf_specs: list) -> list[str]:
     """What the parser can't know: lanes name roles, service tasks name registered functions
     (docs/diagram-conventions.md). Caught at deploy, not months later in the sweeper."""
-    from tasks import registry
     from webapp.models.accounts import LANE_ROLES
 
     from .runtime import lane_role
+    from .services import registry
 
     problems = []
     for wf_spec in wf_specs:

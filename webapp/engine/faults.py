@@ -23,10 +23,9 @@ from SpiffWorkflow.task import Task
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
 
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import ProcessFault, ProcessInstance
-
-from .clock import clock
 
 # What the person (or the sweeper) was doing when the diagram failed.
 TRIGGERS = ("task", "timer", "message", "start")

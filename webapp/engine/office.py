@@ -23,10 +23,10 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
 
-from .clock import clock
 from .runtime import Runtime, WorkflowError, task_properties
 
 RETURN_TO = "returnTo"

@@ -24,10 +24,10 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, or_, select
 
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
 
-from .clock import clock
 from .definitions import latest_bundle, parsed_bundle
 from .faults import resolve as resolve_faults
 from .faults import resolve_start as resolve_start_faults
@@ -90,7 +90,7 @@ class ServiceContext:
 
 
 class AppScriptEngine(PythonScriptEngine):
-    """Sandboxed expressions, and service tasks dispatched to the registry in tasks/."""
+    """Sandboxed expressions, and service tasks dispatched to the registry (filled by tasks/)."""
 
     def __init__(self, runtime: Runtime, instance: ProcessInstance):
         super().__init__(environment=SandboxedDataEnvironment())
@@ -98,7 +98,7 @@ class AppScriptEngine(PythonScriptEngine):
         self.instance = instance
 
     def call_service(self, task, operation_name, operation_params):  # noqa: D401
-        from tasks import registry
+        from .services import registry
 
         params = {name: spec["value"] for name, spec in operation_params.items()}
         function = registry.get(operation_name)

@@ -21,9 +21,10 @@ from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from webapp.clock import clock
+
 from . import budget as _budget
 from .budget import Budget, DiagramBudgetExceeded, DiagramScriptError, check_duration
-from .clock import clock
 from .sandbox_jinja import BoundedEnvironment
 from .sandbox_jinja import render as _render
 from .sandbox_policy import BudgetedPolicy

@@ -8,10 +8,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import HumanTask, ProcessInstance, User
 
-from .clock import clock
 from .sandbox import duration_delta, render_text
 
 
@@ -122,9 +122,9 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
     instance.current_step = "、".join(dict.fromkeys([*titles, *step_labels(list(pending))]))[:200]
     if created:
         db.session.flush()
-        from webapp.notifications import notify_new_tasks
+        from .services import tasks_opened
 
-        notify_new_tasks(created, {row.id: because.get(id(row), "") for row in created})
+        tasks_opened.opened(created, {row.id: because.get(id(row), "") for row in created})
     return created
 
 

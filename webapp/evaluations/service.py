@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import MakerSpace, ProcessInstance
 from webapp.models.recognition import CHINA

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.access import INSTANCE_LIST_ROLES, may_view_application, may_view_space, spaces_query
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.labels import as_score
 from webapp.models import Application, AuditEvent, Evaluation, MakerSpace

@@ -10,8 +10,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forms import form_class_for
 from webapp.access import claim_blocks, inbox_query, may_work_on
+from webapp.clock import clock
 from webapp.database import read_fresh, safe_rollback
-from webapp.engine.clock import clock
 from webapp.engine.office import note_text
 from webapp.engine.runtime import TaskUnavailable
 from webapp.engine.sandbox import render_instructions, render_text

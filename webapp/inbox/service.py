@@ -108,7 +108,7 @@ def claim(user: User, task: HumanTask) -> None:
         raise TaskUnavailable("claimed by someone else")
     db.session.refresh(task)
     if task.claimed_at is None:
-        from webapp.engine.clock import clock
+        from webapp.clock import clock
 
         task.claimed_at = clock.now()
     _audit(user, task, "claimed")
@@ -123,7 +123,7 @@ def release(user: User, task: HumanTask) -> None:
 
 
 def _audit(user: User, task: HumanTask, action: str) -> None:
-    from webapp.engine.clock import clock
+    from webapp.clock import clock
     from webapp.models import AuditEvent
 
     db.session.add(AuditEvent(instance_id=task.instance_id, actor_id=user.id, action=action,

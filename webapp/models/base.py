@@ -25,6 +25,6 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     # Imported lazily so models don't depend on the engine package at import time.
-    from webapp.engine.clock import clock
+    from webapp.clock import clock
 
     return clock.now()

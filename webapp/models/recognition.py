@@ -40,7 +40,7 @@ def day_start(day: date) -> datetime:
 class ApplicationRound(db.Model):
     """A batch (批次) in which the Department accepts applications (Art. 8, 定期受理; R9).
 
-    Its status follows from the app clock alone (webapp.engine.clock): planned before `opens_at`, open
+    Its status follows from the app clock alone (webapp.clock): planned before `opens_at`, open
     until `closes_at` or until the Department closes it early, closed afterwards. No timer is involved.
     """
 
@@ -92,7 +92,7 @@ class ApplicationRound(db.Model):
 
     @property
     def status(self) -> str:
-        from webapp.engine.clock import clock
+        from webapp.clock import clock
 
         return self.status_at(clock.now())
 
@@ -102,7 +102,7 @@ class ApplicationRound(db.Model):
     def accepts(self, unit_id: int | None, now: datetime | None = None) -> bool:
         """Does this round accept an application through this recommending unit at `now`?"""
         if now is None:
-            from webapp.engine.clock import clock
+            from webapp.clock import clock
 
             now = clock.now()
         return self.status_at(now) == "open" and self.takes_part(unit_id)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from flask_babel import lazy_gettext as _l
 
 from webapp.attachments import save_upload
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
 from webapp.models import Objection, ProcessInstance, User

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forms.objection import ObjectionForm
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import ProcessInstance, PublicNotice
 from webapp.views import get_or_404, local_path, report_engine_fault, role_required

@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from webapp.access import claim_blocks, may_view_instance, may_work_on, users_for_task
+from webapp.clock import clock
 from webapp.engine import office
-from webapp.engine.clock import clock
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.extensions import db
 from webapp.models import Application, AuditEvent, HumanTask, ProcessInstance, User

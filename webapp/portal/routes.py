@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from forms.objection import PublicObjectionForm
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import MakerSpace, ProcessInstance, PublicNotice
 from webapp.notices.objections import ANONYMOUS, LATE, NO_STAMP, WITHDRAWN, lodge, refusal_text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from forms.objection import ObjectionForm
 from webapp.access import may_view_space, spaces_query
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
 from webapp.models import (

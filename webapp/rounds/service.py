@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import ApplicationRound, AuditEvent, Unit, User
 from webapp.models.recognition import CHINA, application_round_unit, day_start

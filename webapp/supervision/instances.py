@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from forms.instance_list import FILTER_PARAMS, InstanceFilterForm
 from webapp.access import instance_list_filter
-from webapp.engine.clock import clock
+from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import (
     Application,

@@ -83,7 +83,7 @@ def _forms(index: _Index) -> list[Problem]:
 
 
 def _services(index: _Index) -> list[Problem]:
-    from tasks import registry
+    from ..services import registry
 
     names = registry.names()
     problems = []

@@ -2,8 +2,8 @@
 
 Every timer in every diagram, every due date and every audit timestamp reads this clock. Production uses
 real time; demo mode and tests move it forward (an offset, or a frozen instant), so years pass in
-milliseconds. SpiffWorkflow 3.2 has no injectable clock: its timer module calls datetime.now() itself,
-so install() points that module's `datetime` at a subclass that asks this clock.
+milliseconds. It sits below the models (which stamp times with it) and the engine (whose timers read it:
+webapp/engine/timer_clock.py points SpiffWorkflow's timer module at it).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
-
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 
 class _State:
@@ -79,19 +77,3 @@ class AppClock:
 
 
 clock = AppClock()
-
-
-class _ClockedDatetime(datetime):
-    """datetime whose now() is the application clock (only SpiffWorkflow's timer module sees it)."""
-
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        current = clock.now()
-        return current.astimezone(tz) if tz is not None else current.replace(tzinfo=None)
-
-
-def install() -> None:
-    _spiff_timer.datetime = _ClockedDatetime
-
-
-install()

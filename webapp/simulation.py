@@ -8,6 +8,8 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from webapp.clock import clock
+from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.models import (
     Application,
@@ -22,9 +24,6 @@ from webapp.models import (
     User,
 )
 from webapp.models.recognition import CHINA, day_start
-
-from .clock import clock
-from .runtime import Runtime
 
 
 class ScenarioError(AssertionError):
