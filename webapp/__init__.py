@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -98,9 +98,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         # Scripts only from this site (no inline script exists; JSON data blocks are not executed); inline
         # styles stay allowed: bpmn.io's editors and ECharts set style attributes.
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        # the path first: a static file never loads the user (no database query, none while it is down)
-        if not request.path.startswith("/static/") and current_user.is_authenticated:
-            response.headers["Cache-Control"] = "no-store"  # private pages never stay in a shared cache
+        # Private pages never stay in a shared cache. Whether someone is signed in is read from the session
+        # cookie, not from the user row: after the request's commit that row would be read again, and a
+        # static file must not load it at all (no query, none while the database is down).
+        if not request.path.startswith("/static/") and session.get("_user_id"):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     _register_clock(app)

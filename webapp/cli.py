@@ -84,6 +84,9 @@ def register_cli(app: Flask) -> None:
             from webapp.observability import configure_logging
 
             configure_logging()  # MAKERSPACE_LOG_FORMAT (default json), MAKERSPACE_LOG_LEVEL
+            from webapp.heap import settle
+
+            settle()  # a long-running process: collections skip what start-up made
             run_until_signalled(app, interval or app.config["SWEEP_INTERVAL_SECONDS"])
             return
         click.echo(f"{sweep_once()} instances advanced")

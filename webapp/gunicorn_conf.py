@@ -50,3 +50,10 @@ errorlog = "-"
 logconfig_dict = logging_config(_log_format, _log_level, access_log=os.environ.get("MAKERSPACE_ACCESS_LOG") == "1")
 # remote address, request line, status, bytes, duration in ms, and the request id the app echoed
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+
+
+def post_worker_init(worker) -> None:
+    """The worker has imported the app: freeze what start-up made, so collections skip it (webapp/heap.py)."""
+    from webapp.heap import settle
+
+    settle()

@@ -164,9 +164,13 @@ class RequestLog:
 def _note_user(_exc) -> None:
     # Only a user some part of the request already loaded (flask_login keeps it in g): logging never
     # queries the database itself. The account's id, never get_id(): that names the session.
+    # Nor after the commit, which expired the row: its id is read from the identity map's key.
     user = g.get("_login_user")
-    if user is not None and getattr(user, "is_authenticated", False):
-        request.environ[_USER_KEY] = getattr(user, "id", None)
+    if user is not None and not getattr(user, "is_anonymous", True):
+        from sqlalchemy import inspect
+
+        identity = inspect(user, raiseerr=False)
+        request.environ[_USER_KEY] = identity.identity[0] if identity is not None and identity.identity else None
 
 
 # ---- readiness ---------------------------------------------------------------------------------------

@@ -52,6 +52,9 @@ def main() -> None:
     from tasks.sweep import start_background
 
     start_background(app)
+    from webapp.heap import settle
+
+    settle()  # collections skip what start-up made (webapp/heap.py)
     demo_server(app, args.host, args.port).serve_forever()  # Ctrl+C stops it
 
 

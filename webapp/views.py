@@ -38,14 +38,14 @@ def unread_count(user) -> int:
 MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ones overflow the database driver
 
 
-def get_or_404(model, ident):
+def get_or_404(model, ident, options=()):
     try:
         ident = int(ident)
     except (TypeError, ValueError):
         abort(404)
     if not 0 < ident <= MAX_ID:
         abort(404)
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, ident, options=list(options))
     if obj is None:
         abort(404)
     return obj

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webapp.clock import clock
 from webapp.engine.definitions import deploy, read_directory
-from webapp.engine.runtime import SERIALIZER
+from webapp.engine.runtime import restore
 from webapp.extensions import db
 from webapp.models import Application, AuditEvent, HumanTask, ProcessInstance
 
@@ -179,7 +179,7 @@ def test_engine_level_move_keeps_due_dates_already_computed(app, login, world):
     assert instance.bundle.version == 2 and instance.next_timer_at == timer_before
     after = open_task(application_id, "submit_application")
     assert (after.id, after.due_at) == (before.id, before.due_at)
-    SERIALIZER.deserialize_json(instance.state)  # loads on its own
+    restore(instance)  # loads on its own, on the new version's definition
     submit_application(login, application_id)
     assert open_task(application_id, "recommender_review")
 
@@ -216,7 +216,7 @@ def test_waits_inside_a_subprocess_are_checked_and_moved(app, login, world, spac
     lifecycle = _lifecycle(lifecycle.id)
     assert lifecycle.bundle.version == 3 and lifecycle.next_timer_at == timer_before
     assert "认定满半年" in lifecycle.current_step  # the new version's name for what it waits on
-    SERIALIZER.deserialize_json(lifecycle.state)
+    restore(lifecycle)
 
 
 def _lifecycle(instance_id: int) -> ProcessInstance:
@@ -257,6 +257,6 @@ def test_a_case_in_the_middle_of_a_panel_moves_and_the_panel_finishes(app, login
     assert instance.bundle.version == 2 and instance.status == "running"
     assert {"site_inspection", "credit_check"} <= {r.task_spec for r in db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
-    wf = SERIALIZER.deserialize_json(instance.state)
+    wf = restore(instance)
     panel = [t for t in wf.get_tasks(spec_name="expert_review") if t.data.get("expert_scores")]
     assert panel and len(panel[0].data["expert_scores"]) == 3  # every expert's score, for the one each was asked

@@ -27,8 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.clock import clock
+from webapp.engine import state as saved_state
 from webapp.engine.definitions import latest_bundle, parsed_bundle
-from webapp.engine.runtime import SERIALIZER, Runtime, lane_role, task_properties
+from webapp.engine.runtime import SERIALIZER, Runtime, lane_role, restore, task_properties
 from webapp.extensions import db
 from webapp.labels import N_
 from webapp.models import AuditEvent, DefinitionBundle, HumanTask, ProcessInstance, User
@@ -120,7 +121,7 @@ def candidates(process_id: str, target: DefinitionBundle) -> list[Candidate]:
     found = []
     for instance in rows:
         try:
-            reasons = problems(SERIALIZER.deserialize_json(instance.state), target, process_id)
+            reasons = problems(restore(instance), target, process_id)
         except Exception:  # a state that does not load cannot be moved; say so instead of failing the page
             log.exception("checking instance %s for migration", instance.id)
             reasons = [_("The case's saved state could not be read; it cannot be moved.")]
@@ -256,7 +257,7 @@ def move(instance: ProcessInstance, target: DefinitionBundle, reason: str, user:
     open_before = {row.task_guid: row for row in db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
     _migrate(wf, new_spec, new_subprocess_specs)
-    SERIALIZER.deserialize_json(SERIALIZER.serialize_json(wf))  # the moved state must load again
+    saved_state.restore(saved_state.dump(wf), lambda: (new_spec, new_subprocess_specs))  # the moved state loads again
     instance.bundle_id = target.id
     instance.process_name = new_spec.description or instance.process_id
     # The runtime's own steps: run what became due, save the state, refresh the task rows and timers.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -158,8 +158,23 @@ def check_conventions(process_id: str, wf_specs: list) -> list[str]:
 
 @lru_cache(maxsize=32)
 def _parsed(bundle_id: int, checksum: str) -> ParsedBundle:
+    """A bundle parsed once per process, its specs shared by every case that runs on it (webapp/engine/state.py
+    keeps them out of the saved states)."""
     bundle = db.session.get(DefinitionBundle, bundle_id)
-    return parse_bundle(bundle.files)
+    parsed = parse_bundle(bundle.files)
+    return replace(parsed, specs={pid: _as_restored(spec, subprocess_specs)
+                                  for pid, (spec, subprocess_specs) in parsed.specs.items()})
+
+
+def _as_restored(spec, subprocess_specs) -> tuple:
+    """The specs as SpiffWorkflow's serializer rebuilds them, not as its parser leaves them: restoring wires
+    up what running cases rely on (a multi-instance task hears its instances complete only through a
+    connection made there), and cases were always run on restored specs when the spec was in the state."""
+    from .state import FULL
+
+    registry = FULL.registry
+    return (registry.restore(registry.convert(spec)),
+            {name: registry.restore(registry.convert(sub)) for name, sub in subprocess_specs.items()})
 
 
 def parsed_bundle(bundle: DefinitionBundle) -> ParsedBundle:

@@ -82,7 +82,7 @@ def _earlier(task, spec_id: str):
 def targets_for(instance: ProcessInstance, row: HumanTask, runtime: Runtime | None = None) -> list[Target]:
     """Where an open step may send its case back: its `returnTo` ids that the case has passed through.
     Deserialises the one instance (the task page does so anyway)."""
-    wf = (runtime or Runtime()).load(instance)
+    wf = (runtime or Runtime()).peek(instance)
     task = wf.get_task_from_id(UUID(row.task_guid))
     if task is None or task.state != TaskState.READY:
         return []

@@ -16,25 +16,24 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.exceptions import WorkflowException
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, or_, select
 
 from webapp.clock import clock
 from webapp.extensions import db
-from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
+from webapp.models import AuditEvent, DefinitionBundle, HumanTask, ProcessInstance, User
 
+from . import state as saved_state
 from .definitions import latest_bundle, parsed_bundle
 from .faults import resolve as resolve_faults
 from .faults import resolve_start as resolve_start_faults
 from .sandbox import SandboxedDataEnvironment
 
 log = logging.getLogger(__name__)
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+SERIALIZER = saved_state.FULL  # SpiffWorkflow's own form (spec embedded): for diffs and old states
 _LANE_ROLE = re.compile(r"\(([a-z_]+)\)\s*$")
 MAX_CASCADE = 50
 
@@ -104,15 +103,24 @@ class AppScriptEngine(PythonScriptEngine):
         function = registry.get(operation_name)
         result = function(ServiceContext(self.runtime, self.instance, task), **params) or {}
         task.data.update(result)
+        if task.task_spec.result_variable.startswith("spiff__"):
+            # No result variable named in the diagram: the result is already in the data, key by key; a
+            # second copy under SpiffWorkflow's default name would be carried in every later step's state.
+            return "null"
         return json.dumps(result, default=str)
 
 
 @dataclass
 class Runtime:
+    """One unit of work. It deserialises each case at most once: `peek` (reading, e.g. a form's context)
+    and the change that follows share one workflow, kept here with the version it was read or saved at."""
+
     actor: User | None = None
     _deferred: list = field(default_factory=list)
     _depth: int = 0
     _busy: list = field(default_factory=list)
+    _loaded: dict = field(default_factory=dict)  # instance id -> (lock_version, workflow as saved)
+    open_rows: dict = field(default_factory=dict)  # instance id -> its inbox rows open after the last save
 
     def busy_instance_ids(self) -> list[int]:
         """Instances this unit of work is in the middle of changing (never cancel those from inside)."""
@@ -294,8 +302,21 @@ class Runtime:
     # ---- loading and saving ----------------------------------------------------------------
 
     def load(self, instance: ProcessInstance) -> BpmnWorkflow:
+        """The case's workflow, to change: the caller saves it (or the unit of work is given up)."""
         self._busy.append(instance.id)
-        wf = SERIALIZER.deserialize_json(instance.state)
+        return self._take(instance)
+
+    def peek(self, instance: ProcessInstance) -> BpmnWorkflow:
+        """The case's workflow, to read only; a later load() in this unit of work gets the same one."""
+        wf = self._take(instance)
+        self._loaded[instance.id] = (instance.lock_version, wf)
+        return wf
+
+    def _take(self, instance: ProcessInstance) -> BpmnWorkflow:
+        # Taken out of the cache: a change that fails half-way must not leave a half-changed workflow there.
+        version, wf = self._loaded.pop(instance.id, (None, None))
+        if wf is None or version != instance.lock_version:
+            wf = restore(instance)
         wf.script_engine = AppScriptEngine(self, instance)
         return wf
 
@@ -312,18 +333,24 @@ class Runtime:
         for event in wf.get_events():  # messages thrown to other instances (not kept in the state)
             if isinstance(event.event_definition, MessageEventDefinition):
                 self._deferred.append(("route", instance.id, event.event_definition.name, event.payload or {}))
-        instance.state = SERIALIZER.serialize_json(wf)
-        instance.serializer_version = SERIALIZER_VERSION
-        instance.status = status or ("completed" if wf.is_completed() else "running")
+        from .pruning import prune
         from .task_rows import sync_human_tasks
         from .waits import next_timer, waits
 
-        pending = waits(wf) if instance.status == "running" else []
-        instance.next_timer_at = next_timer(pending)
-        instance.updated_at = clock.now()
-        sync_human_tasks(instance, wf, pending)
-        resolve_faults(instance)  # the case moved again: an earlier fault no longer holds it up
+        prune(wf)
+        # Every column of the case is set before anything is flushed, so the row is written once (one
+        # UPDATE, one version bump) together with its task rows, not once per autoflush.
+        with db.session.no_autoflush:
+            instance.state = saved_state.dump(wf)
+            instance.serializer_version = SERIALIZER_VERSION
+            instance.status = status or ("completed" if wf.is_completed() else "running")
+            pending = waits(wf) if instance.status == "running" else []
+            instance.next_timer_at = next_timer(pending)
+            instance.updated_at = clock.now()
+            _, self.open_rows[instance.id] = sync_human_tasks(instance, wf, pending)
+            resolve_faults(instance)  # the case moved again: an earlier fault no longer holds it up
         db.session.flush()
+        self._loaded[instance.id] = (instance.lock_version, wf)
         if instance.id in self._busy:
             self._busy.remove(instance.id)
 
@@ -339,6 +366,16 @@ class Runtime:
                 at=clock.now(),
             )
         )
+
+
+def restore(instance: ProcessInstance) -> BpmnWorkflow:
+    """A case's workflow from its saved state, its process definition from the parsed-once cache (the
+    bundle named by bundle_id: a case moved to a newer version reads the new one at once)."""
+    def specs():
+        bundle = db.session.get(DefinitionBundle, instance.bundle_id)
+        return parsed_bundle(bundle).specs[instance.process_id]
+
+    return saved_state.restore(instance.state, specs)
 
 
 def _subject_title(subject_type: str, subject_id: int) -> str:

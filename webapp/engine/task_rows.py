@@ -6,7 +6,7 @@ from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webapp.clock import clock
 from webapp.extensions import db
@@ -61,19 +61,21 @@ def _assignee(task, expression: str | None) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
-def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTask]:
-    """Insert rows for newly READY user tasks; close rows whose task is gone. Returns the new rows."""
+def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> tuple[list[HumanTask], list[HumanTask]]:
+    """Insert rows for newly READY user tasks; close rows whose task is gone. Returns the new rows and all
+    rows open now."""
     from .runtime import lane_role, task_properties
 
-    open_rows = {
-        row.task_guid: row
-        for row in db.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
-        )
-    }
     ready = {} if instance.status != "running" else {
         str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)
     }
+    # One query: the case's open rows, and the closed rows of tasks that are ready again (below).
+    # The runtime saves without autoflush (one UPDATE of the case): a row completed in this unit of work is
+    # still open in the database, so the status that counts is the one in memory.
+    rows = list(db.session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance.id,
+        or_(HumanTask.status == "open", HumanTask.task_guid.in_(list(ready))) if ready else HumanTask.status == "open")))
+    open_rows = {row.task_guid: row for row in rows if row.status == "open"}
     now = clock.now()
     for guid, row in open_rows.items():
         if guid not in ready:
@@ -82,9 +84,7 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
     created, because = [], {}
     # A task the engine reset (sent back, withdrawn: webapp/engine/office.py) is READY again under its old id,
     # so its closed row is reopened rather than duplicated (task_guid is unique).
-    new_guids = [guid for guid in ready if guid not in open_rows]
-    closed_rows = {row.task_guid: row for row in db.session.scalars(
-        select(HumanTask).where(HumanTask.task_guid.in_(new_guids)))} if new_guids else {}
+    closed_rows = {row.task_guid: row for row in rows if row.status != "open"}
     for guid, task in ready.items():
         if guid in open_rows:
             continue
@@ -125,7 +125,7 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> list[HumanTas
         from .services import tasks_opened
 
         tasks_opened.opened(created, {row.id: because.get(id(row), "") for row in created})
-    return created
+    return created, [row for guid, row in open_rows.items() if guid in ready] + created
 
 
 def _check_assignee(instance: ProcessInstance, role: str, user_id: int) -> None:

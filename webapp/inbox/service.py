@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
@@ -19,9 +20,10 @@ def subject_of(task: HumanTask):
     return task.instance.subject
 
 
-def task_data(task: HumanTask) -> dict:
-    """The workflow data a READY task sees (deserialises one instance; never used for lists)."""
-    wf = Runtime().load(task.instance)
+def task_data(task: HumanTask, runtime: Runtime | None = None) -> dict:
+    """The workflow data a READY task sees (deserialises one instance, once per unit of work: the
+    completion that follows in `runtime` uses the same workflow; never used for lists)."""
+    wf = (runtime or Runtime()).peek(task.instance)
     spiff_task = wf.get_task_from_id(UUID(task.task_guid))
     if spiff_task is None:
         return {}
@@ -67,10 +69,28 @@ def context_for(user: User, task: HumanTask, data: dict | None = None) -> FormCo
 
     return FormContext(user=user, data=data if data is not None else task_data(task), subject=subject_of(task),
                        properties=task_properties(task_spec_of(task)),
-                       extra={"attachments": case_attachments(task), "bundle": task.instance.bundle})
+                       extra={"attachments": _Later(lambda: case_attachments(task)), "bundle": task.instance.bundle})
 
 
-def complete_task(user: User, task: HumanTask, form: TaskForm) -> None:
+class _Later(Sequence):
+    """A list read from the database when first used (a completion whose form asks for no files does not)."""
+
+    def __init__(self, load) -> None:
+        self._load, self._items = load, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = list(self._load())
+        return self._items
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+
+def complete_task(user: User, task: HumanTask, form: TaskForm, runtime: Runtime | None = None) -> None:
     """Save uploads, apply the form to the business record, complete the task and run the engine.
     Flushes only; the route commits once."""
     if task.status != "open" or claim_blocks(user, task):
@@ -91,7 +111,9 @@ def complete_task(user: User, task: HumanTask, form: TaskForm) -> None:
         if subject.status == "draft":
             subject.status = "in_review"  # submitted: no longer a draft
         task.instance.subject_title = subject.space_name[:200]
-    Runtime(actor=user).complete(task, data)
+    runtime = runtime or Runtime()
+    runtime.actor = user
+    runtime.complete(task, data)
 
 
 def claim(user: User, task: HumanTask) -> None:

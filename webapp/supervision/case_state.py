@@ -63,9 +63,9 @@ def _is_activity(spec) -> bool:
 
 
 def case_state(instance: ProcessInstance) -> CaseState:
-    from webapp.engine.runtime import SERIALIZER
+    from webapp.engine.runtime import restore
 
-    wf = SERIALIZER.deserialize_json(instance.state)
+    wf = restore(instance)
     return state_of(wf, running=instance.status == "running")
 
 

@@ -1,0 +1,86 @@
+"""An ordinary task completion costs a bounded number of SQL statements (issue 10: ≤ 12 for a task POST).
+
+Counting is stable where time is not: a statement added to every completion — a lazy load in a loop, a row
+written twice — shows here at once."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from webapp.extensions import db
+
+from .flow import open_task, start_application, submit_application
+
+LIMIT = 12
+
+
+@contextmanager
+def counted():
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def _writes(statements: list[str], table: str) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith("UPDATE " + table.upper())]
+
+
+def test_a_recommender_completing_a_review_costs_at_most_twelve_statements(login, world):
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    task = open_task(application_id, "recommender_review")
+    recommender = login("recommender_a")
+    form = {"recommender_decision": "recommend", "recommendation_letter": "同意", "recommender_comments": ""}
+    url = f"/tasks/{task.id}"
+    token = recommender.token(url)
+    with counted() as statements:
+        response = recommender.post(url, {**form, "csrf_token": token}, csrf=False)
+    assert response.status_code == 302
+    assert open_task(application_id, "material_review")  # it did complete
+    assert len(statements) <= LIMIT, "\n".join(statements)
+    assert len(_writes(statements, "process_instance")) == 1, "\n".join(statements)  # the case row, once
+
+
+def test_a_completion_reads_the_case_once_and_nothing_after_its_commit(login, world, monkeypatch):
+    """The form's context and the completion share one deserialised workflow; the page that follows is
+    worked out before the commit, so the commit is the request's last word with the database."""
+    from webapp.engine import state
+
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    task = open_task(application_id, "recommender_review")
+    recommender = login("recommender_a")
+    url = f"/tasks/{task.id}"
+    token = recommender.token(url)
+    restored = []
+    original = state.restore
+    monkeypatch.setattr(state, "restore", lambda *a, **k: restored.append(1) or original(*a, **k))
+    after_commit: list[str] = []
+    committed = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if committed:
+            after_commit.append(statement)
+
+    def commit(conn):
+        committed.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    event.listen(db.engine, "commit", commit)
+    try:
+        response = recommender.post(url, {"recommender_decision": "recommend", "recommendation_letter": "同意",
+                                          "recommender_comments": "", "csrf_token": token}, csrf=False)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+        event.remove(db.engine, "commit", commit)
+    assert response.status_code == 302 and committed
+    assert len(restored) == 1
+    assert after_commit == []
