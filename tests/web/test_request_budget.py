@@ -84,3 +84,23 @@ def test_a_completion_reads_the_case_once_and_nothing_after_its_commit(login, wo
     assert response.status_code == 302 and committed
     assert len(restored) == 1
     assert after_commit == []
+
+
+def test_a_task_page_reads_the_case_once(login, world, monkeypatch):
+    """The form, its instructions and the office verbs (退回 targets) all come from one deserialisation."""
+    from webapp.engine import state
+
+    from .flow import complete
+
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    complete(login("recommender_a"), open_task(application_id, "recommender_review"),
+             {"recommender_decision": "recommend", "recommendation_letter": "同意", "recommender_comments": ""})
+    task = open_task(application_id, "material_review")
+    url = f"/tasks/{task.id}"
+    restored = []
+    original = state.restore
+    monkeypatch.setattr(state, "restore", lambda *a, **k: restored.append(1) or original(*a, **k))
+    page = login("torch1").get(url).get_data(as_text=True)
+    assert 'id="office-verbs"' in page  # the 退回 choices were worked out
+    assert len(restored) == 1

@@ -80,10 +80,12 @@ class TaskActions:
     colleagues: list = field(default_factory=list)    # 转办: who it may go to
 
 
-def task_actions(user: User, task: HumanTask) -> TaskActions:
+def task_actions(user: User, task: HumanTask, runtime=None) -> TaskActions:
+    """`runtime`: the page's own (webapp/inbox/routes.py), which already read the case for the form."""
     if task.status != "open" or not may_work_on(user, task) or claim_blocks(user, task):
         return TaskActions()
-    return TaskActions(targets=office.targets_for(task.instance, task), colleagues=transfer_candidates(user, task))
+    return TaskActions(targets=office.targets_for(task.instance, task, runtime or None),
+                       colleagues=transfer_candidates(user, task))
 
 
 def may_urge(user: User, instance: ProcessInstance) -> bool:
