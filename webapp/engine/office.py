@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import dataclass
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
@@ -27,7 +26,7 @@ from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
 
-from .runtime import Runtime, WorkflowError, task_properties
+from .runtime import Runtime, WorkflowError, find_task, task_properties
 
 RETURN_TO = "returnTo"
 ON_RETURN = "onReturn"
@@ -83,7 +82,7 @@ def targets_for(instance: ProcessInstance, row: HumanTask, runtime: Runtime | No
     """Where an open step may send its case back: its `returnTo` ids that the case has passed through.
     Deserialises the one instance (the task page does so anyway)."""
     wf = (runtime or Runtime()).peek(instance)
-    task = wf.get_task_from_id(UUID(row.task_guid))
+    task = find_task(wf, row.task_guid)
     if task is None or task.state != TaskState.READY:
         return []
     found = []
@@ -183,7 +182,7 @@ def withdraw_step(runtime: Runtime, row: HumanTask) -> None:
         raise Refused(why)
     instance = row.instance
     wf = runtime.load(instance)
-    target = wf.get_task_from_id(UUID(row.task_guid))
+    target = find_task(wf, row.task_guid)
     if target is None or target.state != TaskState.COMPLETED:
         raise Refused("moved_on")
     after = list(target)[1:]

@@ -57,6 +57,17 @@ def lane_role(lane: str | None) -> str | None:
     return match.group(1) if match else lane.strip()
 
 
+def find_task(wf: BpmnWorkflow, guid: str | UUID):
+    """The task with this id, in the case or any of its sub-processes; None if the case no longer has it
+    (SpiffWorkflow's get_task_from_id raises instead, and gives up at the first sub-process without it)."""
+    task_id = guid if isinstance(guid, UUID) else UUID(guid)
+    for workflow in (wf, *wf.subprocesses.values()):
+        task = workflow.tasks.get(task_id)
+        if task is not None:
+            return task
+    return None
+
+
 def task_properties(task_spec) -> dict:
     return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
 
@@ -174,7 +185,7 @@ class Runtime:
         if human_task.status != "open":
             raise TaskUnavailable("task is no longer open")
         wf = self.load(human_task.instance)
-        task = wf.get_task_from_id(UUID(human_task.task_guid))
+        task = find_task(wf, human_task.task_guid)
         if task is None or task.state != TaskState.READY:
             raise TaskUnavailable("task is no longer ready")
         return wf, task

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, update
 
 from forms import FormContext, TaskForm
 from webapp.access import claim_blocks
-from webapp.engine.runtime import Runtime, TaskUnavailable
+from webapp.engine.runtime import Runtime, TaskUnavailable, find_task
 from webapp.extensions import db
 from webapp.models import Application, HumanTask, User
 from webapp.models.accounts import GROUP_ROLES
@@ -24,7 +23,7 @@ def task_data(task: HumanTask, runtime: Runtime | None = None) -> dict:
     """The workflow data a READY task sees (deserialises one instance, once per unit of work: the
     completion that follows in `runtime` uses the same workflow; never used for lists)."""
     wf = (runtime or Runtime()).peek(task.instance)
-    spiff_task = wf.get_task_from_id(UUID(task.task_guid))
+    spiff_task = find_task(wf, task.task_guid)
     if spiff_task is None:
         return {}
     return dict(spiff_task.data) if spiff_task.state == TaskState.READY else {}

@@ -85,6 +85,10 @@ def state_of(wf, running: bool = True) -> CaseState:
             _note(state.elements, element, "completed")
         elif task.state == TaskState.CANCELLED and _is_activity(spec):
             _note(state.elements, element, "cancelled")
+    from webapp.engine.pruning import history_marks
+
+    for element, mark in history_marks(wf).items():  # what ran in rounds cut from the tree on save
+        _note(state.elements, element, mark)
     pending: list[Wait] = waits(wf) if running else []
     for wait in pending:
         if wait.element:
