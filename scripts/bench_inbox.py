@@ -1,26 +1,26 @@
 #!/usr/bin/env python3
-"""Benchmark: inbox and list queries with many cases (rows only: inboxes never read engine state).
+"""The inbox and list queries alone, without HTTP, with their query plans: what the database does for
+the pages `scripts/bench` times over HTTP (a thin wrapper over its seeding, scripts/benchlib/seed.py).
 
-    .venv/bin/python scripts/bench_inbox.py --cases 100000 [--database-url URL]
+    .venv/bin/python scripts/bench_inbox.py --cases 100000 [--database-url URL] [--repeat 30]
 
-Fills a fresh database (a temporary SQLite file unless --database-url is given) with --cases process
-instances spread over all recommending units, one open human task each (a third of them expert tasks
-with assignees), then times each role's inbox query and the applications list and prints the query
-plan of one, so a reader sees whether the indexes are used. Timing goals are checked here, not in tests.
+Fills a fresh database (a temporary SQLite file unless --database-url names an empty one), then times
+each role's inbox query and the applications list and prints the query plan of the Torch Center's inbox,
+so a reader sees whether the indexes serve the filter and the sort.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
+
+USERS = ("qingcheng", "hohhot_bureau", "torch1", "expert3", "approver", "supervisor")
 
 
 def main() -> None:
@@ -29,40 +29,44 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    os.environ["MAKERSPACE_DATABASE_URL"] = url
+    with tempfile.TemporaryDirectory(prefix="bench-inbox-") as name:
+        run(args, Path(name))
 
-    from bench_seed import seed_cases
+
+def run(args: argparse.Namespace, directory: Path) -> None:
+    url = args.database_url or f"sqlite:///{directory / 'bench.db'}"
+
+    from benchlib.seed import seed_database
+    from benchlib.world import bench_app
     from sqlalchemy import select, text
 
-    from webapp import create_app
     from webapp.access import applications_query, inbox_query
     from webapp.extensions import db
     from webapp.models import User
 
-    app = create_app()
+    app = bench_app(url, directory)
     with app.app_context():
-        seconds = seed_cases(app, args.cases)
-        print(f"{args.cases} cases written in {seconds:.1f} s ({db.engine.dialect.name})")
+        seconds = seed_database(app, args.cases)
+        print(f"{args.cases:,} cases written in {seconds:.1f} s ({db.engine.dialect.name})")
 
-        def timed(label, query):
+        def timed(label: str, query) -> None:
             samples = []
             for _ in range(args.repeat):
-                t = time.perf_counter()
+                started = time.perf_counter()
                 rows = db.session.scalars(query).all()
-                samples.append((time.perf_counter() - t) * 1000)
+                samples.append((time.perf_counter() - started) * 1000)
                 db.session.expunge_all()
-            print(f"{label:<34} {len(rows):>5} rows  median {statistics.median(samples):7.2f} ms  "
+            print(f"{label:<46} {len(rows):>5} rows  median {statistics.median(samples):7.2f} ms  "
                   f"max {max(samples):7.2f} ms")
 
-        users = {u.username: u for u in db.session.scalars(select(User))}
-        for name in ("qingcheng", "hohhot_bureau", "torch1", "expert3", "approver"):
-            user = users[name]
-            timed(f"inbox of {name} ({user.role})", inbox_query(user).limit(200))
-        timed("applications list (recommender)", applications_query(users["hohhot_bureau"]).limit(500))
-        sql = str(inbox_query(users["hohhot_bureau"]).limit(200).compile(db.engine, compile_kwargs={"literal_binds": True}))
+        users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(USERS)))}
+        for name in USERS[:-1]:
+            timed(f"inbox of {name} ({users[name].role}), 50 rows", inbox_query(users[name]).limit(50))
+        timed("applications list (recommender), 50 rows", applications_query(users["hohhot_bureau"]).limit(50))
+        query = inbox_query(users["torch1"]).limit(50)
+        sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
         explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
-        print("\nplan of the recommender's inbox:")
+        print("\nplan of the Torch Center's inbox:")
         for row in db.session.execute(text(explain + sql)):
             print("  ", " | ".join(str(c) for c in row))
 

@@ -1,0 +1,109 @@
+"""A space's lifecycle (bpmn/lifecycle.bpmn) over simulated years, through webapp/simulation.py's driver:
+the app clock moves in steps of two weeks and the sweeper fires what came due; every half-year report is
+handed in as soon as it opens, every three-yearly evaluation is done (graded 良好). After 1 and after 10
+years, when a report has just opened, the saved state is measured and so is the cost of two things the
+case does all its life — completing the report and firing its next timer — each repeated on that same
+state and rolled back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from webapp.clock import clock
+from webapp.demo_history import REPORT
+from webapp.engine.runtime import Runtime
+from webapp.extensions import db
+from webapp.models import ProcessInstance, User
+from webapp.simulation import SpaceCase, recognised_space_now
+
+from . import cases
+from .stats import Timings
+from .world import World
+
+STEP_DAYS = 14  # shorter than the 30-day windows of reports and self-assessment
+
+
+@dataclass
+class Checkpoint:
+    year: int
+    state_bytes: int
+    tasks: int
+    completion: Timings = field(default_factory=Timings)
+    timer: Timings = field(default_factory=Timings)
+
+
+def _work_off(case: SpaceCase, experts: list[int], keep_report: bool = False) -> None:
+    """Do every open step a well-run space and the Torch Center would do now (the report unless kept)."""
+    for _ in range(20):
+        ready = case.ready()
+        if "half_year_report" in ready and not keep_report:
+            case.complete("half_year_report", **REPORT)
+        elif "self_assessment" in ready:
+            case.complete("self_assessment", self_assessment="三年运营情况自评：各项指标达标。", self_score=75)
+        elif "evaluation_material_review" in ready:
+            case.complete("evaluation_material_review", materials_false=False, material_comments="材料齐全")
+        elif "organise_evaluation" in ready:
+            case.complete("organise_evaluation", panel_experts=experts)
+        elif "evaluation_score" in ready:
+            for expert in experts:
+                if any(t.task_spec == "evaluation_score" and t.assignee_id == expert for t in case.open_tasks()):
+                    case.complete("evaluation_score", assignee=expert, expert_score={
+                        "expert_id": expert, "base": 75, "bonus": 0, "total": 75, "comments": "按评价指标体系评分"})
+        elif "confirm_grade" in ready:
+            case.complete("confirm_grade", confirm_comments="")
+        else:
+            return
+
+
+def _live_until(case: SpaceCase, until, experts: list[int]) -> None:
+    while clock.now() < until:
+        case.advance(days=min(STEP_DAYS, (until - clock.now()).total_seconds() / 86400))
+        _work_off(case, experts)
+
+
+def _next_report(case: SpaceCase, experts: list[int]) -> None:
+    """Let time pass (a week at a time) until a half-year report opens; leave it open."""
+    for _ in range(60):
+        if "half_year_report" in case.ready():
+            return
+        case.advance(days=7)
+        _work_off(case, experts, keep_report=True)
+    raise AssertionError(f"no half-year report opened; open: {case.ready()}")
+
+
+def _measure(case: SpaceCase, year: int, repeats: int, applicant_id: int) -> Checkpoint:
+    instance_id = case.instance_id
+    point = Checkpoint(year, cases.state_size(instance_id), cases.task_count(instance_id))
+    for _ in range(repeats):
+        row, applicant = case.task("half_year_report"), db.session.get(User, applicant_id)
+        with point.completion.measure():
+            Runtime(actor=applicant).complete(row, REPORT)
+        db.session.rollback()
+        instance = db.session.get(ProcessInstance, instance_id)
+        ahead = instance.next_timer_at - clock.now() + timedelta(seconds=1)
+        clock.advance(ahead)
+        try:
+            with point.timer.measure():
+                fired = Runtime().fire_due_timers(instance)
+        finally:
+            db.session.rollback()
+            clock.advance(-ahead)
+        assert fired, "the lifecycle's next timer did not fire"
+    return point
+
+
+def lifecycle_years(world: World, repeats: int, years: tuple[int, ...] = (1, 10)) -> list[Checkpoint]:
+    people = world.people
+    organisation = people.organisations[0]
+    space = recognised_space_now("基准众创空间", organisation, people.unit_of[organisation])
+    case = SpaceCase(space.lifecycle_instance_id)
+    experts = people.experts[2:5]
+    began = clock.now()
+    points = []
+    for year in years:
+        _live_until(case, began + timedelta(days=365 * year), experts)
+        _next_report(case, experts)
+        points.append(_measure(case, year, repeats, people.users["qingcheng"]))
+        _work_off(case, experts)
+    return points

@@ -1,0 +1,65 @@
+"""Inboxes and the instance list over HTTP with many cases, under the production server, at 1 and at 8
+concurrent clients, beside a static file served by the same server at the same concurrency. The first
+page of each, as a person opens it (whatever paging the app does)."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from webapp.extensions import db
+
+from .client import Client, measure, warm_up
+from .seed import seed_database
+from .server import production_server, worker_count
+from .stats import Timings
+from .world import bench_app
+
+STATIC: tuple[str, None, str] = ("static file (/static/app.css)", None, "/static/app.css")
+PAGES = [  # (label, user, path)
+    ("inbox: applicant (qingcheng)", "qingcheng", "/"),
+    ("inbox: recommender (hohhot_bureau)", "hohhot_bureau", "/"),
+    ("inbox: Torch Center (torch1)", "torch1", "/"),
+    ("inbox: expert (expert3)", "expert3", "/"),
+    ("inbox: approver (approver)", "approver", "/"),
+    ("instance list: supervisor", "supervisor", "/instances"),
+]
+
+
+@dataclass
+class ListFigures:
+    cases: int
+    seed_seconds: float
+    timings: dict[tuple[str, int], Timings] = field(default_factory=dict)  # (label, clients) → timings
+    page_bytes: dict[str, int] = field(default_factory=dict)
+
+
+Page = tuple[str, str | None, str]  # label, user name (None: not logged in), path
+
+
+def list_figures(cases: int, requests: dict[int, int], pages: list[Page] | None = None) -> ListFigures:
+    """`requests`: clients → GETs per client (e.g. {1: 40, 8: 10}); `pages`: (label, user, path), the
+    static file always first."""
+    pages = [STATIC, *(PAGES if pages is None else pages)]
+    with tempfile.TemporaryDirectory(prefix="bench-lists-") as name:
+        directory = Path(name)
+        url = f"sqlite:///{directory / 'lists.db'}"
+        app = bench_app(url, directory)
+        with app.app_context():
+            seconds = seed_database(app, cases)
+            db.session.remove()
+            db.engine.dispose()
+        figures = ListFigures(cases, seconds)
+        with production_server(url, directory) as base:
+            # One log-in per person (argon2 is slow on purpose); its concurrent clients share the session.
+            clients = {user: Client(base, user) for _, user, _ in pages}
+            for label, user, path in pages:
+                figures.page_bytes[label] = len(clients[user].get(path).encode("utf-8"))
+                warm_up(clients[user], path, worker_count())
+            for count, per_client in sorted(requests.items()):
+                for label, user, path in pages:
+                    figures.timings[(label, count)] = measure([clients[user]] * count, path, per_client)
+                    time.sleep(0.2)  # let the previous page's stragglers finish
+        return figures
