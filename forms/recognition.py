@@ -83,7 +83,10 @@ class ApplicationForm(TaskForm):
 
     @classmethod
     def initial(cls, data: dict) -> dict:
-        values = {k: v for k, v in data.items() if k in cls.__dict__ or k in ("space_name",)}
+        # The fields of the whole class chain: form_class_for wraps this form in a subclass of its own (the
+        # diagram's declared attachments and choices), so cls.__dict__ alone would find none of them.
+        fields = {name for klass in cls.__mro__ for name, value in vars(klass).items() if hasattr(value, "field_class")}
+        values = {k: v for k, v in data.items() if k in fields or k in ("space_name",)}
         for name in BOOL_FACTS:
             if name in data:
                 values[name] = "yes" if data[name] else "no"

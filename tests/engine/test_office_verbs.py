@@ -7,11 +7,15 @@ the case then runs on as if the step had just opened."""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import timedelta
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
+from tests.engine import test_pruning as made  # hand-made diagrams, run pruned and not
+from tests.engine.test_lifecycle_scenarios import expert_score as evaluation_score
 from tests.engine.test_lifecycle_scenarios import first_evaluation
 from tests.engine.test_recognition_scenarios import eligible_facts, expert_score, submit_and_recommend
 from webapp.clock import clock
@@ -251,6 +255,158 @@ def test_evaluation_material_review_sends_the_self_assessment_back(harness, torc
     assert "self_assessment" in h.ready()  # not graded fail for the old deadline
     h.complete("self_assessment", self_assessment_summary="补充财务报表后的自评")
     assert "evaluation_material_review" in h.ready()
+
+
+# ---- in a loop: the step reopens as it was completed in its own round ------------------------------------
+# SpiffWorkflow's reset merges the parent's data back into the task; in a loop the parent carries the
+# previous round's values (and lists are merged item by item), so a second-round form reopened showing
+# the first round's answers.
+
+
+def without_note(data: dict, *also: str) -> dict:
+    return {k: v for k, v in data.items() if k != office.NOTE and k not in also}
+
+
+# A draft reviewed round after round; the draft's preScript counts how often it opened.
+DRAFT_LOOP = made.bpmn(made.process(
+    "rev", made.start(), made.xor("gw_in"),
+    '<bpmn:userTask id="draft" name="draft"><bpmn:extensionElements>'
+    "<spiffworkflow:preScript>opened = opened + 1</spiffworkflow:preScript></bpmn:extensionElements></bpmn:userTask>",
+    made.script("count", "n = n + 1"), made.user("review", {"returnTo": "draft"}),
+    made.flow("start", "gw_in"), made.flow("gw_in", "draft"), made.flow("draft", "count"),
+    made.flow("count", "review"), made.loop_back("review", "gw_in")))
+
+
+def test_a_step_in_a_loop_reopens_with_its_own_rounds_data():
+    """A hand-made loop, saved and read back after every step, pruned and not: 退回 from the third review
+    reopens the third draft, and 撤回 of the draft just completed reopens that one. The rest of the reset
+    still happens: the step's preScript runs again."""
+    twin = made.Twin(DRAFT_LOOP, "rev", n=0, opened=0, rounds=20)
+    for round_, panel in ((1, [1, 2]), (2, [3])):
+        twin.complete("draft", text=f"第{round_}稿", panel=panel)
+        twin.complete("review")
+    twin.complete("draft", text="第3稿", panel=[4, 5])
+    completed = {}
+    for pruned, wf in twin.runs.items():
+        target = office._earlier(made.ready_task(wf, "review"), "draft")
+        completed[pruned] = deepcopy(target.data)
+        office._reopen(wf, target, {"verb": "returned", "by": "火炬中心", "reason": "补充材料"})
+    twin._step()
+    for pruned, wf in twin.runs.items():
+        data = made.ready_task(wf, "draft").data
+        assert data["text"] == "第3稿" and data["panel"] == [4, 5], pruned  # not 第2稿, not [3, 4, 5]
+        assert data["opened"] == completed[pruned]["opened"] + 1 == 4
+        assert without_note(data, "opened") == without_note(completed[pruned], "opened")
+
+    twin.complete("draft", text="第3稿（修改）", panel=[6])
+    for wf in twin.runs.values():  # withdrawn before the review is touched
+        [done] = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == "draft"
+                  and t.data.get("text") == "第3稿（修改）"]
+        office._reopen(wf, done, {"verb": "withdrawn", "title": "draft", "by": "申报单位"})
+    twin._step()
+    for wf in twin.runs.values():
+        data = made.ready_task(wf, "draft").data
+        assert data["text"] == "第3稿（修改）" and data["panel"] == [6] and data["n"] == 2 and data["opened"] == 5
+
+
+@pytest.fixture
+def applicant(harness) -> User:
+    user = User(username="applicant", display_name="申报单位甲", role="applicant", password_hash="x",
+                organisation_id=harness.organisation.id, unit_id=harness.unit.id)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+SECOND_SUBMISSION = {"operating_years": 3.0, "services_offered": ["创业孵化"]}
+
+
+def returned_and_resubmitted(h, applicant: User) -> HumanTask:
+    """Submitted, returned by the recommender, submitted again with other figures: the second round of the
+    loop back to 填写并提交申报书."""
+    h.complete("submit_application", **eligible_facts())  # 2.5 years, three services
+    h.complete("recommender_review", recommender_decision="return", recommender_comments="运营年限请核实",
+               recommendation_letter="")
+    assert h.ready() == ["submit_application"]
+    return complete_as(h, "submit_application", applicant, **{**eligible_facts(), **SECOND_SUBMISSION})
+
+
+def test_an_application_sent_back_after_a_resubmission_reopens_as_resubmitted(harness, torch, applicant):
+    h = start(harness)
+    second = returned_and_resubmitted(h, applicant)
+    h.complete("recommender_review", recommender_decision="recommend", recommender_comments="同意推荐",
+               recommendation_letter="推荐函")
+    submitted = data_of(second)
+    assert submitted["operating_years"] == 3.0
+
+    send_back(h, "material_review", "submit_application", torch)
+
+    reopened = h.task("submit_application")
+    assert reopened.id == second.id
+    data = h.task_data("submit_application")
+    assert data["operating_years"] == 3.0  # the second submission, not the first one's 2.5
+    assert data["services_offered"] == ["创业孵化"]  # not merged with the first submission's three
+    # Exactly as submitted, but for the note and the fresh deadline of the diagram's onReturn.
+    assert without_note(data, "submission_due") == without_note(submitted, "submission_due")
+    assert office.note_text(data, reopened.task_guid) == "「材料完整性审核」由火炬中心甲退回：缺少场地租赁合同"
+
+
+def test_a_resubmission_withdrawn_reopens_as_resubmitted(harness, applicant):
+    h = start(harness)
+    second = returned_and_resubmitted(h, applicant)
+    assert office.withdrawable(second, applicant) is None
+
+    office.withdraw_step(Runtime(actor=applicant), second)
+    db.session.commit()
+    h.refresh()
+
+    assert h.ready() == ["submit_application"] and h.task("submit_application").id == second.id
+    data = h.task_data("submit_application")
+    assert data["operating_years"] == 3.0 and data["services_offered"] == ["创业孵化"]
+
+
+def _send_objection(h) -> None:
+    from webapp.models import ProcessInstance
+
+    evaluation = db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.process_id == "evaluation", ProcessInstance.status == "running")).one()
+    Runtime().send_message(evaluation, "objection", {"objector": "张三", "contact": "139", "reasons": "数据不实"})
+    db.session.commit()
+    h.refresh()
+
+
+def test_after_an_upheld_objection_the_grade_goes_back_to_the_second_panel(harness, torch):
+    """The evaluation after an upheld objection: reviewed again, a new panel, 确认考核等级 sends it back to
+    组织考核专家评分, which reopens with the second panel of four (merged with the first panel of three, the
+    reset used to cut it to three)."""
+    first, second = harness.expert_ids[:3], harness.expert_ids[1:5]  # a panel of four this time
+    h = first_evaluation(harness)
+    h.complete("self_assessment", self_assessment_summary="三年运营情况自评")
+    h.complete("evaluation_material_review", materials_false=False, material_comments="材料齐全、真实")
+    h.complete("organise_evaluation", panel_experts=list(first))
+    for expert in first:
+        h.complete("evaluation_score", assignee=expert, expert_score=evaluation_score(expert, 90))
+    h.complete("confirm_grade")
+    _send_objection(h)
+    h.complete("investigate_result_objection", objection_findings="核实：在孵企业数量虚报")
+    h.complete("decide_result_objection", objection_upheld=True, objection_answer="异议成立")
+    h.complete("evaluation_material_review", materials_false=False, material_comments="重新审核，材料真实")
+    h.complete("organise_evaluation", panel_experts=list(second))
+    for expert in second:
+        h.complete("evaluation_score", assignee=expert, expert_score=evaluation_score(expert, 72))
+    assert "confirm_grade" in h.ready()
+    approver = User(username="dept", display_name="科技厅甲", role="approver", password_hash="x")
+    db.session.add(approver)
+    db.session.commit()
+
+    send_back(h, "confirm_grade", "organise_evaluation", approver, reason="请更换一名专家")
+
+    assert "organise_evaluation" in h.ready() and "confirm_grade" not in h.ready()
+    data = data_of(h.task("organise_evaluation"))
+    assert data["panel_experts"] == list(second)
+    assert data["material_comments"] == "重新审核，材料真实"
+    h.complete("organise_evaluation", panel_experts=list(first))
+    assert h.ready().count("evaluation_score") == 3
 
 
 # ---- the deploy check -------------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ def test_torch_center_sends_the_application_back_with_a_reason(login, world):
     applicant_page = login("applicant_a").get(f"/tasks/{reopened.id}").get_data(as_text=True)
     assert "由torch1退回：缺少场地租赁合同" in applicant_page
     assert 'value="青城创客空间"' in applicant_page  # the form reopens as it was submitted
+    # ... all of it, not only the name: the figures and texts typed in before
+    assert "开放共享降低成本，投资与专业服务获得收益" in applicant_page and 'name="management_staff" type="number" value="3"' in applicant_page.replace(" required", "")
     assert any("缺少场地租赁合同" in text for text in notices(world, "applicant_a"))
     [event] = audit(application_id, "returned")
     assert event.actor_id == user(world, "torch1").id
@@ -73,6 +75,48 @@ def test_torch_center_sends_the_application_back_with_a_reason(login, world):
     # And on from there as usual.
     submit_application(login, application_id)
     assert open_task(application_id, "recommender_review")
+
+
+def returned_and_resubmitted(login, application_id: int) -> HumanTask:
+    """Submitted, returned by the recommender, submitted again under another name: the second round of the
+    loop back to 填写并提交申报书. Returns the second submission's row."""
+    submit_application(login, application_id)
+    complete(login("recommender_a"), open_task(application_id, "recommender_review"),
+             {"recommender_decision": "return", "recommendation_letter": "", "recommender_comments": "名称与执照不一致"})
+    second = open_task(application_id, "submit_application")
+    submit_application(login, application_id, space_name=SECOND_NAME)
+    return second
+
+
+SECOND_NAME = "青城众创空间"  # the first submission said 青城创客空间
+
+
+def test_a_resubmission_sent_back_reopens_as_resubmitted(login, world):
+    """The form sent back shows what the applicant submitted the second time, not the first."""
+    application_id = start_application(login("applicant_a"))
+    second = returned_and_resubmitted(login, application_id)
+    complete(login("recommender_a"), open_task(application_id, "recommender_review"), RECOMMEND)
+    task = open_task(application_id, "material_review")
+    post(login("torch1"), f"/tasks/{task.id}/return", {"target": "submit_application", "reason": "缺少场地租赁合同"},
+         page=f"/tasks/{task.id}")
+
+    reopened = open_task(application_id, "submit_application")
+    assert reopened.id == second.id
+    applicant_page = login("applicant_a").get(f"/tasks/{reopened.id}").get_data(as_text=True)
+    assert "由torch1退回：缺少场地租赁合同" in applicant_page
+    assert f'value="{SECOND_NAME}"' in applicant_page
+    assert 'value="青城创客空间"' not in applicant_page  # the first submission's name
+
+
+def test_a_resubmission_withdrawn_reopens_as_resubmitted(login, world):
+    application_id = start_application(login("applicant_a"))
+    second = returned_and_resubmitted(login, application_id)
+    applicant = login("applicant_a")
+    response = post(applicant, f"/tasks/{second.id}/withdraw")
+    assert "您已撤回“填写并提交申报书”" in flashed(applicant, response)
+
+    page = applicant.get(f"/tasks/{second.id}").get_data(as_text=True)
+    assert f'value="{SECOND_NAME}"' in page and 'value="青城创客空间"' not in page
 
 
 def test_sending_back_is_refused_to_others_and_without_a_reason(login, world):

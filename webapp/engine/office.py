@@ -4,9 +4,10 @@ whole case. 转办 and 催办 change no engine state and live in webapp/office/.
 Sending back and withdrawing use SpiffWorkflow's own rewind, `BpmnWorkflow.reset_from_task_id`: the earlier
 task's branch is dropped (every task after it, open ones included, across parallel branches and
 subprocesses) and the task becomes READY again with the same id. Its data is what it held when it was
-completed (so a form reopens filled in) plus a note saying who sent it back and why; the diagram may add
-an `onReturn` script to the reopened step (e.g. a new submission deadline), because a deadline that was
-already past would otherwise end the case the moment it reopens.
+completed (so a form reopens filled in; in a loop, with its own round's answers: see `_reset`) plus a
+note saying who sent it back and why; the diagram may add an `onReturn` script to the reopened step (e.g. a
+new submission deadline), because a deadline that was already past would otherwise end the case the moment
+it reopens.
 
 Which step may send back where is the diagram's `returnTo` property (comma-separated user task ids), never
 Python. Like Runtime.complete these functions only flush; the caller commits once, and the instance's
@@ -122,7 +123,24 @@ def _reopen(wf, target, note: dict) -> None:
         split = target.parent
         if split is not None and type(split.task_spec).__name__ == "BoundaryEventSplit":
             split.data.update(deepcopy(changed))
-    wf.reset_from_task_id(target.id, data=data)
+    _reset(wf, target, data)
+
+
+def _reset(wf, target, data: dict) -> None:
+    """`reset_from_task_id` with `data` kept as the step's own. SpiffWorkflow's reset merges the parent's data
+    into the task after setting it, as when a task is first reached, and the parent's values win: in a loop
+    the parent holds the previous round's answers, so a form reopened with those (lists merged item by item
+    and cut to the old length), and anywhere else a value the step had changed went back to the earlier one.
+    Only that merge is skipped; the rest of the reset (data objects read in, a preScript) runs as before."""
+    target._inherit_data = _keep_own_data  # on this one task, for this one call
+    try:
+        wf.reset_from_task_id(target.id, data=data)
+    finally:
+        del target._inherit_data
+
+
+def _keep_own_data() -> None:
+    """Stands in for Task._inherit_data during `_reset`."""
 
 
 def send_back(runtime: Runtime, row: HumanTask, target_spec: str, reason: str) -> Target:
