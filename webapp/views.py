@@ -38,14 +38,19 @@ def unread_count(user) -> int:
 MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ones overflow the database driver
 
 
-def get_or_404(model, ident, options=()):
+def ident_or_404(value) -> int:
+    """A record id from the URL, or 404 (not a number, or beyond what the database stores)."""
     try:
-        ident = int(ident)
+        ident = int(value)
     except (TypeError, ValueError):
         abort(404)
     if not 0 < ident <= MAX_ID:
         abort(404)
-    obj = db.session.get(model, ident, options=list(options))
+    return ident
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident_or_404(ident))
     if obj is None:
         abort(404)
     return obj

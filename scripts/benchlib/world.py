@@ -98,5 +98,15 @@ class Browser:
         assert match, f"no CSRF token on {url}"
         return match.group(1)
 
-    def post(self, url: str, data: dict):
-        return self.request("post", url, data={**data, "csrf_token": self.csrf}, content_type="multipart/form-data")
+    def post(self, url: str, data: dict, files: bool = False):
+        """A form's POST as a browser sends it: urlencoded, or multipart when the form takes files."""
+        response = self.request("post", url, data={**data, "csrf_token": self.csrf},
+                                content_type="multipart/form-data" if files else "application/x-www-form-urlencoded")
+        self.read_messages()
+        return response
+
+    def read_messages(self) -> None:
+        """What a browser does next, untimed: it follows the redirect, whose page shows (and so removes)
+        the flashed message. Without it the session cookie would carry every message of the run."""
+        with self.client.session_transaction() as session:
+            session.pop("_flashes", None)
