@@ -17,12 +17,16 @@ EVALUATION_SCHEDULE_READERS = ("torch_center", "approver", "supervisor")
 
 
 def task_filter(user: User):
-    """SQL condition: the open human tasks this user may work on."""
+    """SQL condition: the open human tasks this user may work on.
+
+    Each branch is the equality prefix of one index on human_task (webapp/models/workflow.py), followed there
+    by (due_at, id), the inbox's order. An applicant without an organisation, or a recommender without a
+    unit, has no inbox (as may_work_on says), rather than the tasks whose column happens to be empty."""
     lane = HumanTask.lane == user.role
     if user.role == "applicant":
-        return and_(lane, HumanTask.organisation_id == user.organisation_id)
+        return and_(lane, HumanTask.organisation_id == user.organisation_id) if user.organisation_id else false()
     if user.role == "recommender":
-        return and_(lane, HumanTask.unit_id == user.unit_id)
+        return and_(lane, HumanTask.unit_id == user.unit_id) if user.unit_id else false()
     if user.role == "expert":
         return HumanTask.assignee_id == user.id
     if user.role in GROUP_ROLES:
@@ -30,11 +34,19 @@ def task_filter(user: User):
     return false()
 
 
+def inbox_conditions(user: User) -> list:
+    """SQL conditions: this user's inbox, the open tasks it may work on. The inbox's pages, counts and type
+    filter (webapp/inbox/listing.py) only ever add conditions to these."""
+    return [HumanTask.status == "open", task_filter(user)]
+
+
 def inbox_query(user: User) -> Select:
+    """The whole inbox in its order (earliest due first, undated last); the inbox page reads it a page at a
+    time through webapp/inbox/listing.py, which splits the order where the index needs it."""
     return (
         select(HumanTask)
         .options(joinedload(HumanTask.instance), joinedload(HumanTask.claimed_by))
-        .where(HumanTask.status == "open", task_filter(user))
+        .where(*inbox_conditions(user))
         .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
     )
 
@@ -185,6 +197,6 @@ def users_for_task(task: HumanTask) -> list[User]:
 
 
 __all__ = [
-    "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_follow_case", "instance_list_filter", "sees_fault_details", "may_view_application",
+    "inbox_conditions", "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_follow_case", "instance_list_filter", "sees_fault_details", "may_view_application",
     "may_view_space", "may_view_attachment", "applications_query", "spaces_query", "users_for_task",
 ]

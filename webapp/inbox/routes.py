@@ -1,26 +1,27 @@
 import logging
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import form_class_for
-from webapp.access import claim_blocks, inbox_query, may_work_on
+from webapp.access import claim_blocks, may_work_on
 from webapp.clock import clock
 from webapp.database import read_fresh, safe_rollback
 from webapp.engine.office import note_text
-from webapp.engine.runtime import TaskUnavailable
+from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.engine.sandbox import render_instructions, render_text
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, Notification, ProcessInstance
 from webapp.models.accounts import GROUP_ROLES
-from webapp.views import MAX_ID, get_or_404, report_engine_fault, require
+from webapp.views import MAX_ID, ident_or_404, report_engine_fault, require
 
-from . import service
+from . import listing, service
 
 bp = Blueprint("inbox", __name__)
 log = logging.getLogger(__name__)
@@ -56,12 +57,22 @@ def _claimed_message(task: HumanTask) -> str:
 @bp.route("/")
 @login_required
 def index():
-    tasks = db.session.scalars(inbox_query(current_user).limit(200)).all()
-    return render_template("inbox/index.html", tasks=tasks, now=clock.now())
+    """My tasks, 50 a page (keyset: `after`/`before`), with counts per type and a filter to one (`type`)."""
+    page = listing.inbox_page(current_user, request.args)
+    return render_template("inbox/index.html", page=page, tasks=page.rows, now=clock.now())
 
 
 def _task_for_user(task_id) -> HumanTask:
-    task = get_or_404(HumanTask, task_id)
+    # The task, its case, the case's saved state and its definition version in one query: the task page
+    # needs all of them.
+    # (A plain join, not joinedload: its aliases cost more Python per request than the query itself.)
+    task = db.session.scalars(
+        select(HumanTask).join(HumanTask.instance).join(ProcessInstance.bundle)
+        .where(HumanTask.id == ident_or_404(task_id))
+        .options(contains_eager(HumanTask.instance).options(undefer(ProcessInstance.state),
+                                                            contains_eager(ProcessInstance.bundle)))).first()
+    if task is None:
+        abort(404)
     require(may_work_on(current_user, task))
     return task
 
@@ -73,7 +84,8 @@ def task(task_id):
     if task.status != "open":  # a back-button resubmit, an old notification, a colleague's completion
         flash(_closed_message(task, submitted=request.method == "POST"), "error")
         return redirect(url_for("inbox.index"))
-    data = service.task_data(task)
+    runtime = Runtime(actor=current_user)  # the case is deserialised once: for the form and the completion
+    data = service.task_data(task, runtime)
     ctx = service.context_for(current_user, task, data)
     form_class = form_class_for(task.form_key, ctx.properties)
     form = form_class(data=form_class.initial(data)) if request.method == "GET" else form_class()
@@ -85,7 +97,7 @@ def task(task_id):
         if form.validate():
             instance_id, title, user_id = task.instance_id, task.title, current_user.id
             try:
-                _complete_with_retry(task.id, form)
+                outcome = _complete_with_retry(task.id, form, runtime)
             except CommitUnconfirmed as exc:
                 return _after_unconfirmed_commit(exc, int(task_id), user_id, instance_id, title)
             except TaskUnavailable:
@@ -99,7 +111,7 @@ def task(task_id):
                 # In plain words for the user; the element, expression and engine message go to the case page.
                 report_engine_fault(exc, trigger="task", instance_id=instance_id, step=title)
                 return redirect(url_for("inbox.task", task_id=task_id))
-            return _after_completion(instance_id, title)
+            return outcome.say()
         flash(_("Please correct the marked fields."), "error")
     history = db.session.scalars(
         select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == task.instance_id).order_by(AuditEvent.id)
@@ -113,32 +125,47 @@ def task(task_id):
         form.template, task=task, form=form, ctx=ctx, data=data, history=history, subject=ctx.subject,
         instructions=instructions, warning=warning, because=because, now=clock.now(),
         read_only=claim_blocks(current_user, task), attachments=ctx.extra.get("attachments", []),
+        runtime=runtime,
     ), (200 if request.method == "GET" or not form.errors else 422)
 
 
-def _after_completion(instance_id: int, title: str):
-    """Say what happened and where the case stands now. If the case came straight back to this person
-    (a failed eligibility check), open that step, with the diagram's reason for it."""
+@dataclass
+class Outcome:
+    """What to tell the person after a completion, and where to send them."""
+
+    message: str
+    category: str
+    url: str
+
+    def say(self):
+        flash(self.message, self.category)
+        return redirect(self.url)
+
+
+def _outcome(instance_id: int, title: str, runtime: Runtime | None = None) -> Outcome:
+    """What happened and where the case stands now — worked out before the commit, from what this request
+    already holds, so nothing is read again after it. If the case came straight back to this person (a
+    failed eligibility check), open that step, with the diagram's reason for it."""
     instance = db.session.get(ProcessInstance, instance_id)
-    mine = [t for t in db.session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id))
-        if may_work_on(current_user, t) and not claim_blocks(current_user, t)]
+    open_rows = runtime.open_rows.get(instance_id) if runtime is not None else None
+    if open_rows is None:  # not saved by this request (the commit went unconfirmed): ask the database
+        open_rows = db.session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance_id, HumanTask.status == "open"))
+    mine = [t for t in sorted(open_rows, key=lambda row: row.id)
+            if may_work_on(current_user, t) and not claim_blocks(current_user, t)]
     if mine:
         back = mine[0]
-        why = render_text(service.properties_of(back).get("openedBecause"), service.task_data(back))
+        why = render_text(service.properties_of(back).get("openedBecause"), service.task_data(back, runtime))
+        url = url_for("inbox.task", task_id=back.id)
         if why:  # the step reopened for a reason the diagram gives: a return, failed conditions
-            flash(_("Submitted: %(title)s. The case came back to you: %(next)s.", title=title, next=back.title)
-                  + " " + why, "warning")
-        else:
-            flash(_("Submitted: %(title)s. The next step is also yours: %(next)s.", title=title, next=back.title),
-                  "success")
-        return redirect(url_for("inbox.task", task_id=back.id))
+            return Outcome(_("Submitted: %(title)s. The case came back to you: %(next)s.", title=title,
+                             next=back.title) + " " + why, "warning", url)
+        return Outcome(_("Submitted: %(title)s. The next step is also yours: %(next)s.", title=title,
+                         next=back.title), "success", url)
     if instance.status == "running":
-        flash(_("Submitted: %(title)s. The case is now at: %(step)s.", title=title,
-                step=instance.current_step or _("waiting")), "success")
-    else:
-        flash(_("Submitted: %(title)s. The case is closed.", title=title), "success")
-    return redirect(url_for("inbox.index"))
+        return Outcome(_("Submitted: %(title)s. The case is now at: %(step)s.", title=title,
+                         step=instance.current_step or _("waiting")), "success", url_for("inbox.index"))
+    return Outcome(_("Submitted: %(title)s. The case is closed.", title=title), "success", url_for("inbox.index"))
 
 
 class CommitUnconfirmed(Exception):
@@ -146,25 +173,28 @@ class CommitUnconfirmed(Exception):
     may or may not be in the database."""
 
 
-def _complete_with_retry(task_id: int, form) -> None:
-    """Complete and commit. Another task of the same case completed at the same moment (two experts of
-    one panel) bumps the case's version; then this one is tried once more on the fresh state — unless
-    this very task is what the other writer completed."""
+def _complete_with_retry(task_id: int, form, runtime: Runtime) -> Outcome:
+    """Complete and commit; return what to tell the person. Another task of the same case completed at the
+    same moment (two experts of one panel) bumps the case's version; then this one is tried once more on
+    the fresh state — unless this very task is what the other writer completed."""
     for attempt in (1, 2):
         task = db.session.get(HumanTask, task_id)
         try:
-            service.complete_task(current_user, task, form)
+            service.complete_task(current_user, task, form, runtime)
             db.session.flush()  # every change sent: a failure up to here leaves the database as it was
         except StaleDataError:
             db.session.rollback()
             if attempt == 2:
                 raise TaskUnavailable("the case changed twice meanwhile") from None
+            runtime = Runtime(actor=current_user)  # the fresh state, read anew
             continue
+        outcome = _outcome(task.instance_id, task.title, runtime)
         try:
             db.session.commit()
         except Exception as exc:  # only COMMIT itself was left: whether it took effect is unknown
             raise CommitUnconfirmed(str(exc)) from exc
-        return
+        return outcome
+    raise AssertionError("unreachable")
 
 
 def _after_unconfirmed_commit(error: CommitUnconfirmed, task_id: int, user_id: int, instance_id: int, title: str):
@@ -185,7 +215,7 @@ def _after_unconfirmed_commit(error: CommitUnconfirmed, task_id: int, user_id: i
         flash(_("The connection to the database broke while saving; checked: your input was saved. Do not "
                 "submit it again."), "warning")
         try:
-            return _after_completion(instance_id, title)
+            return _outcome(instance_id, title).say()
         except SQLAlchemyError:  # the database went away again: what matters was said
             safe_rollback()
             return redirect(url_for("inbox.index"))

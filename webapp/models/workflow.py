@@ -13,8 +13,9 @@ from .base import UTCDateTime, utcnow
 class DefinitionBundle(db.Model):
     """One deployed version of every BPMN/DMN file together.
 
-    Instances point at the bundle they started on and keep it (their serialized state embeds the spec),
-    so a new deploy only affects instances started afterwards."""
+    Instances point at the bundle they started on and keep it (their saved state holds only tasks and data;
+    the spec is parsed from this bundle once per process), so a new deploy only affects instances started
+    afterwards, or those a designer moves to it."""
 
     __tablename__ = "definition_bundle"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,12 +68,18 @@ class ProcessInstance(db.Model):
     # Optimistic locking: every UPDATE checks the version it read; a concurrent writer loses.
     __mapper_args__ = {"version_id_col": lock_version}
     # The instance list (webapp/supervision/instances.py) pages by keyset on (created_at|updated_at, id),
-    # alone or after an equality filter; a recommender's list is always scoped to its unit.
+    # alone or after an equality filter (unit, status, procedure, version); a recommender's list is always
+    # scoped to its unit. Without an index for "filter + sort", SQLite (which has no statistics unless ANALYZE
+    # runs) reads every case of the filter and sorts them: 100,000 for "procedure=recognition&sort=updated".
     __table_args__ = (
         Index("ix_process_instance_subject", "subject_type", "subject_id"),
         Index("ix_process_instance_created", "created_at", "id"),
         Index("ix_process_instance_updated", "updated_at", "id"),
         Index("ix_process_instance_unit_created", "unit_id", "created_at", "id"),
+        Index("ix_process_instance_unit_updated", "unit_id", "updated_at", "id"),
+        Index("ix_process_instance_status_updated", "status", "updated_at", "id"),
+        Index("ix_process_instance_process_updated", "process_id", "updated_at", "id"),
+        Index("ix_process_instance_bundle_updated", "bundle_id", "updated_at", "id"),
         Index("ix_process_instance_status_created", "status", "created_at", "id"),
         Index("ix_process_instance_process_created", "process_id", "created_at", "id"),
         Index("ix_process_instance_bundle_created", "bundle_id", "created_at", "id"),
@@ -108,13 +115,22 @@ class HumanTask(db.Model):
     claimed_by = relationship("User", foreign_keys=[claimed_by_id])
     completed_by = relationship("User", foreign_keys=[completed_by_id])
 
+    # The inbox (webapp/inbox/listing.py) pages by keyset on (due_at, id) within one of these equality prefixes
+    # (webapp/access.py: task_filter): a group role's lane, a recommender's unit, an applicant's organisation,
+    # an expert's assignments. The lane's (title, due_at, id) serves a group's counts per type and its type
+    # filter; the other inboxes are small enough to count and filter inside their own range.
     __table_args__ = (
-        Index("ix_human_task_inbox_lane", "status", "lane", "unit_id", "organisation_id"),
-        Index("ix_human_task_inbox_assignee", "status", "assignee_id"),
+        Index("ix_human_task_inbox_lane", "status", "lane", "due_at", "id"),
+        Index("ix_human_task_inbox_lane_title", "status", "lane", "title", "due_at", "id"),
+        Index("ix_human_task_inbox_unit", "status", "lane", "unit_id", "due_at", "id"),
+        Index("ix_human_task_inbox_organisation", "status", "lane", "organisation_id", "due_at", "id"),
+        Index("ix_human_task_inbox_assignee", "status", "assignee_id", "due_at", "id"),
         Index("ix_human_task_instance", "instance_id", "status"),
         Index("ix_human_task_remind", "status", "remind_at"),
         # Overdue work: open tasks past their due date (the list's overdue filter, the dashboard).
         Index("ix_human_task_overdue", "status", "due_at"),
+        # What a person completed lately (the inbox's "submitted by you, not yet taken up": withdrawable_rows).
+        Index("ix_human_task_completed_by", "completed_by_id", "status", "completed_at", "id"),
     )
 
 

@@ -33,6 +33,7 @@ from webapp.models import (
 from webapp.models.recognition import day_start
 
 PAGE_SIZE = 50
+MAX_ID = 2**31 - 1  # process_instance.id is an INTEGER: PostgreSQL refuses to compare it with a larger number
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,17 @@ class Cursor:
 
     @classmethod
     def parse(cls, text: str | None) -> Cursor | None:
-        """None for a missing or mangled cursor: the list then starts at its first page."""
+        """None for a missing or mangled cursor: the list then starts at its first page. The id must fit
+        the INTEGER column and the moment the UTC range (PostgreSQL refuses to compare with either)."""
         if not text:
             return None
         try:
             value, ident = text.rsplit(",", 1)
+            if not ident.isascii() or not ident.isdigit() or not 0 < int(ident) <= MAX_ID:
+                return None
             moment = datetime.fromisoformat(value.removesuffix("Z"))
-            return cls(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment, int(ident))
-        except ValueError:
+            return cls(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC), int(ident))
+        except (ValueError, OverflowError):
             return None
 
 
@@ -64,6 +68,7 @@ class Page:
     rows: list[ProcessInstance]
     next: Cursor | None = None  # give as after=… for the next page
     previous: Cursor | None = None  # give as before=… for the previous page
+    size: int = PAGE_SIZE  # the most rows a page holds
 
 
 @dataclass
@@ -131,7 +136,9 @@ def _conditions(user: User, filters: Filters) -> list[ColumnElement]:
     if filters.version is not None:
         bundle_id = db.session.scalar(select(DefinitionBundle.id).where(DefinitionBundle.version == filters.version))
         conditions.append(ProcessInstance.bundle_id == bundle_id if bundle_id is not None else false())
-    if filters.step:
+    if filters.step and "\x00" in filters.step:  # no stored text holds a NUL, and PostgreSQL refuses one
+        conditions.append(false())
+    elif filters.step:
         escaped = filters.step.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(ProcessInstance.current_step.like(f"%{escaped}%", escape="\\"))
     if filters.status:
@@ -169,12 +176,13 @@ def filtered_query(user: User, filters: Filters, *, descending: bool | None = No
 
 
 def _beyond(filters: Filters, cursor: Cursor, descending: bool) -> ColumnElement:
-    """Rows strictly after the cursor in the given direction (spelt out rather than a row-value comparison,
-    which every backend plans with the (sort, id) indexes)."""
+    """Rows strictly after the cursor in the given direction: a range on the sort column (<= or >=), the tie
+    broken by id, so the (sort, id) index scan starts at the cursor on every backend. (Spelt as "a < v OR
+    (a = v AND id < i)" SQLite scanned the index from the start and filtered: page n cost n pages.)"""
     column = _sort_column(filters)
     if descending:
-        return or_(column < cursor.value, and_(column == cursor.value, ProcessInstance.id < cursor.id))
-    return or_(column > cursor.value, and_(column == cursor.value, ProcessInstance.id > cursor.id))
+        return and_(column <= cursor.value, or_(column < cursor.value, ProcessInstance.id < cursor.id))
+    return and_(column >= cursor.value, or_(column > cursor.value, ProcessInstance.id > cursor.id))
 
 
 def _cursor(filters: Filters, row: ProcessInstance) -> Cursor:
@@ -183,24 +191,35 @@ def _cursor(filters: Filters, row: ProcessInstance) -> Cursor:
 
 def page(user: User, filters: Filters, *, after: Cursor | None = None, before: Cursor | None = None,
          size: int = PAGE_SIZE) -> Page:
-    """One page: after a cursor (forward), before one (backward), or the first."""
+    """One page: after a cursor (forward), before one (backward), or the first. Going back to the start
+    shows the first page whole, and a page after the last row (its cases left the filter meanwhile) the last
+    one, so a page is never short or empty while the list is not."""
     descending = filters.order == "desc"
+
+    def walk(cursor: Cursor | None, forward: bool, limit: int) -> list[ProcessInstance]:
+        direction = descending if forward else not descending
+        query = filtered_query(user, filters, descending=direction)
+        if cursor is not None:
+            query = query.where(_beyond(filters, cursor, direction))
+        return list(db.session.scalars(query.limit(limit)))
+
+    rows: list[ProcessInstance] = []
     if before is not None:
-        # Walk backwards from the cursor, then put the rows back in the list's order.
-        query = filtered_query(user, filters, descending=not descending).where(_beyond(filters, before, not descending))
-        rows = list(db.session.scalars(query.limit(size + 1)))
-        more_before = len(rows) > size
-        rows = rows[:size][::-1]
-        return Page(rows, next=_cursor(filters, rows[-1]) if rows else None,
-                    previous=_cursor(filters, rows[0]) if rows and more_before else None)
-    query = filtered_query(user, filters)
-    if after is not None:
-        query = query.where(_beyond(filters, after, descending))
-    rows = list(db.session.scalars(query.limit(size + 1)))
+        back = walk(before, False, size + 1)
+        if len(back) > size:  # a full page with more before it
+            rows = back[:size][::-1]
+    elif after is not None:
+        rows = walk(after, True, size + 1)
+        if not rows:
+            rows = walk(None, False, size)[::-1]
+    first = not rows
+    if first:
+        rows = walk(None, True, size + 1)
     more_after = len(rows) > size
     rows = rows[:size]
-    return Page(rows, next=_cursor(filters, rows[-1]) if rows and more_after else None,
-                previous=_cursor(filters, rows[0]) if rows and after is not None else None)
+    more_before = bool(rows) and not first and bool(walk(_cursor(filters, rows[0]), False, 1))
+    return Page(rows, next=_cursor(filters, rows[-1]) if more_after else None,
+                previous=_cursor(filters, rows[0]) if more_before else None, size=size)
 
 
 def export_rows(user: User, filters: Filters, limit: int) -> list[ProcessInstance] | None:
@@ -221,6 +240,8 @@ def overdue_ids(rows: list[ProcessInstance]) -> set[int]:
     ids = [row.id for row in rows]
     if not ids:
         return set()
-    return set(db.session.scalars(select(HumanTask.instance_id).where(
-        HumanTask.instance_id.in_(ids), HumanTask.status == "open", HumanTask.due_at.is_not(None),
-        HumanTask.due_at < clock.now()).distinct()))
+    # The page's open tasks by (instance_id, status), compared with the clock here: given "due_at < now" as
+    # well, SQLite without statistics walked every overdue task of the database instead.
+    now = clock.now()
+    return {instance_id for instance_id, due_at in db.session.execute(select(HumanTask.instance_id, HumanTask.due_at)
+            .where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")) if due_at is not None and due_at < now}
