@@ -155,7 +155,7 @@ def _conditions(user: User, filters: Filters) -> list[ColumnElement]:
         conditions.append(ProcessInstance.created_at < day_start(filters.created_to + timedelta(days=1)))
     if filters.overdue:
         # IN, not a correlated EXISTS: SQLite answered EXISTS through the (status, due_at) index once per
-        # case — minutes at 100,000 cases (scripts/bench_http.py); the IN set is built once.
+        # case — minutes at 100,000 cases (measured with the benchmark of the time, now scripts/bench); the IN set is built once.
         conditions.append(ProcessInstance.id.in_(select(HumanTask.instance_id).where(
             HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < clock.now())))
     return conditions
