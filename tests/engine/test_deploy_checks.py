@@ -341,3 +341,15 @@ def test_a_camunda_7_file_with_juel_conditions_is_refused_naming_the_flows(app):
 def test_definition_error_from_text_still_reads(app):
     error = DefinitionError("x.bpmn: something")
     assert "x.bpmn: something" in str(error) and len(error.problems) == 1
+
+
+def test_an_ad_hoc_sub_process_is_refused(app):
+    """SpiffWorkflow writes an ad-hoc sub-process's chosen paths into the process definition, which every
+    case shares (saved states hold no definition): refused at deploy, in words, not broken at run time."""
+    files = read_directory(app.config["BPMN_DIR"])
+    name = "change_filing.bpmn"
+    marker = "</bpmn:process>"
+    ad_hoc = ('<bpmn:adHocSubProcess id="free_order" name="自由顺序">'
+              '<bpmn:task id="free_a" name="甲" /></bpmn:adHocSubProcess>')
+    files[name] = files[name].replace(marker, ad_hoc + marker, 1)
+    refused(files, name, "free_order", "adHocSubProcess")

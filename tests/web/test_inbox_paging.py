@@ -104,6 +104,9 @@ def walk(browser, url: str = "/") -> tuple[list[list[int]], list[str]]:
     while url := link(html, "prev"):
         html = inbox(browser, url)
         back.insert(0, shown(html))
+        # a page reached going back leads forward again: its next link gives the page it was reached from
+        forward = link(html, "next")
+        assert forward and shown(inbox(browser, forward)) == back[1], "no way forward from a page reached going back"
     assert back == pages, "walking back by the previous links gives other pages"
     return pages, htmls
 
@@ -326,6 +329,15 @@ def test_the_instance_list_keeps_its_pages_whole_and_its_scope(login, world):
     # going back from near the start: a whole first page
     rows, _ = listed(recommender, f"before={instances.Cursor(db.session.get(ProcessInstance, newest_first[3]).created_at, newest_first[3])}")
     assert rows == newest_first[:50]
+    # next, next, previous: the middle page again, and from it a way forward to the last page
+    _, html = listed(recommender)
+    _, html = listed(recommender, unescape(re.search(r'<a rel="next" href="/instances\?([^"]+)"', html).group(1)))
+    _, html = listed(recommender, unescape(re.search(r'<a rel="next" href="/instances\?([^"]+)"', html).group(1)))
+    rows, html = listed(recommender, unescape(re.search(r'<a rel="prev" href="/instances\?([^"]+)"', html).group(1)))
+    assert rows == newest_first[50:100]
+    forward = re.search(r'<a rel="next" href="/instances\?([^"]+)"', html)
+    assert forward, "no way forward from a page reached going back"
+    assert listed(recommender, unescape(forward.group(1)))[0] == newest_first[100:]
     for query in ("sort=updated", "sort=updated&order=asc", "after=-,1", "before=9999-01-01T00:00:00Z,1"):
         rows, _ = listed(recommender, query)
         assert rows and not set(rows) & set(other), query

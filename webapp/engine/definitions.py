@@ -56,7 +56,7 @@ def parse_xml_safely(name: str, text: str) -> etree._Element:
     return tree
 
 
-def build_parser(files: dict[str, str]) -> SpiffBpmnParser:
+def build_parser(files: dict[str, str], checked: bool = True) -> SpiffBpmnParser:
     from .dmn_check import overlaps
 
     parser = SpiffBpmnParser(validator=VALIDATOR)
@@ -64,7 +64,7 @@ def build_parser(files: dict[str, str]) -> SpiffBpmnParser:
         for name in sorted(files):
             if name.endswith(".dmn"):
                 root = parse_xml_safely(name, files[name])
-                clashes = overlaps(root)
+                clashes = overlaps(root) if checked else []
                 if clashes:
                     raise DefinitionError(f"{name}: " + "; ".join(clashes))
                 parser.add_dmn_xml(root, filename=name)
@@ -115,9 +115,12 @@ def _message_start_names(spec) -> list[str]:
     ]
 
 
-def parse_bundle(files: dict[str, str]) -> ParsedBundle:
-    """Parse and fully resolve every process; raise DefinitionError with a readable message."""
-    parser = build_parser(files)
+def parse_bundle(files: dict[str, str], checked: bool = True) -> ParsedBundle:
+    """Parse and fully resolve every process; raise DefinitionError with a readable message. `checked=False`
+    leaves out what deploy checks against the code of the day (service functions, lane roles, overlapping
+    rules): a bundle deployed under an earlier release must keep loading its cases; a step calling a
+    function that is gone fails at that step, as a fault on that case."""
+    parser = build_parser(files, checked)
     specs, names, message_starts = {}, {}, {}
     try:
         for pid in parser.get_process_ids():
@@ -130,7 +133,8 @@ def parse_bundle(files: dict[str, str]) -> ParsedBundle:
         raise DefinitionError(f"{exc.file_name}:{exc.line_number} {exc}") from None
     except Exception as exc:  # missing DMN, missing call-activity target, bad expression syntax
         raise DefinitionError(str(exc)) from None
-    problems = [p for pid, (spec, subs) in specs.items() for p in check_conventions(pid, [spec, *subs.values()])]
+    problems = [p for pid, (spec, subs) in specs.items() for p in check_conventions(pid, [spec, *subs.values()])
+                if checked]
     if problems:
         raise DefinitionError("; ".join(problems))
     return ParsedBundle(specs=specs, names=names, message_starts=message_starts, tables=_decision_tables(parser))
@@ -161,7 +165,7 @@ def _parsed(bundle_id: int, checksum: str) -> ParsedBundle:
     """A bundle parsed once per process, its specs shared by every case that runs on it (webapp/engine/state.py
     keeps them out of the saved states)."""
     bundle = db.session.get(DefinitionBundle, bundle_id)
-    parsed = parse_bundle(bundle.files)
+    parsed = parse_bundle(bundle.files, checked=False)  # it passed deploy's checks when it was deployed
     return replace(parsed, specs={pid: _as_restored(spec, subprocess_specs)
                                   for pid, (spec, subprocess_specs) in parsed.specs.items()})
 
@@ -173,8 +177,26 @@ def _as_restored(spec, subprocess_specs) -> tuple:
     from .state import FULL
 
     registry = FULL.registry
-    return (registry.restore(registry.convert(spec)),
-            {name: registry.restore(registry.convert(sub)) for name, sub in subprocess_specs.items()})
+    restored = (registry.restore(registry.convert(spec)),
+                {name: registry.restore(registry.convert(sub)) for name, sub in subprocess_specs.items()})
+    for wf_spec in [restored[0], *restored[1].values()]:
+        _wire_event_subprocesses(wf_spec)
+    return restored
+
+
+def _wire_event_subprocesses(wf_spec) -> None:
+    """SpiffWorkflow wires an event sub-process into its process's spec when the event first comes
+    (BpmnStartTask.trigger_wf: the start task becomes its input, the end its output). With a spec of its own
+    per case that was harmless; shared, it would leak into every later case (its start would run the event
+    sub-process at once) and be lost on restart (the sub-process could not finish). So the wiring is done
+    here, once, the way trigger_wf checks for it — except that the start task does not list it among its
+    outputs, so no case starts it before its event comes."""
+    start = getattr(wf_spec, "start", None)
+    for name in getattr(start, "trigger_specs", None) or []:
+        event_subprocess = wf_spec.task_specs.get(name)
+        if event_subprocess is not None and start not in event_subprocess.inputs:
+            event_subprocess._connect_notify(start)
+            event_subprocess.connect(wf_spec.end)
 
 
 def parsed_bundle(bundle: DefinitionBundle) -> ParsedBundle:

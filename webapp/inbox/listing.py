@@ -218,10 +218,11 @@ def inbox_page(user: User, args: Mapping[str, str] | None = None, *, size: int =
     undated = _undated(conditions)
     tasks = _List(conditions, total - undated, undated)
     rows: list[HumanTask] = []
+    came_back = False  # a page reached going back: the row its link came from is after it
     if before is not None:
         back = tasks.before(before, size + 1)
         if len(back) > size:  # a full page with more before it (else: the first page, full)
-            rows = back[:size][::-1]
+            rows, came_back = back[:size][::-1], True
     elif after is not None:
         rows = tasks.after(after, size + 1)
         if not rows:  # everything after the link was done meanwhile: show the last page
@@ -230,7 +231,7 @@ def inbox_page(user: User, args: Mapping[str, str] | None = None, *, size: int =
     if first:  # the first page: asked for, the link was unreadable, or going back reached the start
         rows = tasks.after(None, size + 1)
 
-    page.next = Cursor.of(rows[size - 1]) if len(rows) > size else None
+    page.next = Cursor.of(rows[size - 1]) if len(rows) > size else Cursor.of(rows[-1]) if came_back else None
     page.rows = rows[:size]
     page.first_number = 1 if first or not page.rows else 1 + tasks.count_before(page.rows[0])
     page.previous = Cursor.of(page.rows[0]) if page.first_number > 1 else None

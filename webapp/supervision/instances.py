@@ -204,10 +204,11 @@ def page(user: User, filters: Filters, *, after: Cursor | None = None, before: C
         return list(db.session.scalars(query.limit(limit)))
 
     rows: list[ProcessInstance] = []
+    came_back = False  # a page reached going back: the row its link came from is after it
     if before is not None:
         back = walk(before, False, size + 1)
         if len(back) > size:  # a full page with more before it
-            rows = back[:size][::-1]
+            rows, came_back = back[:size][::-1], True
     elif after is not None:
         rows = walk(after, True, size + 1)
         if not rows:
@@ -215,7 +216,7 @@ def page(user: User, filters: Filters, *, after: Cursor | None = None, before: C
     first = not rows
     if first:
         rows = walk(None, True, size + 1)
-    more_after = len(rows) > size
+    more_after = len(rows) > size or came_back
     rows = rows[:size]
     more_before = bool(rows) and not first and bool(walk(_cursor(filters, rows[0]), False, 1))
     return Page(rows, next=_cursor(filters, rows[-1]) if more_after else None,

@@ -19,6 +19,11 @@ def _executable(index: _Index) -> list[Problem]:
             problem_element = processes[0] if processes else None
             problems.append(index.problem(name, problem_element, "没有可执行的流程（isExecutable=\"true\"）",
                                           "在建模工具中勾选流程的“可执行”（Executable），或不要上传这个文件"))
+        for element in _bpmn(root, "adHocSubProcess"):
+            # SpiffWorkflow adds an ad-hoc sub-process's chosen paths to its process definition, which all
+            # cases share (webapp/engine/state.py keeps definitions out of saved states): not supported.
+            problems.append(index.problem(name, element, "暂不支持自由顺序子流程（adHocSubProcess）",
+                                          "改用普通子流程，以排他网关或并行网关表达可选的步骤"))
     if not bpmn:
         problems.append(Problem("", "", "", "没有任何 .bpmn 流程文件", "至少上传一个含可执行流程的 .bpmn 文件"))
     elif not any_executable and len(bpmn) > 1:
