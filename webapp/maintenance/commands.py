@@ -1,4 +1,4 @@
-"""`flask --app webapp backup FILE` and `flask --app webapp restore FILE` (registered by webapp/cli.py)."""
+"""`flask --app webapp backup FILE`, `restore FILE` and `expand-states` (registered by webapp/cli.py)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,11 @@ def register_commands(app: Flask) -> None:
         click.echo(f"restored {rows} rows and {len(manifest['uploads'])} upload files (revision "
                    f"{manifest['revision']}, made {manifest['created_at']}); "
                    "now run: flask --app webapp db upgrade")
+
+    @app.cli.command("expand-states")
+    def expand_states_cmd() -> None:
+        """Write every case's saved state in SpiffWorkflow's full form (before going back to a release from
+        before issue 10, or upgrading SpiffWorkflow): see docs/operations.md."""
+        from .states import expand_states
+
+        click.echo(f"{expand_states()} case states written in the full form")
