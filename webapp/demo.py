@@ -56,14 +56,20 @@ def _open_demo_round(units: list[Unit], approver: User) -> None:
                             "如实填写申报书并上传第七条所列材料，经所在盟市科技局或推荐单位审核推荐。")
 
 
+def add_units_and_organisations() -> tuple[dict[str, Unit], dict[str, Organisation]]:
+    """The demo's recommending units and operating organisations, by code (also the benchmark's)."""
+    units = {code: Unit(code=code, name=name, kind=kind) for code, name, kind in UNITS}
+    db.session.add_all(units.values())
+    db.session.flush()
+    orgs = {code: Organisation(name=name, unit_id=units[unit].id) for code, name, unit in ORGANISATIONS}
+    db.session.add_all(orgs.values())
+    db.session.flush()
+    return units, orgs
+
+
 def seed() -> list[tuple[str, str, str]]:
     if db.session.scalar(select(User).limit(1)) is None:
-        units = {code: Unit(code=code, name=name, kind=kind) for code, name, kind in UNITS}
-        db.session.add_all(units.values())
-        db.session.flush()
-        orgs = {code: Organisation(name=name, unit_id=units[unit].id) for code, name, unit in ORGANISATIONS}
-        db.session.add_all(orgs.values())
-        db.session.flush()
+        units, orgs = add_units_and_organisations()
         _user("qingcheng", "青城创客（申报单位）", "applicant", orgs["qingcheng"], units["hohhot"])
         _user("lucheng", "鹿城众创（申报单位）", "applicant", orgs["lucheng"], units["baotou"])
         _user("caoyuan", "草原星火（申报单位）", "applicant", orgs["caoyuan"], units["ordos"])

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from webapp.demo import ORGANISATIONS, PASSWORD, UNITS
+from webapp.demo import ORGANISATIONS, PASSWORD, add_units_and_organisations
 from webapp.extensions import db
 from webapp.models import ApplicationRound, Organisation, Unit, User
 from webapp.passwords import hash_password
@@ -52,12 +52,7 @@ def add_people(extra_experts: int = 0, extra_organisations: int = 0) -> People:
     from webapp.rounds.service import open_round
 
     password_hash = hash_password(PASSWORD)
-    units = {code: Unit(code=code, name=name, kind=kind) for code, name, kind in UNITS}
-    db.session.add_all(units.values())
-    db.session.flush()
-    orgs = {code: Organisation(name=name, unit_id=units[unit].id) for code, name, unit in ORGANISATIONS}
-    db.session.add_all(orgs.values())
-    db.session.flush()
+    units, orgs = add_units_and_organisations()
     users = {}
     for username, name, role, org, unit in PEOPLE:
         user = User(username=username, display_name=name, role=role, password_hash=password_hash,
