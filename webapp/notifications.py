@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from webapp.clock import clock
@@ -32,14 +32,17 @@ def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = Non
     `openedBecause`, e.g. a return and its reasons) and by when."""
     from webapp.access import users_for_task
 
+    now, notes = clock.now(), []
     for row in rows:
         text = f"新的待办：{row.title}（{row.instance.subject_title}）" if row.instance.subject_title else f"新的待办：{row.title}"
         if because and because.get(row.id):
             text += "。" + because[row.id]
         if row.due_at:
             text += f"。办理期限：{row.due_at.astimezone(CHINA):%Y-%m-%d}"
-        for user in users_for_task(row):
-            notify(user, text, f"/tasks/{row.id}")
+        notes += [{"user_id": user.id, "text": text[:500], "link": f"/tasks/{row.id}", "created_at": now}
+                  for user in users_for_task(row)]
+    if notes:  # one INSERT for all of them (a group's step tells every member), not one per person
+        db.session.execute(insert(Notification), notes)
 
 
 def send_due_reminders(now, limit: int = 500) -> int:
