@@ -418,7 +418,12 @@ def test_every_inbox_page_is_read_in_order_from_its_index(world, who, index, ana
         # a type filter may also be served by (status, lane, title, due_at, id); the counts of a part of a
         # lane never walk the whole lane
         by_title = "ix_human_task_inbox_lane_title" in plan and (group or "title = " in statement)
-        assert index in plan or by_title, (statement, plan)
+        # Counting the tasks without a due date: with statistics showing few of them, PostgreSQL may read them
+        # from the lane's index as well (its condition stops at due_at IS NULL, so it reads only those) — a
+        # coin toss between two good plans, not a walk of the lane.
+        undated_count = (db_is_postgres() and statement.lstrip().upper().startswith("SELECT COUNT(")
+                         and "ix_human_task_inbox_lane " in plan + " " and "due_at IS NULL" in plan)
+        assert index in plan or by_title or undated_count, (statement, plan)
         assert not sorts(plan), (statement, plan)  # no sort step: the index gives the order
     if db_is_postgres():  # SQLite's plan does not tell IS NOT NULL from a cursor's bound
         cursor_pages = [plan for statement, plan in found if "due_at >=" in statement or "due_at <=" in statement]
