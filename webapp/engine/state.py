@@ -2,7 +2,7 @@
 
 SpiffWorkflow's serializer embeds the whole parsed process (82% of a recognition case's ~100 kB) in every
 saved state and rebuilds it on every load. Our instances already name their DefinitionBundle, which is
-immutable, so the spec is parsed once per process (definitions.process_specs) and a saved state holds only
+immutable, so the spec is parsed once per process (definitions.parsed_bundle) and a saved state holds only
 the task tree, the data and the events in flight. `dump` writes that compact form; `restore` reads it, and
 still reads states saved in SpiffWorkflow's full form (older cases) — they become compact when next saved.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -42,8 +43,8 @@ class _CompactWorkflowConverter(BpmnWorkflowConverter):
             raise ValueError("a compact state needs its process definition to be restored")
         dct.pop(COMPACT_KEY, None)
         workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
@@ -70,12 +71,6 @@ class _CompactTaskConverter(TaskConverter):
             "data": {},
             "delta": {},
         }
-
-
-def _uuid(value):
-    from uuid import UUID
-
-    return UUID(value)
 
 
 def _serializer(**converters) -> BpmnWorkflowSerializer:
