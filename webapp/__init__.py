@@ -122,6 +122,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     # An end instant as the last day it includes (a notice ending 12-09 00:00 runs to 12-08 inclusive).
     app.jinja_env.filters["lastday"] = lambda d: last_day(d.isoformat()) if d else ""
+    from .inbox.rows import due_label
+
+    app.jinja_env.globals["due_label"] = due_label  # a deadline and the days left (inbox rows, task pages)
 
     from .labels import as_number, as_score
 

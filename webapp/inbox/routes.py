@@ -22,6 +22,7 @@ from webapp.models.accounts import GROUP_ROLES
 from webapp.views import MAX_ID, ident_or_404, report_engine_fault, require
 
 from . import listing, service
+from .rows import present
 
 bp = Blueprint("inbox", __name__)
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ def _claimed_message(task: HumanTask) -> str:
 def index():
     """My tasks, 50 a page (keyset: `after`/`before`), with counts per type and a filter to one (`type`)."""
     page = listing.inbox_page(current_user, request.args)
-    return render_template("inbox/index.html", page=page, tasks=page.rows, now=clock.now())
+    rows = present(page.rows, current_user.id, GROUP_ROLES, clock.now())
+    return render_template("inbox/index.html", page=page, rows=rows, group=current_user.role in GROUP_ROLES)
 
 
 def _task_for_user(task_id) -> HumanTask:

@@ -1,0 +1,42 @@
+"""An inbox row's text is worked out in Python once per page (webapp/inbox/rows.py): the deadline as people
+read it, in both languages, and addresses built once per page that are the same as `url_for`'s."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import url_for
+from flask_babel import force_locale
+
+from webapp.inbox.rows import due_label, url_pattern
+
+CHINA = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=CHINA)
+
+
+@pytest.mark.parametrize(("due", "zh", "en"), [
+    (NOW + timedelta(days=3, hours=1), "2026-03-05（还剩 3 天）", "2026-03-05 (3 days left)"),
+    (NOW + timedelta(hours=5), "2026-03-02（今日到期）", "2026-03-02 (due today)"),
+    # An end at midnight is the day before's end (含当日): 3 March 00:00 reads as 2 March.
+    (datetime(2026, 3, 3, 0, 0, tzinfo=CHINA), "2026-03-02（今日到期）", "2026-03-02 (due today)"),
+    (NOW - timedelta(days=2, hours=1), "2026-02-28（已逾期 3 天）", "2026-02-28 (overdue by 3 days)"),
+])
+def test_a_deadline_reads_as_its_last_day_and_the_days_left(app, due, zh, en):
+    with app.test_request_context("/"):
+        with force_locale("zh"):
+            chinese = due_label(due, NOW)
+        with force_locale("en"):
+            english = due_label(due, NOW)
+    assert (chinese, english.replace("（", " (").replace("）", ")")) == (zh, en)
+
+
+def test_an_address_pattern_is_url_for_for_every_id(app):
+    with app.test_request_context("/", base_url="http://example.org/makerspace/"):
+        task = url_pattern("inbox.task", "task_id")
+        claim = url_pattern("inbox.claim", "task_id")
+        for ident in (1, 42, 2_147_483_647):
+            assert task(ident) == url_for("inbox.task", task_id=ident)
+            assert claim(ident) == url_for("inbox.claim", task_id=ident)
+        assert task(7).startswith("/makerspace/")
