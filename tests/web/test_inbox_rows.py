@@ -10,7 +10,8 @@ import pytest
 from flask import url_for
 from flask_babel import force_locale
 
-from webapp.inbox.rows import due_label, url_pattern
+from webapp.inbox.rows import due_label
+from webapp.views import url_pattern
 
 CHINA = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=CHINA)

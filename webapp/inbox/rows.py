@@ -2,7 +2,7 @@
 
 A page is 50 rows. Built in the template, each row cost a macro call, two `url_for`s (one more for a claim
 button) and a Flask-Babel lookup per label; together they were half of a big inbox's answer time. Here the
-addresses come from one `url_for` per page (`url_pattern`), the translations from one catalog lookup per
+addresses come from one `url_for` per page (`views.url_pattern`), the translations from one catalog lookup per
 page, and the template only prints strings.
 """
 
@@ -13,20 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import url_for
 from flask_babel import get_translations
 
+from webapp.views import url_pattern
+
 CHINA = ZoneInfo("Asia/Shanghai")
-_MARK = 2_000_000_001  # a number no real id has yet; only ever used to cut an address in two
-
-
-def url_pattern(endpoint: str, key: str) -> Callable[[int], str]:
-    """`url_for(endpoint, key=value)` for many values at the cost of one: the address is built once around
-    a marker and the value is put in its place."""
-    head, tail = url_for(endpoint, **{key: _MARK}).split(str(_MARK), 1)
-    return lambda value: f"{head}{value}{tail}"
-
-
 def due_label(due: datetime, now: datetime, gettext: Callable[[str], str] | None = None) -> str:
     """A deadline as people read it: the last day (China time; an end at midnight is the day before) and
     how long is left or how long it is overdue, e.g. 2026-12-08（3 days left）."""

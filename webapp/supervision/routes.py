@@ -16,6 +16,7 @@ from webapp.models import SavedFilter
 from webapp.views import get_or_404, require, role_required
 
 from . import instances
+from .rows import present
 
 bp = Blueprint("supervision", __name__)
 # Saved filters are a person's own bookmarks of the list: no case data, nothing anyone else sees. They are the
@@ -36,10 +37,11 @@ def index():
     filters = instances.Filters.from_form(form)
     page = instances.page(current_user, filters, after=instances.Cursor.parse(request.args.get("after")),
                           before=instances.Cursor.parse(request.args.get("before")))
-    return render_template("supervision/index.html", form=form, filters=filters, page=page, saved=saved,
-                           units=instances.unit_names(page.rows), overdue=instances.overdue_ids(page.rows),
+    user = current_user._get_current_object()  # once, not through the proxy for every row
+    rows = present(page.rows, lambda instance: may_follow_case(user, instance),
+                   instances.unit_names(page.rows), instances.overdue_ids(page.rows))
+    return render_template("supervision/index.html", form=form, filters=filters, page=page, saved=saved, rows=rows,
                            save_form=SaveFilterForm(query=filters.query_string),
-                           may_follow=lambda instance: may_follow_case(current_user, instance),
                            share_url=url_for("supervision.index", _external=True) + _query(filters.query_string))
 
 
