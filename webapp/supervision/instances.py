@@ -113,9 +113,12 @@ def filter_form(user: User, formdata) -> InstanceFilterForm:
     rounds; never the instance table)."""
     bundles = db.session.scalars(select(DefinitionBundle).order_by(DefinitionBundle.version)).all()
     process_ids = sorted({pid for bundle in bundles for pid in bundle.process_ids or []})
-    # The name the diagram gives each process, as one of its cases recorded it (one indexed row per process).
-    names = {pid: db.session.scalar(select(ProcessInstance.process_name)
-                                    .where(ProcessInstance.process_id == pid).limit(1)) for pid in process_ids}
+    # The name the diagram gives each process, as one of its cases recorded it: one statement, one indexed row
+    # per process (a scalar sub-query each).
+    found = db.session.execute(select(*(
+        select(ProcessInstance.process_name).where(ProcessInstance.process_id == pid).limit(1).scalar_subquery()
+        for pid in process_ids))).one() if process_ids else ()
+    names = dict(zip(process_ids, found, strict=True))
     units = select(Unit.id, Unit.name).order_by(Unit.id)
     if user.role == "recommender":
         units = units.where(Unit.id == user.unit_id)  # a recommender sees only its own unit's cases
