@@ -104,3 +104,23 @@ def test_a_task_page_reads_the_case_once(login, world, monkeypatch):
     page = login("torch1").get(url).get_data(as_text=True)
     assert 'id="office-verbs"' in page  # the 退回 choices were worked out
     assert len(restored) == 1
+
+
+def test_the_inbox_lists_every_step_one_may_withdraw_in_the_same_statements_for_one_or_three(login, world):
+    """"Submitted by you, not yet taken up": each listed step is checked against the audit trail and the open
+    rows, and shown with its case — for all of them together, not per step (which cost four per step)."""
+    def inbox_of_applicant() -> tuple[int, str]:
+        applicant = login("applicant_a")
+        with counted() as statements:
+            html = applicant.get("/").get_data(as_text=True)
+        return len(statements), html
+
+    first = start_application(login("applicant_a"))
+    submit_application(login, first)
+    one, html = inbox_of_applicant()
+    assert html.count("/withdraw") == 1
+    for _ in range(2):
+        submit_application(login, start_application(login("applicant_a")))
+    three, html = inbox_of_applicant()
+    assert html.count("/withdraw") == 3  # every submission is still untouched, so each may be withdrawn
+    assert three == one
