@@ -115,15 +115,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     from zoneinfo import ZoneInfo
 
-    china = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
-    app.jinja_env.filters["localtime"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d %H:%M") if d else ""
-    app.jinja_env.filters["localdate"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d") if d else ""
     from .engine.sandbox import last_day
+    from .labels import due_label, local_time
 
+    china = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    app.jinja_env.filters["localtime"] = local_time  # China time, as in the rows built in Python
+    app.jinja_env.filters["localdate"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d") if d else ""
     # An end instant as the last day it includes (a notice ending 12-09 00:00 runs to 12-08 inclusive).
     app.jinja_env.filters["lastday"] = lambda d: last_day(d.isoformat()) if d else ""
-    from .inbox.rows import due_label
-
     app.jinja_env.globals["due_label"] = due_label  # a deadline and the days left (inbox rows, task pages)
 
     from .labels import as_number, as_score

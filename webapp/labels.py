@@ -49,3 +49,29 @@ def as_score(value) -> str:
     if value is None or value == "":
         return ""
     return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def due_label(due, now, gettext=None) -> str:
+    """A deadline as people read it: its last day (`sandbox.last_day`: an end at midnight is the day before)
+    and how long is left or how long it is overdue, e.g. 2026-12-08（3 days left）. `gettext`: the page's
+    catalog looked up once (webapp/inbox/rows.py), else the request's."""
+    from flask_babel import get_translations
+
+    from webapp.engine.sandbox import last_day
+
+    gettext = gettext or get_translations().gettext
+    days = int((due - now).total_seconds() // 86400)
+    if due < now:
+        left = gettext("overdue by %(n)s days") % {"n": -days}
+    elif days == 0:
+        left = gettext("due today")
+    else:
+        left = gettext("%(n)s days left") % {"n": days}
+    return f"{last_day(due.isoformat())}（{left}）"
+
+
+def local_time(moment) -> str:
+    """An instant as people here read it: China time to the minute ("" for none)."""
+    from webapp.workdays import CHINA
+
+    return f"{moment.astimezone(CHINA):%Y-%m-%d %H:%M}" if moment else ""

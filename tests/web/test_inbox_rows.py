@@ -10,7 +10,7 @@ import pytest
 from flask import url_for
 from flask_babel import force_locale
 
-from webapp.inbox.rows import due_label
+from webapp.labels import due_label
 from webapp.views import url_pattern
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -8,31 +8,14 @@ page, and the template only prints strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask_babel import get_translations
 
+from webapp.labels import due_label, local_time
 from webapp.views import url_pattern
-
-CHINA = ZoneInfo("Asia/Shanghai")
-def due_label(due: datetime, now: datetime, gettext: Callable[[str], str] | None = None) -> str:
-    """A deadline as people read it: the last day (China time; an end at midnight is the day before) and
-    how long is left or how long it is overdue, e.g. 2026-12-08（3 days left）."""
-    gettext = gettext or get_translations().gettext
-    local = due.astimezone(CHINA)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        local -= timedelta(days=1)
-    days = int((due - now).total_seconds() // 86400)
-    if due < now:
-        left = gettext("overdue by %(n)s days") % {"n": -days}
-    elif days == 0:
-        left = gettext("due today")
-    else:
-        left = gettext("%(n)s days left") % {"n": days}
-    return f"{local:%Y-%m-%d}（{left}）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +48,7 @@ def present(rows: Iterable, user_id: int, group_lanes: tuple[str, ...], now: dat
                 claim, release = release_href(r.id), True
         shown.append(InboxRow(
             href=task_href(r.id), title=r.title, case=r.subject_title, process=r.process_name,
-            since=f"{r.created_at.astimezone(CHINA):%Y-%m-%d %H:%M}",
+            since=local_time(r.created_at),
             due=due_label(r.due_at, now, gettext) if r.due_at else "", overdue=r.due_at is not None and r.due_at < now,
             claimed_by=r.claimed_by_name or "", claim=claim, release=release))
     return shown

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_translations
 
+from webapp.labels import local_time
 from webapp.models import ProcessInstance
 from webapp.views import url_pattern
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +30,6 @@ class CaseRow:
     next_timer: str
 
 
-def _local(moment) -> str:
-    return f"{moment.astimezone(CHINA):%Y-%m-%d %H:%M}" if moment else ""
-
-
 def present(rows: list[ProcessInstance], may_follow: Callable[[ProcessInstance], bool], units: dict[int, str],
             overdue: set[int]) -> list[CaseRow]:
     gettext = get_translations().gettext
@@ -50,5 +44,5 @@ def present(rows: list[ProcessInstance], may_follow: Callable[[ProcessInstance],
             subject_href=link(i.subject_id) if link and i.subject_id is not None else "",
             process=i.process_name, version=i.bundle.version, status=gettext(i.status),
             current_step=i.current_step or "", overdue=i.id in overdue, unit=units.get(i.unit_id, ""),
-            created=_local(i.created_at), changed=_local(i.updated_at), next_timer=_local(i.next_timer_at)))
+            created=local_time(i.created_at), changed=local_time(i.updated_at), next_timer=local_time(i.next_timer_at)))
     return shown
