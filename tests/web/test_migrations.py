@@ -119,6 +119,36 @@ def test_a_database_at_the_first_migration_upgrades_to_head_and_its_cases_go_on(
     assert supervisor.get(f"/instances/{due_id}").status_code == 200
 
 
+def test_cases_whose_faults_are_open_at_the_upgrade_are_flagged_and_their_next_save_resolves_them(bare_app):
+    upgrade_database(BASELINE)
+    restore_backup(FIXTURE)
+    upgrade_database("0004_list_indexes")
+    task = db.session.scalars(sa.select(HumanTask).where(HumanTask.status == "open",
+                                                         HumanTask.task_spec == "recommender_review")).one()
+    other = db.session.scalar(sa.select(ProcessInstance.id).where(ProcessInstance.id != task.instance_id))
+    seeded_at = datetime.fromisoformat(manifest()["created_at"])
+    fault = {"process_id": "recognition", "element_id": "gw_recommender", "element_name": "推荐意见？", "expression": "",
+             "error_type": "TypeError", "message": "…", "trigger": "task", "step": "", "at": seeded_at,
+             "last_at": seeded_at, "occurrences": 1}
+    with db.engine.begin() as connection:  # one open fault, and a resolved one on another case
+        connection.execute(sa.insert(ProcessFault.__table__), [
+            {**fault, "instance_id": task.instance_id, "resolved_at": None},
+            {**fault, "instance_id": other, "resolved_at": seeded_at}])
+
+    upgrade_database()
+    flagged = set(db.session.scalars(sa.select(ProcessInstance.id).where(ProcessInstance.has_open_fault)))
+    assert flagged == {task.instance_id}
+
+    clock.freeze(seeded_at + timedelta(minutes=5))
+    recommender = demo_login(bare_app, db.session.get(User, _unit_recommender(task.unit_id)).username)
+    response = recommender.post(f"/tasks/{task.id}", {"recommender_decision": "recommend",
+                                                      "recommendation_letter": "同意推荐", "recommender_comments": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(ProcessInstance, task.instance_id).has_open_fault
+    assert db.session.scalar(sa.select(sa.func.count(ProcessFault.id)).where(ProcessFault.resolved_at.is_(None))) == 0
+
+
 def _unit_recommender(unit_id: int) -> int:
     return db.session.scalar(sa.select(User.id).where(User.role == "recommender", User.unit_id == unit_id))
 

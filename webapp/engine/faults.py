@@ -100,6 +100,10 @@ def record(description: FaultDescription, *, trigger: str, step: str = "", actor
     bundle_id = description.bundle_id
     if bundle_id is None and target is not None:
         bundle_id = db.session.get(ProcessInstance, target).bundle_id
+    if target is not None:
+        # A bulk UPDATE, not the ORM object's: it leaves the version column alone, so recording a fault is not a
+        # change of the case that a concurrent save would lose to.
+        db.session.execute(update(ProcessInstance).where(ProcessInstance.id == target).values(has_open_fault=True))
     now = clock.now()
     same = db.session.scalars(select(ProcessFault).where(
         ProcessFault.instance_id == target if target is not None else ProcessFault.instance_id.is_(None),
@@ -125,9 +129,13 @@ def record(description: FaultDescription, *, trigger: str, step: str = "", actor
 
 
 def resolve(instance: ProcessInstance) -> None:
-    """The engine saved this case again: its earlier faults no longer hold it up."""
+    """The engine saved this case again: its earlier faults no longer hold it up. The flag is written with the
+    case's own UPDATE; a fault recorded by a transaction this one did not see is resolved by the next save."""
+    if not instance.has_open_fault:
+        return
     db.session.execute(update(ProcessFault).where(
         ProcessFault.instance_id == instance.id, ProcessFault.resolved_at.is_(None)).values(resolved_at=clock.now()))
+    instance.has_open_fault = False
 
 
 def resolve_start(process_id: str) -> None:

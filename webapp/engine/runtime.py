@@ -31,6 +31,7 @@ from .definitions import latest_bundle, parsed_bundle
 from .faults import resolve as resolve_faults
 from .faults import resolve_start as resolve_start_faults
 from .sandbox import SandboxedDataEnvironment
+from .walk import tasks_in
 
 log = logging.getLogger(__name__)
 SERIALIZER = saved_state.FULL  # SpiffWorkflow's own form (spec embedded): for diffs and old states
@@ -171,7 +172,7 @@ class Runtime:
         db.session.flush()
         wf = BpmnWorkflow(spec, subprocess_specs, script_engine=AppScriptEngine(self, instance))
         self._busy.append(instance.id)
-        for task in wf.get_tasks(state=TaskState.READY):
+        for task in tasks_in(wf, TaskState.READY):
             task.set_data(**(data or {}))
         self._audit(instance, "started", detail={"data": data or {}})
         self._advance(wf)
@@ -336,7 +337,7 @@ class Runtime:
         # do_engine_steps ends by refreshing timers, which may make more engine tasks READY.
         for _ in range(1000):
             wf.do_engine_steps()
-            if not any(not t.task_spec.manual for t in wf.get_tasks(state=TaskState.READY)):
+            if not tasks_in(wf, TaskState.READY, manual=False):
                 return
         raise WorkflowError("the process did not settle (endless loop in the diagram?)")
 
@@ -413,7 +414,7 @@ def due_instances(now: datetime, limit: int = 100, after: tuple[datetime, int] |
 def _waiting_marks(wf: BpmnWorkflow) -> dict[str, tuple[str, str]]:
     """Each waiting task: its name, and for a cycle timer where its cycle stands."""
     marks = {}
-    for task in wf.get_tasks(state=TaskState.WAITING):
+    for task in tasks_in(wf, TaskState.WAITING):
         value = task._get_internal_data("event_value")
         mark = json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict) else ""
         marks[str(task.id)] = (task.task_spec.bpmn_name or "", mark)

@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.models import HumanTask, ProcessInstance, User
 
 from .sandbox import duration_delta, render_text
+from .walk import tasks_in
 
 
 class AssignmentError(Exception):
@@ -67,7 +68,7 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> tuple[list[Hu
     from .runtime import lane_role, task_properties
 
     ready = {} if instance.status != "running" else {
-        str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)
+        str(t.id): t for t in tasks_in(wf, TaskState.READY, manual=True)
     }
     # One query: the case's open rows, and the closed rows of tasks that are ready again (below).
     # The runtime saves without autoflush (one UPDATE of the case): a row completed in this unit of work is

@@ -17,6 +17,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
+from .walk import tasks_in
+
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
@@ -58,7 +60,7 @@ def _timer_due(task, timer: TimerEventDefinition) -> datetime | None:
 def waits(wf) -> list[Wait]:
     """Every timer and message the workflow waits for, earliest first (messages last)."""
     found: list[Wait] = []
-    for task in wf.get_tasks(state=TaskState.WAITING):
+    for task in tasks_in(wf, TaskState.WAITING):
         spec = task.task_spec
         definition = getattr(spec, "event_definition", None)
         shown = not isinstance(spec, BoundaryEvent)
