@@ -24,7 +24,7 @@ class Plan:
 
 
 QUICK = Plan(completions=5, repeats=5, sweep_instances=30, cases=2_000, requests={1: 8, 8: 3})
-FULL = Plan(completions=30, repeats=30, sweep_instances=200, cases=100_000, requests={1: 40, 8: 10})
+FULL = Plan(completions=30, repeats=30, sweep_instances=200, cases=100_000, requests={1: 40, 8: 20})
 
 
 def _parse(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:

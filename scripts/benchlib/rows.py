@@ -100,7 +100,13 @@ def list_section(figures: ListFigures, workers: int) -> Section:
 
 def sweeper_section(sweep: SweepFigures) -> Section:
     rate = sweep.per_second
-    return Section("Timer sweeper (SQLite)", [
-        Row("timers fired per second", f"{rate:,.0f} /s", f"{sweep.fired} in {sweep.seconds:.1f} s", ">= 500 /s",
-            check(rate, 500, at_least=True))],
-        f"{sweep.instances} lifecycles whose first half-year period opens, fired by one sweep_once()")
+    rows = [Row("timers fired per second", f"{rate:,.0f} /s", f"{sweep.fired} in {sweep.seconds:.1f} s", ">= 500 /s",
+                check(rate, 500, at_least=True))]
+    if sweep.fired:
+        each, engine = sweep.seconds * 1000 / sweep.fired, sweep.engine_seconds * 1000 / sweep.fired
+        rows += [Row("  per timer fired", f"{each:.2f} ms"),
+                 Row("  SpiffWorkflow's part (restore, run, dump)", f"{engine:.2f} ms",
+                     f"{engine / each:.0%}; alone: {1000 / engine:,.0f} /s" if engine else "")]
+    return Section("Timer sweeper (SQLite)", rows,
+                   f"{sweep.instances} lifecycles whose first half-year period opens, fired by one sweep_once(); "
+                   "SpiffWorkflow's part timed within the same sweep (the engine steps run the diagram's service tasks)")
