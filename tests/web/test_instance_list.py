@@ -184,6 +184,24 @@ def test_keyset_pages_have_no_duplicates_and_no_gaps(login, world, query):
     assert "offset" not in last_html.lower()
 
 
+def test_a_row_names_the_unit_and_the_version_in_the_list_and_in_its_export(login, world):
+    v2 = DefinitionBundle(version=7, checksum="y", files={}, process_ids=["space_lifecycle"], note="")
+    db.session.add(v2)
+    db.session.flush()
+    hohhot, baotou = case(world, "hohhot", created_hours_ago=1), case(world, "baotou", bundle=v2)
+    db.session.commit()
+    html = login("supervisor").get("/instances").get_data(as_text=True)
+    cells = {int(i): row for i, row in re.findall(r'<tr data-id="(\d+)">(.*?)</tr>', html, re.S)}
+    assert world["hohhot"].name in cells[hohhot] and ">v1<" in cells[hohhot]
+    assert world["baotou"].name in cells[baotou] and ">v7<" in cells[baotou]
+    exported = {row[0]: row for row in xlsx_rows(login("supervisor").get("/instances/export.xlsx"))[1:]}
+    assert (exported[hohhot][3], exported[hohhot][6]) == ("v1", world["hohhot"].name)
+    assert (exported[baotou][3], exported[baotou][6]) == ("v7", world["baotou"].name)
+    # a recommender's rows name its unit too (its filter offers only that one)
+    own = xlsx_rows(login("recommender_a").get("/instances/export.xlsx"))[1:]
+    assert [(row[0], row[6]) for row in own] == [(hohhot, world["hohhot"].name)]
+
+
 def test_a_mangled_cursor_starts_at_the_first_page(login, world):
     first = case(world)
     db.session.commit()

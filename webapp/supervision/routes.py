@@ -39,7 +39,7 @@ def index():
                           before=instances.Cursor.parse(request.args.get("before")))
     user = current_user._get_current_object()  # once, not through the proxy for every row
     rows = present(page.rows, lambda instance: may_follow_case(user, instance),
-                   instances.unit_names(page.rows), instances.overdue_ids(page.rows))
+                   instances.unit_names(form), instances.overdue_ids(page.rows))
     return render_template("supervision/index.html", form=form, filters=filters, page=page, saved=saved, rows=rows,
                            save_form=SaveFilterForm(query=filters.query_string),
                            share_url=url_for("supervision.index", _external=True) + _query(filters.query_string))

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import get_translations
+from sqlalchemy import Row
 
 from webapp.labels import local_time
-from webapp.models import ProcessInstance
 from webapp.views import url_pattern
 
 
@@ -30,7 +30,7 @@ class CaseRow:
     next_timer: str
 
 
-def present(rows: list[ProcessInstance], may_follow: Callable[[ProcessInstance], bool], units: dict[int, str],
+def present(rows: list[Row], may_follow: Callable[[Row], bool], units: dict[int, str],
             overdue: set[int]) -> list[CaseRow]:
     gettext = get_translations().gettext
     case = url_pattern("supervision.show", "instance_id")
@@ -42,7 +42,7 @@ def present(rows: list[ProcessInstance], may_follow: Callable[[ProcessInstance],
         shown.append(CaseRow(
             id=i.id, case_href=case(i.id) if may_follow(i) else "", subject=i.subject_title,
             subject_href=link(i.subject_id) if link and i.subject_id is not None else "",
-            process=i.process_name, version=i.bundle.version, status=gettext(i.status),
+            process=i.process_name, version=i.version, status=gettext(i.status),
             current_step=i.current_step or "", overdue=i.id in overdue, unit=units.get(i.unit_id, ""),
             created=local_time(i.created_at), changed=local_time(i.updated_at), next_timer=local_time(i.next_timer_at)))
     return shown
