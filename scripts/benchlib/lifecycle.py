@@ -1,14 +1,16 @@
 """A space's lifecycle (bpmn/lifecycle.bpmn) over simulated years, through webapp/simulation.py's driver:
 the app clock moves in steps of two weeks and the sweeper fires what came due; every half-year report is
-handed in as soon as it opens, every three-yearly evaluation is done (graded 良好). After 1 and after 10
-years, when a report has just opened, the saved state is measured and so is the cost of two things the
-case does all its life — completing the report and firing its next timer — each repeated on that same
-state and rolled back."""
+handed in as soon as it opens, every three-yearly evaluation is done (graded 良好). Two spaces, recognised
+nine years apart to the day, live side by side until the older is in its 10th year and the younger in its
+1st; when a half-year report has just opened for both (their periods fall on the same dates), each one's
+saved state is measured and so is the cost of two things a case does all its life — completing the report
+and firing its next timer — each repeated on that same state and rolled back, the two spaces in turn, so
+that a slow moment of the machine falls on both alike."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from webapp.clock import clock
 from webapp.demo_history import REPORT
@@ -56,54 +58,60 @@ def _work_off(case: SpaceCase, experts: list[int], keep_report: bool = False) ->
             return
 
 
-def _live_until(case: SpaceCase, until, experts: list[int]) -> None:
+def _live_until(cases_: list[SpaceCase], until: datetime, experts: list[int]) -> None:
     while clock.now() < until:
-        case.advance(days=min(STEP_DAYS, (until - clock.now()).total_seconds() / 86400))
-        _work_off(case, experts)
+        cases_[0].advance(days=min(STEP_DAYS, (until - clock.now()).total_seconds() / 86400))  # sweeps them all
+        for case in cases_:
+            _work_off(case, experts)
 
 
-def _next_report(case: SpaceCase, experts: list[int]) -> None:
-    """Let time pass (a week at a time) until a half-year report opens; leave it open."""
+def _next_report(cases_: list[SpaceCase], experts: list[int]) -> None:
+    """Let time pass (a week at a time) until a half-year report is open for every case; leave them open."""
     for _ in range(60):
-        if "half_year_report" in case.ready():
+        if all("half_year_report" in case.ready() for case in cases_):
             return
-        case.advance(days=7)
-        _work_off(case, experts, keep_report=True)
-    raise AssertionError(f"no half-year report opened; open: {case.ready()}")
+        cases_[0].advance(days=7)
+        for case in cases_:
+            _work_off(case, experts, keep_report=True)
+    raise AssertionError(f"no half-year report opened for all; open: {[case.ready() for case in cases_]}")
 
 
-def _measure(case: SpaceCase, year: int, repeats: int, applicant_id: int) -> Checkpoint:
+def _measure_once(case: SpaceCase, point: Checkpoint, applicant_id: int) -> None:
     instance_id = case.instance_id
-    point = Checkpoint(year, cases.state_size(instance_id), cases.task_count(instance_id))
-    for _ in range(repeats):
-        row, applicant = case.task("half_year_report"), db.session.get(User, applicant_id)
-        with point.completion.measure():
-            Runtime(actor=applicant).complete(row, REPORT)
+    row, applicant = case.task("half_year_report"), db.session.get(User, applicant_id)
+    with point.completion.measure():
+        Runtime(actor=applicant).complete(row, REPORT)
+    db.session.rollback()
+    instance = db.session.get(ProcessInstance, instance_id)
+    ahead = instance.next_timer_at - clock.now() + timedelta(seconds=1)
+    clock.advance(ahead)
+    try:
+        with point.timer.measure():
+            fired = Runtime().fire_due_timers(instance)
+    finally:
         db.session.rollback()
-        instance = db.session.get(ProcessInstance, instance_id)
-        ahead = instance.next_timer_at - clock.now() + timedelta(seconds=1)
-        clock.advance(ahead)
-        try:
-            with point.timer.measure():
-                fired = Runtime().fire_due_timers(instance)
-        finally:
-            db.session.rollback()
-            clock.advance(-ahead)
-        assert fired, "the lifecycle's next timer did not fire"
-    return point
+        clock.advance(-ahead)
+    assert fired, "the lifecycle's next timer did not fire"
 
 
-def lifecycle_years(world: World, repeats: int, years: tuple[int, ...] = (1, 10)) -> list[Checkpoint]:
+def lifecycle_years(world: World, repeats: int, years: tuple[int, int] = (1, 10)) -> list[Checkpoint]:
+    """The younger space at years[0], the older at years[1], measured at the same moment."""
     people = world.people
-    organisation = people.organisations[0]
-    space = recognised_space_now("基准众创空间", organisation, people.unit_of[organisation])
-    case = SpaceCase(space.lifecycle_instance_id)
-    experts = people.experts[2:5]
+    young_year, old_year = years
     began = clock.now()
-    points = []
-    for year in years:
-        _live_until(case, began + timedelta(days=365 * year), experts)
-        _next_report(case, experts)
-        points.append(_measure(case, year, repeats, people.users["qingcheng"]))
-        _work_off(case, experts)
+    older = SpaceCase(recognised_space_now("基准众创空间（先）", people.organisations[0],
+                                           people.unit_of[people.organisations[0]]).lifecycle_instance_id)
+    experts = people.experts[2:5]
+    _live_until([older], began.replace(year=began.year + old_year - young_year), experts)
+    younger = SpaceCase(recognised_space_now("基准众创空间（后）", people.organisations[1],
+                                             people.unit_of[people.organisations[1]]).lifecycle_instance_id)
+    both = [younger, older]
+    _live_until(both, began.replace(year=began.year + old_year), experts)  # the younger a year old, the older ten
+    _next_report(both, experts)
+    points = [Checkpoint(year, cases.state_size(case.instance_id), cases.task_count(case.instance_id))
+              for year, case in zip(years, both, strict=True)]
+    actors = [people.users["lucheng"], people.users["qingcheng"]]
+    for _ in range(repeats):
+        for case, point, actor in zip(both, points, actors, strict=True):
+            _measure_once(case, point, actor)
     return points
