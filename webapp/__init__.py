@@ -113,14 +113,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     register_cli(app)
 
-    from zoneinfo import ZoneInfo
-
     from .engine.sandbox import last_day
-    from .labels import due_label, local_time
+    from .labels import due_label, local_date, local_time
 
-    china = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
     app.jinja_env.filters["localtime"] = local_time  # China time, as in the rows built in Python
-    app.jinja_env.filters["localdate"] = lambda d: d.astimezone(china).strftime("%Y-%m-%d") if d else ""
+    app.jinja_env.filters["localdate"] = local_date
     # An end instant as the last day it includes (a notice ending 12-09 00:00 runs to 12-08 inclusive).
     app.jinja_env.filters["lastday"] = lambda d: last_day(d.isoformat()) if d else ""
     app.jinja_env.globals["due_label"] = due_label  # a deadline and the days left (inbox rows, task pages)

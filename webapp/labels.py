@@ -75,3 +75,10 @@ def local_time(moment) -> str:
     from webapp.workdays import CHINA
 
     return f"{moment.astimezone(CHINA):%Y-%m-%d %H:%M}" if moment else ""
+
+
+def local_date(moment) -> str:
+    """The day of an instant in China ("" for none)."""
+    from webapp.workdays import CHINA
+
+    return f"{moment.astimezone(CHINA):%Y-%m-%d}" if moment else ""

@@ -10,7 +10,7 @@ import pytest
 from flask import url_for
 from flask_babel import force_locale
 
-from webapp.labels import due_label
+from webapp.labels import due_label, local_date, local_time
 from webapp.views import url_pattern
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -41,3 +41,13 @@ def test_an_address_pattern_is_url_for_for_every_id(app):
             assert task(ident) == url_for("inbox.task", task_id=ident)
             assert claim(ident) == url_for("inbox.claim", task_id=ident)
         assert task(7).startswith("/makerspace/")
+
+
+def test_times_and_days_read_in_china_whatever_zone_they_were_stored_in(app):
+    late_evening_utc = datetime(2026, 3, 2, 16, 30, tzinfo=ZoneInfo("UTC"))  # 3 March 00:30 in China
+    assert (local_time(late_evening_utc), local_date(late_evening_utc)) == ("2026-03-03 00:30", "2026-03-03")
+    assert (local_time(None), local_date(None)) == ("", "")
+    with app.app_context():
+        filters = app.jinja_env.filters
+        assert (filters["localtime"](late_evening_utc), filters["localdate"](late_evening_utc)) == \
+            ("2026-03-03 00:30", "2026-03-03")
