@@ -94,6 +94,14 @@ def _measure_once(case: SpaceCase, point: Checkpoint, applicant_id: int) -> None
     assert fired, "the lifecycle's next timer did not fire"
 
 
+def _years_after(moment: datetime, years: int) -> datetime:
+    """The same day `years` later (29 February: the 28th), so the two spaces' periods fall on the same dates."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
 def lifecycle_years(world: World, repeats: int, years: tuple[int, int] = (1, 10)) -> list[Checkpoint]:
     """The younger space at years[0], the older at years[1], measured at the same moment."""
     people = world.people
@@ -102,11 +110,11 @@ def lifecycle_years(world: World, repeats: int, years: tuple[int, int] = (1, 10)
     older = SpaceCase(recognised_space_now("基准众创空间（先）", people.organisations[0],
                                            people.unit_of[people.organisations[0]]).lifecycle_instance_id)
     experts = people.experts[2:5]
-    _live_until([older], began.replace(year=began.year + old_year - young_year), experts)
+    _live_until([older], _years_after(began, old_year - young_year), experts)
     younger = SpaceCase(recognised_space_now("基准众创空间（后）", people.organisations[1],
                                              people.unit_of[people.organisations[1]]).lifecycle_instance_id)
     both = [younger, older]
-    _live_until(both, began.replace(year=began.year + old_year), experts)  # the younger a year old, the older ten
+    _live_until(both, _years_after(began, old_year), experts)  # the younger a year old, the older ten
     _next_report(both, experts)
     points = [Checkpoint(year, cases.state_size(case.instance_id), cases.task_count(case.instance_id))
               for year, case in zip(years, both, strict=True)]

@@ -129,13 +129,16 @@ def record(description: FaultDescription, *, trigger: str, step: str = "", actor
 
 
 def resolve(instance: ProcessInstance) -> None:
-    """The engine saved this case again: its earlier faults no longer hold it up. The flag is written with the
-    case's own UPDATE; a fault recorded by a transaction this one did not see is resolved by the next save."""
+    """The engine saved this case again: its earlier faults no longer hold it up. Nothing to do, and no
+    statement, unless the case's flag says a fault is open (nearly every save)."""
     if not instance.has_open_fault:
         return
+    # The flag first, by a statement: on PostgreSQL it takes the case's row lock, which record() takes too, so
+    # a fault recorded meanwhile is either resolved below or recorded (flag set again) after this commits. Set
+    # at the case's own UPDATE, at flush, it could clear the flag of a fault recorded in between.
+    db.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(has_open_fault=False))
     db.session.execute(update(ProcessFault).where(
         ProcessFault.instance_id == instance.id, ProcessFault.resolved_at.is_(None)).values(resolved_at=clock.now()))
-    instance.has_open_fault = False
 
 
 def resolve_start(process_id: str) -> None:
