@@ -125,27 +125,29 @@ def test_cases_whose_faults_are_open_at_the_upgrade_are_flagged_and_their_next_s
     upgrade_database("0004_list_indexes")
     task = db.session.scalars(sa.select(HumanTask).where(HumanTask.status == "open",
                                                          HumanTask.task_spec == "recommender_review")).one()
-    other = db.session.scalar(sa.select(ProcessInstance.id).where(ProcessInstance.id != task.instance_id))
+    task_id, instance_id, unit_id = task.id, task.instance_id, task.unit_id
+    other = db.session.scalar(sa.select(ProcessInstance.id).where(ProcessInstance.id != instance_id))
+    db.session.rollback()  # the read ends: on PostgreSQL it would hold off the migration's ALTER TABLE
     seeded_at = datetime.fromisoformat(manifest()["created_at"])
     fault = {"process_id": "recognition", "element_id": "gw_recommender", "element_name": "推荐意见？", "expression": "",
              "error_type": "TypeError", "message": "…", "trigger": "task", "step": "", "at": seeded_at,
              "last_at": seeded_at, "occurrences": 1}
     with db.engine.begin() as connection:  # one open fault, and a resolved one on another case
         connection.execute(sa.insert(ProcessFault.__table__), [
-            {**fault, "instance_id": task.instance_id, "resolved_at": None},
+            {**fault, "instance_id": instance_id, "resolved_at": None},
             {**fault, "instance_id": other, "resolved_at": seeded_at}])
 
     upgrade_database()
     flagged = set(db.session.scalars(sa.select(ProcessInstance.id).where(ProcessInstance.has_open_fault)))
-    assert flagged == {task.instance_id}
+    assert flagged == {instance_id}
 
     clock.freeze(seeded_at + timedelta(minutes=5))
-    recommender = demo_login(bare_app, db.session.get(User, _unit_recommender(task.unit_id)).username)
-    response = recommender.post(f"/tasks/{task.id}", {"recommender_decision": "recommend",
+    recommender = demo_login(bare_app, db.session.get(User, _unit_recommender(unit_id)).username)
+    response = recommender.post(f"/tasks/{task_id}", {"recommender_decision": "recommend",
                                                       "recommendation_letter": "同意推荐", "recommender_comments": ""})
     assert response.status_code == 302
     db.session.expire_all()
-    assert not db.session.get(ProcessInstance, task.instance_id).has_open_fault
+    assert not db.session.get(ProcessInstance, instance_id).has_open_fault
     assert db.session.scalar(sa.select(sa.func.count(ProcessFault.id)).where(ProcessFault.resolved_at.is_(None))) == 0
 
 
