@@ -33,6 +33,7 @@ PAGES = [  # (label, user, path)
 class ListFigures:
     cases: int
     seed_seconds: float
+    database: str  # e.g. "sqlite 3.40.1", "postgresql 15.10"
     timings: dict[tuple[str, int], Timings] = field(default_factory=dict)  # (label, clients) → timings
     page_bytes: dict[str, int] = field(default_factory=dict)
 
@@ -40,19 +41,21 @@ class ListFigures:
 Page = tuple[str, str | None, str]  # label, user name (None: not logged in), path
 
 
-def list_figures(cases: int, requests: dict[int, int], pages: list[Page] | None = None) -> ListFigures:
+def list_figures(cases: int, requests: dict[int, int], pages: list[Page] | None = None,
+                 database_url: str | None = None) -> ListFigures:
     """`requests`: clients → GETs per client (e.g. {1: 40, 8: 10}); `pages`: (label, user, path), the
-    static file always first."""
+    static file always first; `database_url`: an empty database to fill (default: a throwaway SQLite file)."""
     pages = [STATIC, *(PAGES if pages is None else pages)]
     with tempfile.TemporaryDirectory(prefix="bench-lists-") as name:
         directory = Path(name)
-        url = f"sqlite:///{directory / 'lists.db'}"
+        url = database_url or f"sqlite:///{directory / 'lists.db'}"
         app = bench_app(url, directory)
         with app.app_context():
             seconds = seed_database(app, cases)
+            database = f"{db.engine.dialect.name} {'.'.join(map(str, db.engine.dialect.server_version_info))}"
             db.session.remove()
             db.engine.dispose()
-        figures = ListFigures(cases, seconds)
+        figures = ListFigures(cases, seconds, database)
         with production_server(url, directory) as base:
             # One log-in per person (argon2 is slow on purpose); its concurrent clients share the session.
             clients = {user: Client(base, user) for _, user, _ in pages}

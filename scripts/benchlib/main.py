@@ -37,6 +37,10 @@ def _parse(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     parser.add_argument("--cases", type=int, help="cases for the inbox and list figures (default 100,000; quick 2,000)")
     parser.add_argument("--skip-lists", action="store_true", help="leave out the inbox and list figures")
     parser.add_argument("--sql", action="store_true", help="also print the SQL statements of each counted POST")
+    parser.add_argument("--lists-database", metavar="URL", help=(
+        "the inbox and list figures on this empty database (e.g. PostgreSQL: scripts/with-postgres sh -c "
+        "'scripts/bench --lists-database $MAKERSPACE_TEST_DATABASE_URL') instead of a throwaway SQLite file; "
+        "it is filled and left filled"))
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.cases:
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                      rows.sql_section(sql)]
         if not args.skip_lists:
             figures = _step(f"inbox and list at {plan.cases:,} cases under gunicorn",
-                            lambda: lists.list_figures(plan.cases, plan.requests))
+                            lambda: lists.list_figures(plan.cases, plan.requests, database_url=args.lists_database))
             sections.append(rows.list_section(figures, worker_count()))
         sections.append(rows.sweeper_section(sweep))
     print(f"\nscripts/bench{' --quick' if args.quick else ''} — issue 10's figures (printed, not asserted)")

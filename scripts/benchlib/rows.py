@@ -94,7 +94,7 @@ def list_section(figures: ListFigures, workers: int) -> Section:
                             spread(timings.median, timings.p95), times(against, "static"),
                             f"p95 <= {limit:g} ms, <= 6x", met))
     note = (f"{figures.cases:,} cases (seeded in {figures.seed_seconds:.0f} s), gunicorn with {workers} workers, "
-            "SQLite; ratio: p95 against the static file's p95 at the same concurrency; [first page's HTML]")
+            f"{figures.database}; ratio: p95 against the static file's p95 at the same concurrency; [first page's HTML]")
     return Section("Inbox and list, first page over HTTP (ms, p50 / p95)", rows, note)
 
 

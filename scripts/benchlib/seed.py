@@ -60,7 +60,22 @@ def seed_database(app, cases: int, batch: int = 5000) -> float:
     for first in range(1, cases + 1, batch):
         _write(people, bundle_id, range(first, min(first + batch, cases + 1)), clock.now(), draw)
         db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        _as_a_live_postgresql_database(("process_instance", "application", "maker_space"))
     return time.perf_counter() - started
+
+
+def _as_a_live_postgresql_database(seeded_ids: tuple[str, ...]) -> None:
+    """What a database that lived through these cases has and a bulk load lacks. The sequences of the tables
+    whose ids the seed wrote itself are moved past them (SQLite numbers on after the highest id by itself).
+    And VACUUM ANALYZE, which autovacuum does on a live database: right after the load PostgreSQL has no
+    statistics and no visibility map, so the inbox counts read the table rather than the index (measured at
+    100,000 cases: the Torch Center's page 23 ms before, 9 ms after)."""
+    for table in seeded_ids:
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _write(people: People, bundle_id: int, ids: range, now: datetime, draw: random.Random) -> None:
