@@ -283,7 +283,16 @@ def restore_backup(source: Path) -> dict:
                 for path in written:  # the rows are rolled back; their files go too
                     path.unlink(missing_ok=True)
                 raise
+            _as_after_autovacuum(connection)
     return manifest
+
+
+def _as_after_autovacuum(connection: sa.Connection) -> None:
+    """PostgreSQL: statistics and the visibility map for the rows just written, which autovacuum would add
+    later. Without them the planner guesses and the inboxes' counts read the tables (at 100,000 cases the
+    Torch Center's inbox took 23 ms instead of 9). SQLite plans without statistics on purpose."""
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
 
 
 def _check_target(connection: sa.Connection, manifest: dict) -> dict[str, sa.Table]:
