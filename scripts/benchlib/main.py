@@ -42,10 +42,22 @@ def _parse(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         "'scripts/bench --lists-database $MAKERSPACE_TEST_DATABASE_URL') instead of a throwaway SQLite file; "
         "it is filled and left filled"))
     args = parser.parse_args(argv)
+    if args.lists_database and (tables := _tables_in(args.lists_database)):  # never made-up cases into real data
+        parser.error(f"--lists-database must name an empty database; this one has tables ({', '.join(tables[:4])}…)")
     plan = QUICK if args.quick else FULL
     if args.cases:
         plan = Plan(plan.completions, plan.repeats, plan.sweep_instances, args.cases, plan.requests)
     return plan, args
+
+
+def _tables_in(url: str) -> list[str]:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        return sorted(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
 
 
 def _step(what: str, action: Callable[[], T]) -> T:
