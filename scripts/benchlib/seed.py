@@ -23,6 +23,7 @@ from sqlalchemy import insert, text
 
 from webapp.clock import clock
 from webapp.extensions import db
+from webapp.maintenance.backup import refresh_statistics, restart_sequences
 from webapp.models import Application, Evaluation, HumanTask, MakerSpace, ProcessInstance
 
 from .accounts import People, add_people
@@ -60,22 +61,13 @@ def seed_database(app, cases: int, batch: int = 5000) -> float:
     for first in range(1, cases + 1, batch):
         _write(people, bundle_id, range(first, min(first + batch, cases + 1)), clock.now(), draw)
         db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        _as_a_live_postgresql_database(("process_instance", "application", "maker_space"))
+    # As a database that lived through these cases: ids it wrote itself are not handed out again, and the
+    # planner has statistics (autovacuum's work on a live PostgreSQL database; restores do the same).
+    with db.engine.connect() as connection:
+        restart_sequences(connection, [ProcessInstance.__table__, Application.__table__, MakerSpace.__table__])
+        connection.commit()
+        refresh_statistics(connection)
     return time.perf_counter() - started
-
-
-def _as_a_live_postgresql_database(seeded_ids: tuple[str, ...]) -> None:
-    """What a database that lived through these cases has and a bulk load lacks. The sequences of the tables
-    whose ids the seed wrote itself are moved past them (SQLite numbers on after the highest id by itself).
-    And VACUUM ANALYZE, which autovacuum does on a live database: right after the load PostgreSQL has no
-    statistics and no visibility map, so the inbox counts read the table rather than the index (measured at
-    100,000 cases: the Torch Center's page 23 ms before, 9 ms after)."""
-    for table in seeded_ids:
-        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-    db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _write(people: People, bundle_id: int, ids: range, now: datetime, draw: random.Random) -> None:

@@ -278,18 +278,18 @@ def restore_backup(source: Path) -> dict:
                 with connection.begin():
                     for entry in manifest["tables"]:
                         _insert_rows(connection, tar, entry, targets[entry["name"]])
-                    _restart_sequences(connection, [targets[entry["name"]] for entry in manifest["tables"]])
+                    restart_sequences(connection, [targets[entry["name"]] for entry in manifest["tables"]])
             except BaseException:
                 for path in written:  # the rows are rolled back; their files go too
                     path.unlink(missing_ok=True)
                 raise
-            _as_after_autovacuum(connection)
+            refresh_statistics(connection)
     return manifest
 
 
-def _as_after_autovacuum(connection: sa.Connection) -> None:
-    """PostgreSQL: statistics and the visibility map for the rows just written, which autovacuum would add
-    later. Without them the planner guesses and the inboxes' counts read the tables (at 100,000 cases the
+def refresh_statistics(connection: sa.Connection) -> None:
+    """After rows were written in bulk (a restore; the benchmark's seed), PostgreSQL: statistics and the
+    visibility map for them, which autovacuum would add later. Without them the planner guesses and the inboxes' counts read the tables (at 100,000 cases the
     Torch Center's inbox took 23 ms instead of 9). SQLite plans without statistics on purpose."""
     if connection.dialect.name == "postgresql":
         connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
@@ -390,8 +390,8 @@ def _insert_rows(connection: sa.Connection, tar: tarfile.TarFile, entry: dict, t
         raise RestoreRefused(f"{entry['file']} holds {count} rows, the manifest says {entry['rows']}")
 
 
-def _restart_sequences(connection: sa.Connection, tables: list[sa.Table]) -> None:
-    """Rows came with their ids; a database that numbers rows from sequences would hand out those ids
+def restart_sequences(connection: sa.Connection, tables: list[sa.Table]) -> None:
+    """Rows came with their ids (a restore; the benchmark's seed); a database that numbers rows from sequences would hand out those ids
     again. Move each sequence behind an integer column (an identity column, or a column whose default
     draws from a named sequence) past the largest id, in standard SQL. Databases without sequences (SQLite
     numbers from the largest rowid) need nothing."""
