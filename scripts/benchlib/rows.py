@@ -18,20 +18,31 @@ def _tail_row(label: str, timings: Timings) -> Row:
 
 
 def completion_section(trivial: Layers, recognition: Layers) -> Section:
+    """Ratios against the bare step with SpiffWorkflow's own serializer, as the issue measured them (its
+    denominator then was the app's step too); beside them, against the bare step from the app's compact
+    state, which is cheaper because the app keeps the definition out of the state (item 1)."""
     rows = []
     for name, layers, limit in (("trivial 4-task", trivial, 8.0), ("recognition step", recognition, 3.0)):
-        bare = layers.bare.median
-        rows.append(Row(f"{name}: bare SpiffWorkflow step", spread(layers.bare.median, layers.bare.p95)))
+        stock, compact = layers.stock.median, layers.bare.median
+        rows.append(Row(f"{name}: bare, SpiffWorkflow's form", spread(stock, layers.stock.p95)))
+        rows.append(Row(f"{name}: bare, compact state", spread(compact, layers.bare.p95),
+                        times(ratio(compact, stock), "own form")))
         rows.append(Row(f"{name}: Runtime.complete", spread(layers.runtime.median, layers.runtime.p95),
-                        times(ratio(layers.runtime.median, bare), "bare")))
+                        _both(layers.runtime.median, stock, compact)))
         rows.append(_tail_row("Runtime.complete", layers.runtime))
-        http = ratio(layers.http.median, bare)
+        http = ratio(layers.http.median, stock)
         rows.append(Row(f"{name}: HTTP POST of the form", spread(layers.http.median, layers.http.p95),
-                        times(http, "bare"), f"<= {limit:g}x bare", check(http, limit)))
+                        _both(layers.http.median, stock, compact), f"<= {limit:g}x bare", check(http, limit)))
         rows.append(_tail_row("HTTP POST", layers.http))
     note = (f"medians of {trivial.http.n} and {recognition.http.n} completions per layer; the recognition step is "
-            "the material review (材料完整性审核); ratios are of medians")
+            "the material review (材料完整性审核); ratios are of medians, \"a / b\": against the bare step in "
+            "SpiffWorkflow's own form (definition embedded, as the issue measured; the target) / from the "
+            "compact state")
     return Section("Task completion (ms, median / p95)", rows, note)
+
+
+def _both(value: float, stock: float, compact: float) -> str:
+    return f"{times(ratio(value, stock)).rstrip('x')} / {times(ratio(value, compact))} bare"
 
 
 def state_section(trivial_bytes: int, recognition: Sizes, years: list[Checkpoint]) -> Section:

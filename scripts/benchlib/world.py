@@ -88,10 +88,14 @@ class Browser:
         self.csrf = self._token("/")  # the session's token: valid for every later form
 
     def request(self, method: str, url: str, **kwargs):
-        with self.app.app_context():
-            response = getattr(self.client, method)(url, **kwargs)
+        response = self.send(method, url, **kwargs)
         db.session.expire_all()  # the caller's session sees what the request wrote
         return response
+
+    def send(self, method: str, url: str, **kwargs):
+        """The request alone, what a timing measures: the caller's own bookkeeping (`settle`) comes after."""
+        with self.app.app_context():
+            return getattr(self.client, method)(url, **kwargs)
 
     def _token(self, url: str) -> str:
         match = TOKEN.search(self.request("get", url).get_data(as_text=True))
@@ -100,10 +104,18 @@ class Browser:
 
     def post(self, url: str, data: dict, files: bool = False):
         """A form's POST as a browser sends it: urlencoded, or multipart when the form takes files."""
-        response = self.request("post", url, data={**data, "csrf_token": self.csrf},
-                                content_type="multipart/form-data" if files else "application/x-www-form-urlencoded")
-        self.read_messages()
+        response = self.send_form(url, data, files)
+        self.settle()
         return response
+
+    def send_form(self, url: str, data: dict, files: bool = False):
+        """The POST alone (for timing it); call `settle` afterwards."""
+        return self.send("post", url, data={**data, "csrf_token": self.csrf},
+                         content_type="multipart/form-data" if files else "application/x-www-form-urlencoded")
+
+    def settle(self) -> None:
+        db.session.expire_all()  # the caller's session sees what the request wrote
+        self.read_messages()
 
     def read_messages(self) -> None:
         """What a browser does next, untimed: it follows the redirect, whose page shows (and so removes)
