@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import contains_eager, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.clock import clock
@@ -82,12 +82,14 @@ def sweep_once(max_rounds: int = 100, stop: threading.Event | None = None) -> in
 def claim_due(instance_id: int, now: datetime) -> ProcessInstance | None:
     """The instance, locked for this transaction and re-read from the database, if its timer is still due;
     None when another sweeper or a user holds its row, or when it is no longer due."""
+    # The definition version comes in the same statement (restoring the case needs it); only the case's row
+    # is locked: every sweeper reads the same few version rows.
     return db.session.scalars(
-        select(ProcessInstance)
+        select(ProcessInstance).join(ProcessInstance.bundle)
         .where(ProcessInstance.id == instance_id, ProcessInstance.status == "running",
                ProcessInstance.next_timer_at < now)
-        .options(undefer(ProcessInstance.state))
-        .with_for_update(skip_locked=True)
+        .options(undefer(ProcessInstance.state), contains_eager(ProcessInstance.bundle))
+        .with_for_update(skip_locked=True, of=ProcessInstance)
         .execution_options(populate_existing=True)  # never the copy this session read before
     ).first()
 

@@ -1,10 +1,14 @@
-"""The timer sweeper: a broken case never holds up the others."""
+"""The timer sweeper: a broken case never holds up the others; a timer costs few statements."""
 
-from sqlalchemy import select
+from datetime import timedelta
 
+from sqlalchemy import event, func, select
+
+from tasks.sweep import Outcome, fire_instance
 from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, ProcessFault, ProcessInstance
+from webapp.simulation import recognised_space_now
 
 from .test_recognition_scenarios import eligible_facts
 
@@ -42,3 +46,28 @@ def test_a_broken_case_is_set_aside_and_the_others_go_on(harness):
     assert fault.trigger == "timer" and fault.current and fault.message
     assert not db.session.scalars(select(AuditEvent).where(
         AuditEvent.instance_id == broken.instance_id, AuditEvent.action == "error")).all()
+
+
+def test_firing_a_timer_reads_the_case_and_its_definition_version_in_one_statement(harness):
+    """The sweeper's claim brings the case's definition version along (restoring the case needs it): a timer
+    that opens a half-year report costs seven statements, none of them a read of the version on its own."""
+    space = recognised_space_now("计时空间", harness.organisation.id, harness.unit.id)
+    due = db.session.scalar(select(func.min(ProcessInstance.next_timer_at)).where(
+        ProcessInstance.id == space.lifecycle_instance_id))
+    clock.advance(due - clock.now() + timedelta(days=1))
+    db.session.expire_all()
+    sent = []
+
+    def count(_conn, _cursor, statement, *_):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert fire_instance(space.lifecycle_instance_id) is Outcome.FIRED
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert not [s for s in sent if s.startswith("SELECT definition_bundle.") and "FROM definition_bundle " in s]
+    assert len(sent) <= 7, sent
+    opened = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.instance_id == space.lifecycle_instance_id, AuditEvent.action == "timer"))
+    assert opened == 1
