@@ -41,9 +41,13 @@ def _parse(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         "the inbox and list figures on this empty database (e.g. PostgreSQL: scripts/with-postgres sh -c "
         "'scripts/bench --lists-database $MAKERSPACE_TEST_DATABASE_URL') instead of a throwaway SQLite file; "
         "it is filled and left filled"))
+    parser.add_argument("--sweepers-database", metavar="URL", help=(
+        "also time 1 and 2 sweeper processes side by side on this empty database (PostgreSQL: their row locks "
+        "share the work out); a schema is created there for each and dropped at the end"))
     args = parser.parse_args(argv)
-    if args.lists_database and (tables := _tables_in(args.lists_database)):  # never made-up cases into real data
-        parser.error(f"--lists-database must name an empty database; this one has tables ({', '.join(tables[:4])}…)")
+    for option, url in (("--lists-database", args.lists_database), ("--sweepers-database", args.sweepers_database)):
+        if url and (tables := _tables_in(url)):  # never made-up cases into real data
+            parser.error(f"{option} must name an empty database; this one has tables ({', '.join(tables[:4])}…)")
     plan = QUICK if args.quick else FULL
     if args.cases:
         plan = Plan(plan.completions, plan.repeats, plan.sweep_instances, args.cases, plan.requests)
@@ -70,7 +74,7 @@ def _step(what: str, action: Callable[[], T]) -> T:
 
 def main(argv: list[str] | None = None) -> int:
     plan, args = _parse(argv)
-    from . import completion, lifecycle, lists, rows, sqlcount, states, sweeper
+    from . import completion, lifecycle, lists, rows, sqlcount, states, sweeper, sweepers
     from .machine import description
     from .report import render
     from .server import worker_count
@@ -94,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         with world(run / "sweeper") as w:
             sweep = _step(f"sweeper over {plan.sweep_instances} due lifecycles",
                           lambda: sweeper.sweep_rate(w, plan.sweep_instances))
+        parallel = None
+        if args.sweepers_database:  # before the lists, which may fill the same database and leave it filled
+            parallel = _step(f"1 and 2 sweepers over {2 * plan.sweep_instances} due lifecycles",
+                             lambda: sweepers.parallel_rates(args.sweepers_database, 2 * plan.sweep_instances))
         sections += [rows.completion_section(trivial, recognition),
                      rows.state_section(trivial_bytes, sizes, years), rows.lifecycle_section(years),
                      rows.sql_section(sql)]
@@ -102,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                             lambda: lists.list_figures(plan.cases, plan.requests, database_url=args.lists_database))
             sections.append(rows.list_section(figures, worker_count()))
         sections.append(rows.sweeper_section(sweep))
+        if parallel:
+            sections.append(rows.parallel_section(*parallel))
     print(f"\nscripts/bench{' --quick' if args.quick else ''} — issue 10's figures (printed, not asserted)")
     for line in description():
         print(line)

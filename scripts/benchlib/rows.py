@@ -9,6 +9,7 @@ from .report import Row, Section, check, kilobytes, spread, times
 from .states import Sizes
 from .stats import Timings, ratio
 from .sweeper import SweepFigures
+from .sweepers import ParallelSweep
 
 TAIL = 2.0  # p95 <= 2x median for completions
 
@@ -121,3 +122,18 @@ def sweeper_section(sweep: SweepFigures) -> Section:
     return Section("Timer sweeper (SQLite)", rows,
                    f"{sweep.instances} lifecycles whose first half-year period opens, fired by one sweep_once(); "
                    "SpiffWorkflow's part timed within the same sweep (the engine steps run the diagram's service tasks)")
+
+
+def parallel_section(database: str, figures: list[ParallelSweep]) -> Section:
+    rows = []
+    for figure in figures:
+        fired = " + ".join(map(str, figure.fired))
+        rows.append(Row(f"{figure.processes} sweeper process{'es' if figure.processes > 1 else ''}",
+                        f"{figure.per_second:,.0f} /s",
+                        f"{fired}; {figure.events} events" if figure.processes > 1
+                        else f"{sum(figure.fired)} in {figure.seconds:.1f} s"))
+    instances = sum(figures[0].fired) if figures else 0
+    return Section(f"Timer sweepers side by side ({database})", rows,
+                   f"{instances} lifecycles due at once, swept by processes started together; timers fired per "
+                   "second from the start to the last one's end; one timer event per fired case means no case was "
+                   "fired twice")
