@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy.engine import Row
@@ -26,42 +25,14 @@ from webapp.access import inbox_conditions
 from webapp.extensions import db
 from webapp.models import HumanTask, ProcessInstance, User
 from webapp.models.accounts import GROUP_ROLES
+from webapp.paging import Cursor
 
 PAGE_SIZE = 50
-MAX_ID = 2**31 - 1  # human_task.id is an INTEGER: PostgreSQL refuses to compare it with a larger number
-_NO_DUE = "-"  # the cursor's due date for a task that has none
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """A row a page starts or ends at: its due date (None: none) and its id, the inbox's sort key."""
-
-    due: datetime | None
-    id: int
-
-    def __str__(self) -> str:
-        if self.due is None:
-            return f"{_NO_DUE},{self.id}"
-        return f"{self.due.astimezone(UTC).replace(tzinfo=None).isoformat()}Z,{self.id}"
-
-    @classmethod
-    def parse(cls, text: str) -> Cursor:
-        """Raises ValueError for anything this class did not write (or could not have)."""
-        value, ident = text.rsplit(",", 1)
-        if not ident.isascii() or not ident.isdigit() or not 0 < int(ident) <= MAX_ID:
-            raise ValueError("bad id")
-        if value == _NO_DUE:
-            return cls(None, int(ident))
-        if not value.endswith("Z"):
-            raise ValueError("not UTC")
-        moment = datetime.fromisoformat(value.removesuffix("Z"))
-        if moment.tzinfo is not None:
-            raise ValueError("two time zones")
-        return cls(moment.replace(tzinfo=UTC), int(ident))
-
-    @classmethod
-    def of(cls, task: HumanTask | Row) -> Cursor:
-        return cls(task.due_at, task.id)
+def _cursor_of(task: HumanTask | Row) -> Cursor:
+    """The inbox's sort key of a row: its due date (None: none) and its id."""
+    return Cursor(task.due_at, task.id)
 
 
 # What a row of the inbox shows, read as plain columns: an ORM object per row (with its case and claimant)
@@ -128,12 +99,12 @@ def _later(cursor: Cursor) -> ColumnElement:
     """Dated rows after the cursor. Written as a range on due_at (>=) with the tie broken by id, so every
     backend starts the index scan at the cursor instead of filtering the rows before it one by one (a plain
     "due_at > d OR (due_at = d AND id > i)" made SQLite read, or sort, everything before the cursor)."""
-    return and_(HumanTask.due_at >= cursor.due, or_(HumanTask.due_at > cursor.due, HumanTask.id > cursor.id))
+    return and_(HumanTask.due_at >= cursor.value, or_(HumanTask.due_at > cursor.value, HumanTask.id > cursor.id))
 
 
 def _earlier(cursor: Cursor) -> ColumnElement:
     """Dated rows before the cursor (the mirror of `_later`)."""
-    return and_(HumanTask.due_at <= cursor.due, or_(HumanTask.due_at < cursor.due, HumanTask.id < cursor.id))
+    return and_(HumanTask.due_at <= cursor.value, or_(HumanTask.due_at < cursor.value, HumanTask.id < cursor.id))
 
 
 @dataclass
@@ -155,23 +126,23 @@ class _List:
     def after(self, cursor: Cursor | None, limit: int) -> list[Row]:
         """Up to `limit` rows after the cursor (from the start without one), in the inbox's order."""
         rows: list[Row] = []
-        if self.dated and (cursor is None or cursor.due is not None):
+        if self.dated and (cursor is None or cursor.value is not None):
             # With a cursor, its bound alone: SQLite takes one lower bound per index and may pick IS NOT NULL.
             dated = HumanTask.due_at.is_not(None) if cursor is None else _later(cursor)
             rows = self._rows(dated, descending=False, limit=limit)
         if self.undated and len(rows) < limit:
-            beyond = [HumanTask.id > cursor.id] if cursor is not None and cursor.due is None else []
+            beyond = [HumanTask.id > cursor.id] if cursor is not None and cursor.value is None else []
             rows += self._rows(HumanTask.due_at.is_(None), *beyond, descending=False, limit=limit - len(rows))
         return rows
 
     def before(self, cursor: Cursor | None, limit: int) -> list[Row]:
         """Up to `limit` rows before the cursor (from the end without one), nearest first."""
         rows: list[Row] = []
-        if self.undated and (cursor is None or cursor.due is None):
+        if self.undated and (cursor is None or cursor.value is None):
             beyond = [HumanTask.id < cursor.id] if cursor is not None else []
             rows = self._rows(HumanTask.due_at.is_(None), *beyond, descending=True, limit=limit)
         if self.dated and len(rows) < limit:
-            beyond = [] if cursor is None or cursor.due is None else [_earlier(cursor)]
+            beyond = [] if cursor is None or cursor.value is None else [_earlier(cursor)]
             rows += self._rows(HumanTask.due_at.is_not(None), *beyond, descending=True, limit=limit - len(rows))
         return rows
 
@@ -180,7 +151,7 @@ class _List:
         if row.due_at is None:  # every dated row, and the undated ones before it
             earlier, known = [HumanTask.due_at.is_(None), HumanTask.id < row.id], self.dated
         else:
-            earlier, known = [HumanTask.due_at.is_not(None), _earlier(Cursor.of(row))], 0
+            earlier, known = [HumanTask.due_at.is_not(None), _earlier(_cursor_of(row))], 0
         return known + (db.session.scalar(
             select(func.count()).select_from(HumanTask).where(*self.conditions, *earlier)) or 0)
 
@@ -240,8 +211,8 @@ def inbox_page(user: User, args: Mapping[str, str] | None = None, *, size: int =
     if first:  # the first page: asked for, the link was unreadable, or going back reached the start
         rows = tasks.after(None, size + 1)
 
-    page.next = Cursor.of(rows[size - 1]) if len(rows) > size else Cursor.of(rows[-1]) if came_back else None
+    page.next = _cursor_of(rows[size - 1]) if len(rows) > size else _cursor_of(rows[-1]) if came_back else None
     page.rows = rows[:size]
     page.first_number = 1 if first or not page.rows else 1 + tasks.count_before(page.rows[0])
-    page.previous = Cursor.of(page.rows[0]) if page.first_number > 1 else None
+    page.previous = _cursor_of(page.rows[0]) if page.first_number > 1 else None
     return page

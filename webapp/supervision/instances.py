@@ -11,7 +11,7 @@ so a deep page costs what the first does and a case created meanwhile neither re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Row, Select, and_, false, or_, select
@@ -30,36 +30,9 @@ from webapp.models import (
     User,
 )
 from webapp.models.recognition import day_start
+from webapp.paging import Cursor
 
 PAGE_SIZE = 50
-MAX_ID = 2**31 - 1  # process_instance.id is an INTEGER: PostgreSQL refuses to compare it with a larger number
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page ends: the sort value and the id of its last (or, going back, first) row."""
-
-    value: datetime
-    id: int
-
-    def __str__(self) -> str:
-        # UTC with a Z rather than +00:00, so the cursor reads the same in an address bar as in the code
-        return f"{self.value.astimezone(UTC).replace(tzinfo=None).isoformat()}Z,{self.id}"
-
-    @classmethod
-    def parse(cls, text: str | None) -> Cursor | None:
-        """None for a missing or mangled cursor: the list then starts at its first page. The id must fit
-        the INTEGER column and the moment the UTC range (PostgreSQL refuses to compare with either)."""
-        if not text:
-            return None
-        try:
-            value, ident = text.rsplit(",", 1)
-            if not ident.isascii() or not ident.isdigit() or not 0 < int(ident) <= MAX_ID:
-                return None
-            moment = datetime.fromisoformat(value.removesuffix("Z"))
-            return cls(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC), int(ident))
-        except (ValueError, OverflowError):
-            return None
 
 
 @dataclass

@@ -13,6 +13,7 @@ from webapp.access import FAULT_READERS, INSTANCE_LIST_ROLES, may_follow_case
 from webapp.engine import faults
 from webapp.extensions import db
 from webapp.models import SavedFilter
+from webapp.paging import cursor_or_none
 from webapp.views import get_or_404, require, role_required
 
 from . import instances
@@ -35,8 +36,8 @@ def index():
         return render_template("supervision/index.html", form=form, filters=None, page=None, saved=saved,
                                save_form=SaveFilterForm()), 400
     filters = instances.Filters.from_form(form)
-    page = instances.page(current_user, filters, after=instances.Cursor.parse(request.args.get("after")),
-                          before=instances.Cursor.parse(request.args.get("before")))
+    page = instances.page(current_user, filters, after=cursor_or_none(request.args.get("after"), dated=True),
+                          before=cursor_or_none(request.args.get("before"), dated=True))
     user = current_user._get_current_object()  # once, not through the proxy for every row
     rows = present(page.rows, lambda instance: may_follow_case(user, instance),
                    instances.unit_names(form), instances.overdue_ids(page.rows))
