@@ -7,6 +7,7 @@ format, so an address reads alike everywhere and one parser decides what a link 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,13 +42,20 @@ class Cursor:
         return cls(moment.replace(tzinfo=UTC), int(ident))
 
 
-def cursor_or_none(text: str | None, *, dated: bool = False) -> Cursor | None:
-    """The cursor of a link, or None for a missing or mangled one (the list then starts at its first page).
-    `dated`: a list whose every row has a sort value takes no cursor without one."""
-    if not text:
-        return None
-    try:
-        cursor = Cursor.parse(text)
-    except ValueError:
-        return None
-    return None if dated and cursor.value is None else cursor
+def cursors_from(args: Mapping[str, str], *, dated: bool = False) -> tuple[Cursor | None, Cursor | None, bool]:
+    """The `after` and `before` cursors of a pager link, and whether the link was unreadable: a mangled or
+    out-of-range cursor, both at once, or (`dated`: a list whose every row has a sort value) one without a
+    value. An unreadable link gives no cursor: the list shows its first page, and says so."""
+    found: dict[str, Cursor | None] = {}
+    bad = False
+    for name in ("after", "before"):
+        text = args.get(name)
+        try:
+            found[name] = Cursor.parse(text) if text else None
+        except ValueError:
+            found[name], bad = None, True
+        if dated and found[name] is not None and found[name].value is None:
+            found[name], bad = None, True
+    if bad or (found["after"] and found["before"]):
+        return None, None, True
+    return found["after"], found["before"], False

@@ -323,7 +323,7 @@ def test_the_instance_list_keeps_its_pages_whole_and_its_scope(login, world):
     assert "本页 50 个案件（每页最多 50 个），按“创建时间”排列，从新到旧。" in html
     # a cursor from before the newest case: the first page, with no way back to an empty page
     rows, html = listed(recommender, "after=2999-01-01T00:00:00Z,1")
-    assert rows == newest_first[:50] and 'rel="prev"' not in html
+    assert rows == newest_first[:50] and 'rel="prev"' not in html and "翻页链接无法识别" not in html
     # a cursor past the oldest case: the last page, whole, never another unit's cases
     rows, html = listed(recommender, "after=2000-01-01T00:00:00Z,1")
     assert rows == newest_first[-50:] and 'rel="next"' not in html
@@ -342,13 +342,15 @@ def test_the_instance_list_keeps_its_pages_whole_and_its_scope(login, world):
     for query in ("sort=updated", "sort=updated&order=asc", "after=-,1", "before=9999-01-01T00:00:00Z,1"):
         rows, _ = listed(recommender, query)
         assert rows and not set(rows) & set(other), query
-    # cursors no database could compare with: the first page, never an error page
+    # links no list writes (or no database could compare with): the first page, saying so, never an error page
     for query in ("after=2026-01-01T00:00:00Z,2147483648", "before=0001-01-01T00:00:00+14:00,5",
                   "after=9999-12-31T23:59:59-14:00,5", "after=2026-01-01T00:00:00Z,١٢",
                   "after=-,1"):  # no sort value: every case has a creation time
         response = recommender.get(f"/instances?{query}")
         assert response.status_code == 200, query
-        assert [int(i) for i in re.findall(r'<tr data-id="(\d+)"', response.get_data(as_text=True))] == first
+        html = response.get_data(as_text=True)
+        assert [int(i) for i in re.findall(r'<tr data-id="(\d+)"', html)] == first
+        assert "翻页链接无法识别（可能已过期），已显示第一页。" in html, query  # as the inbox says it
     assert listed(recommender, "step=%E6%8E%A8%00")[0] == []  # a NUL matches nothing (PostgreSQL refused it)
 
 

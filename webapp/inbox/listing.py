@@ -25,7 +25,7 @@ from webapp.access import inbox_conditions
 from webapp.extensions import db
 from webapp.models import HumanTask, ProcessInstance, User
 from webapp.models.accounts import GROUP_ROLES
-from webapp.paging import Cursor
+from webapp.paging import Cursor, cursors_from
 
 PAGE_SIZE = 50
 
@@ -166,17 +166,10 @@ def _parse(args: Mapping[str, str]) -> tuple[str | None, Cursor | None, Cursor |
     # Longer than any title can be, or with a NUL (which PostgreSQL refuses in text): no type of this inbox.
     if task_type is not None and (len(task_type) > 200 or "\x00" in task_type or not task_type.strip()):
         task_type, bad = None, True
-    cursors: dict[str, Cursor | None] = {"after": None, "before": None}
-    for name in cursors:
-        text = args.get(name)
-        if text:
-            try:
-                cursors[name] = Cursor.parse(text)
-            except ValueError:
-                bad = True
-    if bad or (cursors["after"] and cursors["before"]):
+    after, before, bad_cursor = cursors_from(args)
+    if bad or bad_cursor:
         return task_type, None, None, True
-    return task_type, cursors["after"], cursors["before"], False
+    return task_type, after, before, False
 
 
 def inbox_page(user: User, args: Mapping[str, str] | None = None, *, size: int = PAGE_SIZE) -> InboxPage:

@@ -13,7 +13,7 @@ from webapp.access import FAULT_READERS, INSTANCE_LIST_ROLES, may_follow_case
 from webapp.engine import faults
 from webapp.extensions import db
 from webapp.models import SavedFilter
-from webapp.paging import cursor_or_none
+from webapp.paging import cursors_from
 from webapp.views import get_or_404, require, role_required
 
 from . import instances
@@ -36,12 +36,13 @@ def index():
         return render_template("supervision/index.html", form=form, filters=None, page=None, saved=saved,
                                save_form=SaveFilterForm()), 400
     filters = instances.Filters.from_form(form)
-    page = instances.page(current_user, filters, after=cursor_or_none(request.args.get("after"), dated=True),
-                          before=cursor_or_none(request.args.get("before"), dated=True))
+    after, before, bad_link = cursors_from(request.args, dated=True)
+    page = instances.page(current_user, filters, after=after, before=before)
     user = current_user._get_current_object()  # once, not through the proxy for every row
     rows = present(page.rows, lambda instance: may_follow_case(user, instance),
                    instances.unit_names(form), instances.overdue_ids(page.rows))
     return render_template("supervision/index.html", form=form, filters=filters, page=page, saved=saved, rows=rows,
+                           bad_link=bad_link,
                            save_form=SaveFilterForm(query=filters.query_string),
                            share_url=url_for("supervision.index", _external=True) + _query(filters.query_string))
 
