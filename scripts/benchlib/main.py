@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(rows.list_section(figures, worker_count()))
         sections.append(rows.sweeper_section(sweep))
         if parallel:
-            sections.append(rows.parallel_section(*parallel))
+            database, sweeps = parallel
+            sections.append(rows.parallel_section(database, 2 * plan.sweep_instances, sweeps))
     print(f"\nscripts/bench{' --quick' if args.quick else ''} — issue 10's figures (printed, not asserted)")
     for line in description():
         print(line)

@@ -19,9 +19,10 @@ def _tail_row(label: str, timings: Timings) -> Row:
 
 
 def completion_section(trivial: Layers, recognition: Layers) -> Section:
-    """Ratios against the bare step with SpiffWorkflow's own serializer, as the issue measured them (its
-    denominator then was the app's step too); beside them, against the bare step from the app's compact
-    state, which is cheaper because the app keeps the definition out of the state (item 1)."""
+    """The HTTP completion against both bare steps, each with its own verdict: the bare step in
+    SpiffWorkflow's own serialized form (the issue's yardstick when it set the targets: the app saved that
+    form then) and the one from the app's compact state (cheaper because the app keeps the definition out of
+    the state, item 1)."""
     rows = []
     for name, layers, limit in (("trivial 4-task", trivial, 8.0), ("recognition step", recognition, 3.0)):
         stock, compact = layers.stock.median, layers.bare.median
@@ -31,14 +32,15 @@ def completion_section(trivial: Layers, recognition: Layers) -> Section:
         rows.append(Row(f"{name}: Runtime.complete", spread(layers.runtime.median, layers.runtime.p95),
                         _both(layers.runtime.median, stock, compact)))
         rows.append(_tail_row("Runtime.complete", layers.runtime))
-        http = ratio(layers.http.median, stock)
+        http, http_compact = ratio(layers.http.median, stock), ratio(layers.http.median, compact)
         rows.append(Row(f"{name}: HTTP POST of the form", spread(layers.http.median, layers.http.p95),
-                        _both(layers.http.median, stock, compact), f"<= {limit:g}x bare", check(http, limit)))
+                        times(http, "own form"), f"<= {limit:g}x bare", check(http, limit)))
+        rows.append(Row("  HTTP POST against the compact bare step", "", times(http_compact, "compact"),
+                        f"<= {limit:g}x bare", check(http_compact, limit)))
         rows.append(_tail_row("HTTP POST", layers.http))
     note = (f"medians of {trivial.http.n} and {recognition.http.n} completions per layer; the recognition step is "
-            "the material review (材料完整性审核); ratios are of medians, \"a / b\": against the bare step in "
-            "SpiffWorkflow's own form (definition embedded, as the issue measured; the target) / from the "
-            "compact state")
+            "the material review (材料完整性审核); ratios are of medians; \"a / b\": against the bare step in "
+            "SpiffWorkflow's own form (definition embedded, as the issue measured) / from the compact state")
     return Section("Task completion (ms, median / p95)", rows, note)
 
 
@@ -124,16 +126,14 @@ def sweeper_section(sweep: SweepFigures) -> Section:
                    "SpiffWorkflow's part timed within the same sweep (the engine steps run the diagram's service tasks)")
 
 
-def parallel_section(database: str, figures: list[ParallelSweep]) -> Section:
+def parallel_section(database: str, instances: int, figures: list[ParallelSweep]) -> Section:
     rows = []
     for figure in figures:
-        fired = " + ".join(map(str, figure.fired))
+        fired = sum(figure.fired)
         rows.append(Row(f"{figure.processes} sweeper process{'es' if figure.processes > 1 else ''}",
-                        f"{figure.per_second:,.0f} /s",
-                        f"{fired}; {figure.events} events" if figure.processes > 1
-                        else f"{sum(figure.fired)} in {figure.seconds:.1f} s"))
-    instances = sum(figures[0].fired) if figures else 0
+                        f"{figure.per_second:,.0f} /s", " + ".join(map(str, figure.fired)),
+                        "each case fired once", figure.events == fired == instances))
     return Section(f"Timer sweepers side by side ({database})", rows,
                    f"{instances} lifecycles due at once, swept by processes started together; timers fired per "
-                   "second from the start to the last one's end; one timer event per fired case means no case was "
-                   "fired twice")
+                   "second from the start to the last one's end; the ratio column: timers fired by each process; "
+                   "each case fired once: as many timer events in the histories as cases, and as timers fired")

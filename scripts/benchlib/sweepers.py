@@ -7,15 +7,20 @@ the empty database given, and dropped again at the end: the database is left as 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select as select_module
+import signal
+import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from webapp.clock import clock
 from webapp.engine.definitions import deploy, read_directory
@@ -27,6 +32,7 @@ from .accounts import add_people
 from .world import START, bench_app
 
 HEAD_START = 1.0  # seconds for every process to be forked and connected before the common start
+TIMEOUT = 300.0  # seconds a race may take before its processes are killed (a full run takes a few)
 
 
 @dataclass
@@ -42,13 +48,21 @@ class ParallelSweep:
 
 
 def parallel_rates(url: str, instances: int, counts: tuple[int, ...] = (1, 2)) -> tuple[str, list[ParallelSweep]]:
-    """(the database's name and version, one figure per process count)."""
+    """(the database's name and version, one figure per process count). Refuses a database with tables: it
+    creates the schema there and drops it again, so it must drop nothing it did not create."""
     with tempfile.TemporaryDirectory(prefix="bench-sweepers-") as name:
         app = bench_app(url, Path(name))
-        figures = []
+        figures: list[ParallelSweep] = []
+        created = False
         try:
             for count in counts:
                 with app.app_context():
+                    if not created and (tables := inspect(db.engine).get_table_names()):
+                        raise RuntimeError(f"the sweepers' database must be empty; it has {', '.join(tables[:4])}")
+                    if created:
+                        db.drop_all()  # the previous race's schema
+                    db.create_all()
+                    created = True
                     due_at = _due_lifecycles(app, instances)
                     database = f"{db.engine.dialect.name} {'.'.join(map(str, db.engine.dialect.server_version_info))}"
                     db.session.remove()
@@ -56,7 +70,8 @@ def parallel_rates(url: str, instances: int, counts: tuple[int, ...] = (1, 2)) -
                 figures.append(_race(app, count, due_at))
         finally:
             with app.app_context():
-                db.drop_all()
+                if created:
+                    db.drop_all()
                 db.session.remove()
                 db.engine.dispose()
             clock.reset()
@@ -64,10 +79,8 @@ def parallel_rates(url: str, instances: int, counts: tuple[int, ...] = (1, 2)) -
 
 
 def _due_lifecycles(app, instances: int):
-    """A fresh schema with `instances` spaces recognised on one day; returns the moment their first
+    """In the new schema, `instances` spaces recognised on one day; returns the moment their first
     half-year period is due (the clock is left there)."""
-    db.drop_all()
-    db.create_all()
     deploy(read_directory(app.config["BPMN_DIR"]), note="benchmark")
     db.session.commit()
     clock.freeze(START)
@@ -81,6 +94,8 @@ def _due_lifecycles(app, instances: int):
 
 
 def _race(app, count: int, now) -> ParallelSweep:
+    from tasks.sweep import sweep_once
+
     read, write = os.pipe()
     start_at = time.time() + HEAD_START
     children = []
@@ -94,18 +109,22 @@ def _race(app, count: int, now) -> ParallelSweep:
                     clock.freeze(now)
                     db.session.execute(select(1))  # connected before the start
                     time.sleep(max(0.0, start_at - time.time()))
-                    from tasks.sweep import sweep_once
-
                     fired = sweep_once()
                     os.write(write, (json.dumps({"fired": fired, "ended": time.time()}) + "\n").encode())
                     db.session.remove()
                 code = 0
+            except BaseException:
+                traceback.print_exc()  # os._exit below would end the process before Python printed it
+                sys.stderr.flush()
             finally:
                 os._exit(code)
         children.append(pid)
     os.close(write)
-    with os.fdopen(read) as results:
-        reports = [json.loads(line) for line in results]
+    try:
+        reports = [json.loads(line) for line in _lines(read, start_at + TIMEOUT)]
+    except BaseException:
+        _kill(children)
+        raise
     failed = sum(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0 for pid in children)
     if failed or len(reports) != count:
         raise RuntimeError(f"{failed or count - len(reports)} of {count} sweeper processes failed")
@@ -115,3 +134,25 @@ def _race(app, count: int, now) -> ParallelSweep:
         db.engine.dispose()
     return ParallelSweep(count, [r["fired"] for r in reports], events,
                          max(r["ended"] for r in reports) - start_at)
+
+
+def _lines(fd: int, deadline: float) -> list[str]:
+    """The lines written to the pipe until every writer has closed it; TimeoutError after `deadline`."""
+    received = b""
+    with os.fdopen(fd, "rb") as pipe:
+        while True:
+            if not select_module.select([pipe], [], [], max(0.0, deadline - time.time()))[0]:
+                raise TimeoutError(f"the sweepers did not finish within {TIMEOUT:.0f} s")
+            chunk = os.read(pipe.fileno(), 65536)
+            if not chunk:
+                return received.decode().splitlines()
+            received += chunk
+
+
+def _kill(children: list[int]) -> None:
+    """End the sweepers still running (after a timeout or a failure here) and wait for them."""
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
