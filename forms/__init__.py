@@ -7,7 +7,9 @@ step to a diagram without any Python change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,9 +26,16 @@ class FormContext:
 
     user: Any
     data: dict = field(default_factory=dict)  # the task's workflow data
-    subject: Any = None  # Application or MakerSpace
     properties: dict = field(default_factory=dict)  # the task's properties in the diagram
     extra: dict = field(default_factory=dict)
+    # Reads the case's business record when a form first asks for it (a completion whose form needs none
+    # reads nothing).
+    read_subject: Callable[[], Any] | None = None
+
+    @cached_property
+    def subject(self) -> Any:
+        """The case's Application or MakerSpace (None without one)."""
+        return self.read_subject() if self.read_subject is not None else None
 
     @property
     def shown(self) -> list[tuple[str, Any]]:

@@ -66,8 +66,8 @@ def case_attachments(task: HumanTask) -> list:
 def context_for(user: User, task: HumanTask, data: dict | None = None) -> FormContext:
     from webapp.engine.runtime import task_properties
 
-    return FormContext(user=user, data=data if data is not None else task_data(task), subject=subject_of(task),
-                       properties=task_properties(task_spec_of(task)),
+    return FormContext(user=user, data=data if data is not None else task_data(task),
+                       read_subject=lambda: subject_of(task), properties=task_properties(task_spec_of(task)),
                        extra={"attachments": _Later(lambda: case_attachments(task)), "bundle": task.instance.bundle})
 
 
@@ -94,7 +94,10 @@ def complete_task(user: User, task: HumanTask, form: TaskForm, runtime: Runtime 
     Flushes only; the route commits once."""
     if task.status != "open" or claim_blocks(user, task):
         raise TaskUnavailable("not open for this user")
-    subject = subject_of(task)
+    # The business record only where this completion changes or files under it: most steps need neither.
+    needs_subject = getattr(form, "handles_files", False) or task.form_key == "recognition.application"
+    context = getattr(form, "ctx", None)  # read once per request, shared with the form that may have asked
+    subject = (context.subject if context is not None else subject_of(task)) if needs_subject else None
     if getattr(form, "handles_files", False):
         from webapp.attachments import save_upload
         from webapp.models import MakerSpace
