@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, false, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
@@ -182,21 +182,28 @@ def spaces_query(user: User) -> Select:
     return query.where(false())
 
 
+def recipients_of(task: HumanTask) -> list[ColumnElement] | None:
+    """Who would find this task in their inbox, as conditions on User (None: nobody), so that notices can be
+    written for them in one INSERT … SELECT without reading them first."""
+    if task.assignee_id is not None:
+        return [User.id == task.assignee_id]
+    conditions = [User.role == task.lane, User.active.is_(True)]
+    if task.lane == "applicant":
+        return [*conditions, User.organisation_id == task.organisation_id]
+    if task.lane == "recommender":
+        return [*conditions, User.unit_id == task.unit_id]
+    return conditions if task.lane in GROUP_ROLES else None
+
+
 def users_for_task(task: HumanTask) -> list[User]:
-    """Everyone who would find this task in their inbox (for notifications)."""
+    """Everyone who would find this task in their inbox."""
     if task.assignee_id is not None:
         return [u for u in [db.session.get(User, task.assignee_id)] if u]
-    query = select(User).where(User.role == task.lane, User.active.is_(True))
-    if task.lane == "applicant":
-        query = query.where(User.organisation_id == task.organisation_id)
-    elif task.lane == "recommender":
-        query = query.where(User.unit_id == task.unit_id)
-    elif task.lane not in GROUP_ROLES:
-        return []
-    return list(db.session.scalars(query))
+    conditions = recipients_of(task)
+    return list(db.session.scalars(select(User).where(*conditions))) if conditions else []
 
 
 __all__ = [
     "inbox_conditions", "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_follow_case", "instance_list_filter", "sees_fault_details", "may_view_application",
-    "may_view_space", "may_view_attachment", "applications_query", "spaces_query", "users_for_task",
+    "may_view_space", "may_view_attachment", "applications_query", "spaces_query", "recipients_of", "users_for_task",
 ]

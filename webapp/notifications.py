@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.exc import DBAPIError
 
 from webapp.clock import clock
@@ -29,20 +29,33 @@ def notify(user: User, text: str, link: str = "") -> None:
 
 def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = None) -> None:
     """Tell everyone a new task waits on: which step, for which case, why it opened (the diagram's
-    `openedBecause`, e.g. a return and its reasons) and by when."""
-    from webapp.access import users_for_task
+    `openedBecause`, e.g. a return and its reasons) and by when. One INSERT … SELECT for all of them: the
+    people are found by the statement that writes their notices (a group's step tells every member)."""
+    from webapp.access import recipients_of
 
-    now, notes = clock.now(), []
+    now, notices = clock.now(), []
     for row in rows:
+        conditions = recipients_of(row)
+        if conditions is None:
+            continue
         text = f"新的待办：{row.title}（{row.instance.subject_title}）" if row.instance.subject_title else f"新的待办：{row.title}"
         if because and because.get(row.id):
             text += "。" + because[row.id]
         if row.due_at:
             text += f"。办理期限：{row.due_at.astimezone(CHINA):%Y-%m-%d}"
-        notes += [{"user_id": user.id, "text": text[:500], "link": f"/tasks/{row.id}", "created_at": now}
-                  for user in users_for_task(row)]
-    if notes:  # one INSERT for all of them (a group's step tells every member), not one per person
-        db.session.execute(insert(Notification), notes)
+        notices.append(select(User.id, _value(text[:500], Notification.text), _value(f"/tasks/{row.id}", Notification.link),
+                              _value(now, Notification.created_at), _value(False, Notification.emailed),
+                              _value(False, Notification.mail_failed)).where(*conditions))
+    if notices:  # every column given: a UNION cannot have the model's defaults added to it
+        db.session.execute(insert(Notification).from_select(
+            ["user_id", "text", "link", "created_at", "emailed", "mail_failed"],
+            notices[0] if len(notices) == 1 else union_all(*notices), include_defaults=False))
+
+
+def _value(value, column):
+    """A value selected into `column`, bound as that column's type (the app's UTC datetimes stay as it stores
+    them; a CAST would not do: SQLite's CAST to DATETIME keeps only the year)."""
+    return literal(value, column.type)
 
 
 def send_due_reminders(now, limit: int = 500) -> int:
