@@ -56,6 +56,7 @@ def test_firing_a_timer_reads_the_case_and_its_definition_version_in_one_stateme
     due = db.session.scalar(select(func.min(ProcessInstance.next_timer_at)).where(
         ProcessInstance.id == space.lifecycle_instance_id))
     clock.advance(due - clock.now() + timedelta(days=1))
+    instance_id = space.lifecycle_instance_id
     db.session.expire_all()
     sent = []
 
@@ -64,11 +65,11 @@ def test_firing_a_timer_reads_the_case_and_its_definition_version_in_one_stateme
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        assert fire_instance(space.lifecycle_instance_id) is Outcome.FIRED
+        assert fire_instance(instance_id) is Outcome.FIRED
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert not [s for s in sent if s.startswith("SELECT definition_bundle.") and "FROM definition_bundle " in s]
     assert len(sent) <= 6, sent
     opened = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.instance_id == space.lifecycle_instance_id, AuditEvent.action == "timer"))
+        AuditEvent.instance_id == instance_id, AuditEvent.action == "timer"))
     assert opened == 1
