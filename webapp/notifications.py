@@ -21,6 +21,7 @@ from webapp.models import HumanTask, Notification, User
 
 log = logging.getLogger(__name__)
 CHINA = ZoneInfo("Asia/Shanghai")
+NOTICE_BATCH = 100  # new steps whose notices one INSERT … SELECT writes
 
 
 def notify(user: User, text: str, link: str = "") -> None:
@@ -46,10 +47,13 @@ def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = Non
         notices.append(select(User.id, _value(text[:500], Notification.text), _value(f"/tasks/{row.id}", Notification.link),
                               _value(now, Notification.created_at), _value(False, Notification.emailed),
                               _value(False, Notification.mail_failed)).where(*conditions))
-    if notices:  # every column given: a UNION cannot have the model's defaults added to it
+    # In batches: SQLite refuses a compound SELECT of more than 500 terms (a step opened for a crowd).
+    for start in range(0, len(notices), NOTICE_BATCH):
+        batch = notices[start:start + NOTICE_BATCH]
+        # Every column given: a UNION cannot have the model's defaults added to it.
         db.session.execute(insert(Notification).from_select(
             ["user_id", "text", "link", "created_at", "emailed", "mail_failed"],
-            notices[0] if len(notices) == 1 else union_all(*notices), include_defaults=False))
+            batch[0] if len(batch) == 1 else union_all(*batch), include_defaults=False))
 
 
 def _value(value, column):

@@ -79,3 +79,14 @@ def test_a_group_step_tells_every_member(app, world):
     db.session.expire_all()
     told = sorted(n.user_id for n in db.session.scalars(select(Notification)))
     assert told == sorted([world["users"]["torch1"].id, world["users"]["torch2"].id])
+
+
+def test_a_step_opened_for_a_crowd_tells_everyone(app, world):
+    """More new steps at once than SQLite takes terms in one compound SELECT (500): still every notice."""
+    case = _case(world, "hohhot", "青城创客空间")
+    expert = world["users"]["expert1"]
+    steps = [_step(case, f"专家评审{n}", "expert", assignee=expert) for n in range(501)]
+    notify_new_tasks(steps)
+    db.session.expire_all()
+    links = {n.link for n in db.session.scalars(select(Notification).where(Notification.user_id == expert.id))}
+    assert links == {f"/tasks/{step.id}" for step in steps}
