@@ -1,5 +1,6 @@
-"""Notices in Chromium: every control on the page can be read against what is behind it (WCAG AA contrast,
-4.5:1), and marking one notice as read takes it off the unread count.
+"""Text in Chromium can be read: every piece of text on the pages a Torch Center reviewer uses most stands out
+from what is behind it by WCAG AA's contrast (4.5:1, 3:1 for large text), and marking a notice as read
+takes it off the unread count.
 
 A demo server of its own: the test marks a notice as read. Screenshots: notices-*.png.
 """
@@ -9,17 +10,39 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from .conftest import demo_server
 from .ui import UI
 
-BACKDROP = """el => {  // the colour behind an element: the first ancestor (or itself) with an opaque background
-    for (let node = el; node; node = node.parentElement) {
-        const colour = getComputedStyle(node).backgroundColor;
-        if (colour !== 'rgba(0, 0, 0, 0)' && colour !== 'transparent') return colour;
+# Every element with text of its own, visible, whose colour against the first opaque background behind it
+# falls short of WCAG AA; as [tag, class, text, ratio].
+LOW_CONTRAST = r"""() => {
+    const channels = c => c.match(/[\d.]+/g).map(Number);
+    const alpha = c => { const v = channels(c); return v.length > 3 ? v[3] : 1; };
+    const luminance = c => {
+        const [r, g, b] = channels(c).slice(0, 3).map(v => v / 255)
+            .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const backdrop = el => {
+        for (let node = el; node; node = node.parentElement) {
+            const colour = getComputedStyle(node).backgroundColor;
+            if (alpha(colour) > 0.5) return colour;
+        }
+        return 'rgb(255, 255, 255)';
+    };
+    const low = [];
+    for (const el of document.querySelectorAll('body *')) {
+        if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+        const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+        if (!box.width || !box.height || style.visibility === 'hidden' || alpha(style.color) < 0.5) continue;
+        const a = luminance(style.color), b = luminance(backdrop(el));
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        const size = parseFloat(style.fontSize), large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+        if (ratio < (large ? 3 : 4.5)) low.push([el.tagName, el.className, el.textContent.trim().slice(0, 40), ratio.toFixed(2)]);
     }
-    return 'rgb(255, 255, 255)';
+    return low;
 }"""
 
 
@@ -29,40 +52,18 @@ def notices_server(tmp_path_factory):
         yield base_url
 
 
-def _rgb(css: str) -> tuple[float, ...]:
-    return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
-
-
-def _luminance(rgb: tuple[float, ...]) -> float:
-    def channel(value: float) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(control: Locator) -> float:
-    """The contrast ratio of a control's text against its backdrop (1 to 21)."""
-    text = _luminance(_rgb(control.evaluate("el => getComputedStyle(el).color")))
-    behind = _luminance(_rgb(control.evaluate(BACKDROP)))
-    lighter, darker = max(text, behind), min(text, behind)
-    return (lighter + 0.05) / (darker + 0.05)
-
-
 @pytest.mark.browser
-def test_notices_can_be_read_and_marked_as_read(page: Page, notices_server, screenshot_dir):
+def test_text_can_be_read_and_a_notice_marked_as_read(page: Page, notices_server, screenshot_dir):
     ui = UI(page, notices_server, screenshot_dir, prefix="notices-")
     ui.login("torch2")
+    for path in ("/", "/instances", "/notifications"):  # the inbox, the list of cases, the notices
+        ui.go(path)
+        assert page.evaluate(LOW_CONTRAST) == [], path
     badge = page.locator("header a[href='/notifications'] .badge")
-    unread = int(badge.first.inner_text())
-    ui.go("/notifications")
+    unread = int(badge.inner_text())
     marks = page.get_by_role("button", name="标为已读", exact=True)
     expect(marks.first).to_be_visible()
     assert marks.count() == unread
-    for control in (marks.first, page.get_by_role("button", name="全部标为已读"),
-                    page.locator("header").get_by_role("button", name="退出登录")):
-        assert contrast(control) >= 4.5, control
     ui.shot("01-list")
 
     first = page.locator("ul.notices li.unread").first
@@ -71,5 +72,5 @@ def test_notices_can_be_read_and_marked_as_read(page: Page, notices_server, scre
     read = page.locator("ul.notices li").filter(has_text=text)
     expect(read).not_to_have_class(re.compile("unread"))
     expect(read.locator(".badge")).to_have_count(0)
-    expect(badge.first).to_have_text(str(unread - 1))
+    expect(badge).to_have_text(str(unread - 1))
     ui.shot("02-one-read")
