@@ -30,8 +30,9 @@ def notify(user: User, text: str, link: str = "") -> None:
 
 def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = None) -> None:
     """Tell everyone a new task waits on: which step, for which case, why it opened (the diagram's
-    `openedBecause`, e.g. a return and its reasons) and by when. One INSERT … SELECT for all of them: the
-    people are found by the statement that writes their notices (a group's step tells every member)."""
+    `openedBecause`, e.g. a return and its reasons) and by when. One INSERT … SELECT per hundred new steps
+    (nearly always one): the people are found by the statement that writes their notices (a group's step
+    tells every member)."""
     from webapp.access import recipients_of
 
     now, notices = clock.now(), []

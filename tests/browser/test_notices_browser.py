@@ -59,6 +59,15 @@ def test_text_can_be_read_and_a_notice_marked_as_read(page: Page, notices_server
     for path in ("/", "/instances", "/notifications"):  # the inbox, the list of cases, the notices
         ui.go(path)
         assert page.evaluate(LOW_CONTRAST) == [], path
+    # The styles other pages use for status and warnings (已超期, graded fail, errors), whether or not the
+    # demo shows one right now: one sample each, on the page's own background.
+    page.evaluate("""() => {
+        const box = document.createElement('div');
+        box.innerHTML = ['muted', 'warn', 'error', 'badge', 'pill', 'pill overdue', 'flash warning', 'flash error',
+                         'flash success'].map(c => `<p><span class="${c}">示例 ${c}</span></p>`).join('');
+        document.querySelector('main').appendChild(box);
+    }""")
+    assert page.evaluate(LOW_CONTRAST) == [], "status and warning styles"
     badge = page.locator("header a[href='/notifications'] .badge")
     unread = int(badge.inner_text())
     marks = page.get_by_role("button", name="标为已读", exact=True)
