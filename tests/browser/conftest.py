@@ -64,6 +64,13 @@ def live_server(tmp_path_factory):
         yield base_url
 
 
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory, request):
+    """A demo server for this test module alone (for tests that change what others rely on); yields its URL."""
+    with demo_server(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])) as base_url:
+        yield base_url
+
+
 @contextmanager
 def demo_server(tmp: Path):
     """A demo server of its own (fresh database in `tmp`), for a test that changes what others rely on."""

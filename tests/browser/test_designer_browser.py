@@ -9,23 +9,15 @@ from __future__ import annotations
 import re
 import urllib.request
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import demo_server
 from .ui import UI
 
 NEW_TITLE = "材料完整性与合规审核"
 
 
-@pytest.fixture(scope="module")
-def designer_server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("designer-server")) as base_url:
-        yield base_url
-
-
-def test_designer_renames_a_task_in_the_modeler_and_deploys_it(page: Page, designer_server, screenshot_dir):
-    ui = UI(page, designer_server, screenshot_dir, prefix="designer-")
+def test_designer_renames_a_task_in_the_modeler_and_deploys_it(page: Page, own_server, screenshot_dir):
+    ui = UI(page, own_server, screenshot_dir, prefix="designer-")
     ui.login("designer")
     ui.go("/designer/")
     expect(page.locator("main h1")).to_contain_text("流程设计")

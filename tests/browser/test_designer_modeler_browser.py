@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import demo_server
 from .test_evaluation_browser import (
     CONFIRM,
     EXPERT_SCORE,
@@ -29,12 +27,6 @@ from .ui import EXPERTS, UI, make_pdf
 
 NEW_TASK = "确认申报须知"
 OLD_CASE = "鹿城智造众创空间"  # demo data: submitted before the deploy, waiting for 包头市科技局
-
-
-@pytest.fixture(scope="module")
-def modeler_server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("modeler-server")) as base_url:
-        yield base_url
 
 
 def _panel_field(page: Page, label: str):
@@ -100,10 +92,10 @@ def _add_the_task_in_the_modeler(page: Page, ui: UI, screenshot: str | None = No
     return task_id
 
 
-def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(page: Page, modeler_server,
+def test_designer_adds_a_user_task_with_declared_fields_and_new_cases_get_it(page: Page, own_server,
                                                                                screenshot_dir):
     page.set_default_timeout(20_000)
-    ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-")
+    ui = UI(page, own_server, screenshot_dir, prefix="modeler-")
     ui.login("designer")
     task_id = _add_the_task_in_the_modeler(page, ui, screenshot="01-properties-panel")
 
@@ -211,10 +203,10 @@ def _walk_new_evaluation_to_confirmation(page: Page, ui: UI, tmp_path) -> None:
     ui.open_task(CONFIRM, case, NEXT_SPACE)
 
 
-def test_designer_edits_the_grade_table_in_dmn_js_and_new_evaluations_use_it(page: Page, modeler_server,
+def test_designer_edits_the_grade_table_in_dmn_js_and_new_evaluations_use_it(page: Page, own_server,
                                                                               screenshot_dir, tmp_path):
     page.set_default_timeout(20_000)
-    ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-dmn-")
+    ui = UI(page, own_server, screenshot_dir, prefix="modeler-dmn-")
     ui.login("designer")
     ui.go("/designer/edit/evaluation_grade.dmn")
     expect(page.locator("#canvas")).to_have_attribute("data-ready", "1")
@@ -263,10 +255,10 @@ def _open_group(page: Page, group: str) -> None:
         header.click()
 
 
-def test_the_properties_panel_shows_and_edits_what_the_app_reads(page: Page, modeler_server, screenshot_dir):
+def test_the_properties_panel_shows_and_edits_what_the_app_reads(page: Page, own_server, screenshot_dir):
     """Each kind of element shows its SpiffWorkflow settings in Chinese; an edited condition is saved."""
     page.set_default_timeout(20_000)
-    ui = UI(page, modeler_server, screenshot_dir, prefix="modeler-panel-")
+    ui = UI(page, own_server, screenshot_dir, prefix="modeler-panel-")
     ui.login("designer")
     ui.go("/designer/edit/recognition.bpmn")
     expect(page.locator("#canvas")).to_have_attribute("data-ready", "1")

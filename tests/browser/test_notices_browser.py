@@ -12,7 +12,6 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import demo_server
 from .ui import UI
 
 # Every element with text of its own, visible, whose colour against the first opaque background behind it
@@ -46,15 +45,9 @@ LOW_CONTRAST = r"""() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def notices_server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("notices-server")) as base_url:
-        yield base_url
-
-
 @pytest.mark.browser
-def test_text_can_be_read_and_a_notice_marked_as_read(page: Page, notices_server, screenshot_dir):
-    ui = UI(page, notices_server, screenshot_dir, prefix="notices-")
+def test_text_can_be_read_and_a_notice_marked_as_read(page: Page, own_server, screenshot_dir):
+    ui = UI(page, own_server, screenshot_dir, prefix="notices-")
     ui.login("torch2")
     for path in ("/", "/instances", "/notifications"):  # the inbox, the list of cases, the notices
         ui.go(path)

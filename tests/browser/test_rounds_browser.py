@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import demo_server
 from .ui import UI
 
 SPACE = "青城第二批众创空间"
@@ -74,16 +73,10 @@ class RoundsUI(UI):
         expect(page.locator("#close-round")).to_have_count(0)
 
 
-@pytest.fixture(scope="module")
-def rounds_server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("rounds-server")) as base_url:
-        yield base_url
-
-
 @pytest.mark.browser
-def test_department_opens_and_closes_a_round_and_applying_follows_it(page: Page, rounds_server, screenshot_dir):
+def test_department_opens_and_closes_a_round_and_applying_follows_it(page: Page, own_server, screenshot_dir):
     page.set_default_timeout(15_000)
-    ui = RoundsUI(page, rounds_server, screenshot_dir)
+    ui = RoundsUI(page, own_server, screenshot_dir)
 
     # --- the Department (approver): the demo's round is open; the form starts from the server's today
     ui.login("approver")

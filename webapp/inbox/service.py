@@ -94,25 +94,27 @@ def complete_task(user: User, task: HumanTask, form: TaskForm, runtime: Runtime 
     Flushes only; the route commits once."""
     if task.status != "open" or claim_blocks(user, task):
         raise TaskUnavailable("not open for this user")
-    # The business record only where this completion changes or files under it: most steps need neither.
-    needs_subject = getattr(form, "handles_files", False) or task.form_key == "recognition.application"
-    context = getattr(form, "ctx", None)  # read once per request, shared with the form that may have asked
-    subject = (context.subject if context is not None else subject_of(task)) if needs_subject else None
+    context = getattr(form, "ctx", None)
+
+    def subject():  # the business record, read only where this completion files under it or changes it
+        return context.subject if context is not None else subject_of(task)
+
     if getattr(form, "handles_files", False):
         from webapp.attachments import save_upload
         from webapp.models import MakerSpace
 
+        record = subject()
         for spec, upload in form.uploads():
             save_upload(upload, kind=spec.kind, kind_label=spec.label, user=user, instance_id=task.instance_id,
-                        task_spec=task.task_spec, application=subject if isinstance(subject, Application) else None,
-                        space=subject if isinstance(subject, MakerSpace) else None)
+                        task_spec=task.task_spec, application=record if isinstance(record, Application) else None,
+                        space=record if isinstance(record, MakerSpace) else None)
     data = form.task_data()
-    if task.form_key == "recognition.application" and isinstance(subject, Application):
-        subject.space_name = data["space_name"]
-        subject.facts = data
-        if subject.status == "draft":
-            subject.status = "in_review"  # submitted: no longer a draft
-        task.instance.subject_title = subject.space_name[:200]
+    if task.form_key == "recognition.application" and isinstance(application := subject(), Application):
+        application.space_name = data["space_name"]
+        application.facts = data
+        if application.status == "draft":
+            application.status = "in_review"  # submitted: no longer a draft
+        task.instance.subject_title = application.space_name[:200]
     runtime = runtime or Runtime()
     runtime.actor = user
     runtime.complete(task, data)
