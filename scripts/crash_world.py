@@ -74,11 +74,10 @@ def seed(app) -> World:
     timer reference: a maker space recognised 200 days ago, swept here without interruption."""
     from sqlalchemy import select
 
-    from webapp.clock import clock
+    from webapp.clock import CHINA, clock
     from webapp.engine.definitions import deploy, read_directory
     from webapp.extensions import db
     from webapp.models import ApplicationRound, Organisation, Unit, User
-    from webapp.models.recognition import CHINA
     from webapp.rounds.service import open_round
 
     world = World()

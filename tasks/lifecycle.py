@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -27,7 +26,6 @@ GRADE_TEXT = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail":
 STATUS_TEXT = {"recognised": "已认定", "rectification": "整改中", "revoked": "已撤销", "left": "已退出本体系",
                "national": "已备案国家众创空间", "national_professional": "已备案国家专业化众创空间"}
 ENDING_STATUSES = ("revoked", "left")
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def _window(start: datetime, window: str, remind_before_days: int = 7) -> tuple[str, str]:

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# The region's local time: a working day, a deadline's day and every date shown to people are counted in it.
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class _State:

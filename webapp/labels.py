@@ -1,6 +1,8 @@
 """Values shown through `_()` in templates (roles, statuses, audit actions), listed here so that the
 catalog extractor finds them. Their translations live in webapp/translations."""
 
+from webapp.clock import CHINA
+
 
 def N_(text: str) -> str:  # marks a string for extraction without translating it here
     return text
@@ -72,13 +74,9 @@ def due_label(due, now, gettext=None) -> str:
 
 def local_time(moment) -> str:
     """An instant as people here read it: China time to the minute ("" for none)."""
-    from webapp.workdays import CHINA
-
     return f"{moment.astimezone(CHINA):%Y-%m-%d %H:%M}" if moment else ""
 
 
 def local_date(moment) -> str:
     """The day of an instant in China ("" for none)."""
-    from webapp.workdays import CHINA
-
     return f"{moment.astimezone(CHINA):%Y-%m-%d}" if moment else ""

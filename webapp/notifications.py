@@ -9,18 +9,16 @@ import ssl
 import unicodedata
 from email.headerregistry import Address
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.exc import DBAPIError
 
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.extensions import db
 from webapp.models import HumanTask, Notification, User
 
 log = logging.getLogger(__name__)
-CHINA = ZoneInfo("Asia/Shanghai")
 NOTICE_BATCH = 100  # new steps whose notices one INSERT … SELECT writes
 
 

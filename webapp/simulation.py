@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.models import (
@@ -23,7 +23,7 @@ from webapp.models import (
     Unit,
     User,
 )
-from webapp.models.recognition import CHINA, day_start
+from webapp.models.recognition import day_start
 
 
 class ScenarioError(AssertionError):

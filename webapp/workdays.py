@@ -8,15 +8,13 @@ the result is marked provisional, so the notice can say its end date may still m
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from sqlalchemy import select
 
+from webapp.clock import CHINA
 from webapp.extensions import db
 from webapp.models import Holiday
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def is_workday(day: date, overrides: dict[date, bool], entered_years: set[int]) -> tuple[bool, bool]:

@@ -47,8 +47,7 @@ class People:
 
 def add_people(extra_experts: int = 0, extra_organisations: int = 0) -> People:
     """Create everyone in an empty database and commit. One password hash for all (argon2 is slow on purpose)."""
-    from webapp.clock import clock
-    from webapp.models.recognition import CHINA
+    from webapp.clock import CHINA, clock
     from webapp.rounds.service import open_round
 
     password_hash = hash_password(PASSWORD)

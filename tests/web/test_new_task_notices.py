@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import event, select
 
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.extensions import db
 from webapp.models import DefinitionBundle, HumanTask, Notification, ProcessInstance
-from webapp.notifications import CHINA, notify_new_tasks
+from webapp.notifications import notify_new_tasks
 
 
 def _case(world, unit: str, title: str) -> ProcessInstance:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, and_, case, cast, extract, func, literal, select, true
 
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.extensions import db
 from webapp.models import (
     Application,
@@ -27,7 +27,6 @@ from webapp.models import (
     User,
 )
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # "公示中（至 2026-12-08）" and "公示中（至 2027-01-05）" are the same step: group without the date.
 _UNTIL = re.compile(r"（至 [^）]*）")
 SCORE_BANDS = ((None, 60, "<60"), (60, 70, "60–70"), (70, 80, "70–80"), (80, 90, "80–90"), (90, None, "≥90"))
@@ -230,7 +229,7 @@ def _china_year(column):
     """The calendar year in China time (UTC+8 all year: no daylight saving)."""
     if db.engine.dialect.name == "sqlite":
         return cast(func.strftime("%Y", func.datetime(column, "+8 hours")), Float)
-    return extract("year", func.timezone("Asia/Shanghai", column))
+    return extract("year", func.timezone(CHINA.key, column))
 
 
 def _distributions(rows, keys: list[str]) -> list[Distribution]:

@@ -13,6 +13,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.clock import CHINA
 from webapp.extensions import db
 
 from . import migration
@@ -78,7 +79,6 @@ def _some(names) -> str:
 
 def _case(instance) -> str:
     """A case as people know it: its subject and the day it started (no database ids)."""
-    from zoneinfo import ZoneInfo
 
-    started = instance.created_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+    started = instance.created_at.astimezone(CHINA).strftime("%Y-%m-%d")
     return _("“%(subject)s” (started %(date)s)", subject=instance.subject_title or instance.process_name, date=started)

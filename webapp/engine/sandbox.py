@@ -21,7 +21,7 @@ from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 
 from . import budget as _budget
 from .budget import Budget, DiagramBudgetExceeded, DiagramScriptError, check_duration
@@ -71,9 +71,8 @@ def now_iso() -> str:
 
 def china_date(iso: str) -> str:
     """An ISO datetime as the calendar date people in Inner Mongolia read (China time), YYYY-MM-DD."""
-    from zoneinfo import ZoneInfo
 
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+    return datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m-%d")
 
 
 HELPERS = {"add_duration": add_duration, "now_iso": now_iso, "china_date": china_date}
@@ -175,9 +174,8 @@ def last_day(iso: str) -> str:
     """The last whole day before an end instant, in China time: a period that ends at 2026-12-09 00:00
     runs to 2026-12-08 inclusive (含当日), which is how people read a closing date."""
     from datetime import timedelta
-    from zoneinfo import ZoneInfo
 
-    local = datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai"))
+    local = datetime.fromisoformat(iso).astimezone(CHINA)
     if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
         local -= timedelta(days=1)
     return local.strftime("%Y-%m-%d")

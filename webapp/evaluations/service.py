@@ -16,10 +16,9 @@ from datetime import date, datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.extensions import db
 from webapp.models import MakerSpace, ProcessInstance
-from webapp.models.recognition import CHINA
 
 EVALUATION_PROCESS = "evaluation"
 NOT_EVALUATED = ("revoked", "left")

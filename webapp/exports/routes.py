@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.access import INSTANCE_LIST_ROLES, may_view_application, may_view_space, spaces_query
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.extensions import db
 from webapp.labels import as_score
 from webapp.models import Application, AuditEvent, Evaluation, MakerSpace
@@ -21,7 +21,7 @@ from webapp.supervision import instances
 from webapp.views import get_or_404, require, role_required
 
 from .pdf import evaluation_result_pdf, recommendation_letter_pdf
-from .xlsx import CHINA, workbook
+from .xlsx import workbook
 
 bp = Blueprint("exports", __name__)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from webapp.clock import CHINA
+
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 
 

@@ -1,11 +1,11 @@
 """The business record of recognition (Art. 6–9): rounds, applications, attachments, objections."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
+from webapp.clock import CHINA
 from webapp.extensions import db
 
 from .base import UTCDateTime, utcnow
@@ -22,7 +22,6 @@ ATTACHMENT_KINDS = {
 }
 
 
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # The recommending units that take part in a round (Art. 8: applications go through them).
 application_round_unit = Table(

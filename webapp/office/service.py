@@ -15,13 +15,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from webapp.access import claim_blocks, may_view_instance, may_work_on, users_for_task
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.engine import office
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.extensions import db
 from webapp.models import Application, AuditEvent, HumanTask, ProcessInstance, User
 from webapp.models.accounts import GROUP_ROLES
-from webapp.models.recognition import CHINA
 from webapp.notifications import notify
 
 # Staff who follow cases and may urge their open steps; a recommender only its own unit's cases.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from forms.objection import ObjectionForm
 from webapp.access import may_view_space, spaces_query
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
 from webapp.models import (
@@ -26,7 +26,6 @@ from webapp.models import (
 )
 from webapp.registry.certificate import certificate_pdf
 from webapp.views import get_or_404, report_engine_fault, require
-from webapp.workdays import CHINA
 
 bp = Blueprint("registry", __name__)
 

@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.extensions import db
 from webapp.models import ApplicationRound, AuditEvent, Unit, User
-from webapp.models.recognition import CHINA, application_round_unit, day_start
+from webapp.models.recognition import application_round_unit, day_start
 
 
 class RoundError(ValueError):

@@ -12,19 +12,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.core import UnboundField
 
+from webapp.clock import CHINA
 from webapp.engine.definitions import parsed_bundle
 from webapp.extensions import db
 from webapp.labels import as_number
 from webapp.models import AuditEvent, Organisation, ProcessInstance, User
 
-CHINA = ZoneInfo("Asia/Shanghai")
 ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 # Fields whose values are database ids chosen from a list built at run time (the form's choices are not in the
 # class): shown by the name of what they point at.
