@@ -80,3 +80,11 @@ def local_time(moment) -> str:
 def local_date(moment) -> str:
     """The day of an instant in China ("" for none)."""
     return f"{moment.astimezone(CHINA):%Y-%m-%d}" if moment else ""
+
+
+def deadline_day(due) -> str:
+    """A deadline's last day in China ("" for none): deadlines end at midnight, so one ending 2027-01-31 00:00
+    is the last day 2027-01-30 (含当日), as task pages show it (`due_label`)."""
+    from webapp.engine.sandbox import last_day
+
+    return last_day(due.isoformat()) if due else ""

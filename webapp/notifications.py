@@ -14,8 +14,9 @@ from flask import current_app
 from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.exc import DBAPIError
 
-from webapp.clock import CHINA, clock
+from webapp.clock import clock
 from webapp.extensions import db
+from webapp.labels import deadline_day
 from webapp.models import HumanTask, Notification, User
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,9 @@ def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = Non
         conditions = recipients_of(row)
         if conditions is None:
             continue
-        text = f"新的待办：{row.title}（{row.instance.subject_title}）" if row.instance.subject_title else f"新的待办：{row.title}"
-        if because and because.get(row.id):
-            text += "。" + because[row.id]
-        if row.due_at:
-            text += f"。办理期限：{row.due_at.astimezone(CHINA):%Y-%m-%d}"
+        text = sentences(f"新的待办：{row.title}（{row.instance.subject_title}）" if row.instance.subject_title
+                         else f"新的待办：{row.title}", (because or {}).get(row.id, ""),
+                         f"办理期限：{deadline_day(row.due_at)}" if row.due_at else "")
         notices.append(select(User.id, _value(text[:500], Notification.text), _value(f"/tasks/{row.id}", Notification.link),
                               _value(now, Notification.created_at), _value(False, Notification.emailed),
                               _value(False, Notification.mail_failed)).where(*conditions))
@@ -53,6 +52,13 @@ def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = Non
         db.session.execute(insert(Notification).from_select(
             ["user_id", "text", "link", "created_at", "emailed", "mail_failed"],
             batch[0] if len(batch) == 1 else union_all(*batch), include_defaults=False))
+
+
+def sentences(*parts: str) -> str:
+    """Parts of a notice as sentences: empty parts left out, each ended by one 。 (a reason from the diagram
+    often ends its own sentence already), the last left open as the callers' texts are."""
+    kept = [part.strip() for part in parts if part and part.strip()]
+    return "".join(part if part.endswith(("。", "！", "？")) else part + "。" for part in kept[:-1]) + (kept[-1] if kept else "")
 
 
 def _value(value, column):
@@ -105,7 +111,7 @@ def remind_task(task_id: int, now) -> bool:
     row = db.session.get(HumanTask, task_id, populate_existing=True)  # as claimed, not as read before
     for user in users_for_task(row) if row.claimed_by_id is None else [row.claimed_by]:
         notify(user, f"办理提醒：「{row.title}」（{row.instance.subject_title}）将于 "
-                     f"{row.due_at.astimezone(CHINA):%Y-%m-%d} 到期，请及时办理。", f"/tasks/{row.id}")
+                     f"{deadline_day(row.due_at)} 到期，请及时办理。", f"/tasks/{row.id}")
     return True
 
 

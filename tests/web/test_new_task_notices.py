@@ -90,3 +90,35 @@ def test_a_step_opened_for_a_crowd_tells_everyone(app, world):
     db.session.expire_all()
     links = {n.link for n in db.session.scalars(select(Notification).where(Notification.user_id == expert.id))}
     assert links == {f"/tasks/{step.id}" for step in steps}
+
+
+def test_a_deadline_is_told_as_its_last_day_and_sentences_end_once(app, world):
+    """Deadlines end at midnight China time (a period to 2027-01-30 inclusive ends 2027-01-31 00:00): the
+    notice names the last day, as the task page does, not the next one; a reason that already ends its
+    sentence gets no second 。."""
+    from datetime import datetime
+
+    case = _case(world, "hohhot", "青城创客空间")
+    step = _step(case, "补正材料", "applicant")
+    step.due_at = datetime(2027, 1, 31, 0, 0, tzinfo=CHINA)
+    notify_new_tasks([step], {step.id: "请修改后在 2027-01-30（含当日）前重新提交。"})
+    db.session.expire_all()
+    (notice,) = db.session.scalars(select(Notification))
+    assert notice.text == ("新的待办：补正材料（青城创客空间）。请修改后在 2027-01-30（含当日）前重新提交。"
+                           "办理期限：2027-01-30")
+
+
+def test_a_reminder_names_the_last_day(app, world):
+    from datetime import datetime
+
+    from webapp.notifications import remind_task
+
+    case = _case(world, "hohhot", "青城创客空间")
+    step = _step(case, "补正材料", "applicant")
+    step.due_at = datetime(2027, 1, 31, 0, 0, tzinfo=CHINA)
+    step.remind_at = clock.now()
+    db.session.flush()
+    assert remind_task(step.id, clock.now())
+    db.session.expire_all()
+    (notice,) = db.session.scalars(select(Notification))
+    assert "将于 2027-01-30 到期" in notice.text, notice.text

@@ -19,6 +19,7 @@ from webapp.clock import CHINA, clock
 from webapp.engine import office
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.extensions import db
+from webapp.labels import deadline_day
 from webapp.models import Application, AuditEvent, HumanTask, ProcessInstance, User
 from webapp.models.accounts import GROUP_ROLES
 from webapp.notifications import notify
@@ -241,7 +242,7 @@ def urge(user: User, task: HumanTask) -> list[User]:
     _touch(task.instance)
     text = f"催办：{user.display_name}催办「{task.title}」（{task.instance.subject_title}），请尽快办理"
     if task.due_at:
-        text += f"，办理期限 {task.due_at.astimezone(CHINA):%Y-%m-%d}"
+        text += f"，办理期限 {deadline_day(task.due_at)}"
     for person in people:
         notify(person, text + "。", f"/tasks/{task.id}")  # mailed by the sweeper's outbox, like every notice
     _audit(user, task, "urged", {"task_id": task.id, "to": [p.display_name for p in people]})
