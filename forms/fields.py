@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, RadioField, SelectMultipleField, widgets
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+# The days a date field takes. Beyond them a date is a typing slip, and the day after 9999-12-31 (or a
+# day-start in UTC before 0001-01-01) is no date Python has: the page failed instead of saying so.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+# The largest id a database's BIGINT holds (and a SELECT's value compared with one): larger ones overflow
+# the driver.
+MAX_ID = 2**63 - 1
+
+
+def within_calendar(form, field) -> None:
+    """A date field's validator: a day between FIRST_DAY and LAST_DAY (no check after it runs otherwise)."""
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise StopValidation(str(_l("Please enter a date between %(first)s and %(last)s.",
+                                    first=FIRST_DAY.year, last=LAST_DAY.year)))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -22,6 +37,18 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValidationError(_l("Some of the ticked options cannot be chosen here; please choose again.")) from None
 
 
+class NumberField(DecimalField):
+    """A decimal number as people write one. Python's Decimal also reads "NaN", "sNaN" and "Infinity": such
+    a value compared with a bound (or with another field, in a form's own checks) raised an error, and as a
+    float it is no JSON a database stores. It is refused like any other text that is not a number."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(_l("Please enter a number."))
+
+
 def count_field(label, maximum: int = 100000) -> IntegerField:
     return IntegerField(label, validators=[
         InputRequired(_l("Please fill in this field.")),
@@ -29,8 +56,8 @@ def count_field(label, maximum: int = 100000) -> IntegerField:
     ])
 
 
-def amount_field(label, maximum: float = 1e7, minimum: float = 0) -> DecimalField:
-    return DecimalField(label, places=2, validators=[
+def amount_field(label, maximum: float = 1e7, minimum: float = 0) -> NumberField:
+    return NumberField(label, places=2, validators=[
         InputRequired(_l("Please fill in this field.")),
         NumberRange(min=minimum, max=maximum, message=_l("Enter a number from %(min)s to %(max)s.")),
     ])

@@ -14,10 +14,10 @@ import re
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from .fields import YES_NO
+from .fields import YES_NO, NumberField
 from .text import single_line
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
@@ -43,7 +43,7 @@ def _field(spec: str):
     if kind == "integer":
         return IntegerField(label, validators=[REQUIRED]), int
     if kind == "number":
-        return DecimalField(label, validators=[REQUIRED]), float
+        return NumberField(label, validators=[REQUIRED]), float
     if kind == "textarea":
         return TextAreaField(label, validators=[Optional(), Length(max=4000)]), lambda v: v or ""
     if kind == "textarea_required":

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from .fields import MAX_ID, within_calendar
+
 STATUSES = (("running", _l("running")), ("completed", _l("completed")), ("cancelled", _l("cancelled")))
 SORTS = (("created", _l("Created")), ("updated", _l("Last changed")))
 ORDERS = (("desc", _l("newest first")), ("asc", _l("oldest first")))
@@ -20,9 +22,10 @@ def _optional_int(value) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1  # never an id: the field's own check refuses it with a message
+    return number if -MAX_ID <= number <= MAX_ID else -1  # beyond what the database compares with
 
 
 class InstanceFilterForm(FlaskForm):
@@ -41,8 +44,8 @@ class InstanceFilterForm(FlaskForm):
     unit = SelectField(_l("Recommending unit"), choices=[], coerce=_optional_int, validate_choice=False, default=None)
     round = SelectField(_l("Application round"), choices=[], coerce=_optional_int, validate_choice=False,
                         default=None)
-    created_from = DateField(_l("Created from"), validators=[Optional()])
-    created_to = DateField(_l("Created until (inclusive)"), validators=[Optional()])
+    created_from = DateField(_l("Created from"), validators=[Optional(), within_calendar])
+    created_to = DateField(_l("Created until (inclusive)"), validators=[Optional(), within_calendar])
     overdue = BooleanField(_l("Only cases with overdue work"))
     sort = SelectField(_l("Sort by"), choices=list(SORTS), default="created")
     order = SelectField(_l("Order"), choices=list(ORDERS), default="desc")

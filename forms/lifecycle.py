@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from . import TaskForm, register
-from .fields import amount_field, as_bool, count_field, yes_no_field
+from .fields import NumberField, amount_field, as_bool, count_field, yes_no_field
 from .recognition import ExpertPanelForm, ExpertScoreForm
 
 register("lifecycle.organise_evaluation")(ExpertPanelForm)
@@ -25,7 +25,7 @@ class SheetScoreForm(ExpertScoreForm):
         super().prepare(ctx)
         self.sheet = score_sheet(ctx.extra.get("bundle"), ctx.properties.get("scoreSheet", ""))
         for item in self.sheet:
-            unbound = DecimalField(f"{item['code']} {item['label']}", places=2, validators=[
+            unbound = NumberField(f"{item['code']} {item['label']}", places=2, validators=[
                 InputRequired(_l("Please fill in this field.")),
                 NumberRange(min=0, max=item["max"], message=_l("Enter a number from %(min)s to %(max)s."))])
             field = unbound.bind(form=self, name=f"item_{item['code']}", prefix=self._prefix)

@@ -225,6 +225,19 @@ def _register_errors(app: Flask) -> None:
         429: _l("Too many requests in a short time. Please wait a moment and try again."),
     }
 
+    @app.before_request
+    def refuse_nul():
+        """A NUL character is never text a person typed: PostgreSQL cannot store it in a text column (the
+        request failed with a 500 there) and SQLite would keep what no page shows. Refused before any route
+        reads the request (a password, a round's title, a saved filter's name alike)."""
+        sent = [request.path, *(value for _, value in request.args.items(multi=True))]
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            sent += (value for _, value in request.form.items(multi=True))
+        if any("\x00" in value for value in sent):
+            return page(400, _l("What was sent contains a control character (NUL) that cannot be saved. Please "
+                                "remove it and try again."))
+        return None
+
     app.register_error_handler(CSRFError, lambda e: page(400, _l("The form expired or was not sent from this site. Please go back, reload and try again.")))
 
     @app.errorhandler(HTTPException)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from flask import abort, flash, url_for
@@ -36,14 +37,19 @@ def unread_count(user) -> int:
         return 0
 
 
+_ID = re.compile(r"[1-9][0-9]{0,18}")  # ASCII digits, no sign, no leading zero
 MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ones overflow the database driver
 
 
 def ident_or_404(value) -> int:
     """A record id from the URL, or 404 (not a number, or beyond what the database stores)."""
-    try:
+    # Only the digits the app writes: int() would also take "１" (full-width), "+1", " 1" and "1_0" (= 10),
+    # so one record would answer to many addresses.
+    if isinstance(value, int) and not isinstance(value, bool):
+        ident = value
+    elif isinstance(value, str) and _ID.fullmatch(value):
         ident = int(value)
-    except (TypeError, ValueError):
+    else:
         abort(404)
     if not 0 < ident <= MAX_ID:
         abort(404)
@@ -134,3 +140,16 @@ def url_pattern(endpoint: str, key: str) -> Callable[[int], str]:
     a marker and the value is put in its place."""
     head, tail = url_for(endpoint, **{key: _MARK}).split(str(_MARK), 1)
     return lambda value: f"{head}{value}{tail}"
+
+
+def back_to(default: str) -> str:
+    """The page the person came from (its Referer), if it is a page of this site, else `default`: a Referer
+    is the client's to write, so a crafted one must not send anyone to another site."""
+    from urllib.parse import urlsplit
+
+    from flask import request
+
+    came_from = urlsplit(request.referrer or "")
+    if not came_from.path or came_from.netloc != request.host:
+        return default
+    return local_path(came_from.path + (f"?{came_from.query}" if came_from.query else ""), default)

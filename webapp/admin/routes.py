@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from forms.fields import within_calendar
 from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AppSetting, DefinitionBundle, Holiday
@@ -60,7 +61,7 @@ def clock_view():
 
 
 class HolidayForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[InputRequired(_l("Please fill in this field."))])
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Please fill in this field.")), within_calendar])
     is_workday = RadioField(_l("This day is"), choices=[("no", _l("a public holiday")), ("yes", _l("a make-up working day"))],
                             validators=[InputRequired(_l("Please choose one."))])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=60)])

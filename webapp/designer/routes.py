@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
-from webapp.views import require
+from webapp.views import MAX_ID, require
 
 from . import service
 from .forms import DeployForm, RollbackForm
@@ -139,14 +139,22 @@ def rollback(version: int):
     return redirect(url_for("designer.version", version=outcome.bundle.version))
 
 
+def _version(text: str) -> int:
+    """A version number from the address: none that large exists (and the database could not compare it)."""
+    number = int(text)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(text)  # request.args.get then gives the default, as for any text that is no number
+    return number
+
+
 @bp.route("/diff")
 def diff():
     bundles = service.bundles()
     if not bundles:
         abort(404)
     newest = bundles[0].version
-    old_v = request.args.get("from", type=int, default=bundles[1].version if len(bundles) > 1 else newest)
-    new_v = request.args.get("to", type=int, default=newest)
+    old_v = request.args.get("from", type=_version, default=bundles[1].version if len(bundles) > 1 else newest)
+    new_v = request.args.get("to", type=_version, default=newest)
     old, new = _bundle(old_v), _bundle(new_v)
     return render_template("designer/diff.html", old=old, new=new, bundles=bundles,
                            diffs=service.diff_bundles(old, new), aspect_label=service.aspect_label,

@@ -149,7 +149,11 @@ class Runtime:
         organisation_id: int | None,
         unit_id: int | None,
         data: dict | None = None,
+        start_token: str | None = None,
     ) -> ProcessInstance:
+        """A new case of `process_id` on the newest definitions, run up to its first wait. `start_token`: the
+        one-time token of the form that starts it (unique: the same form posted twice fails at the INSERT,
+        before any of the diagram runs)."""
         bundle = latest_bundle()
         if bundle is None or process_id not in bundle.process_ids:
             raise WorkflowError(f"process {process_id} is not deployed")
@@ -167,6 +171,7 @@ class Runtime:
             state="{}",
             serializer_version=SERIALIZER_VERSION,
             created_at=clock.now(),
+            start_token=start_token,
         )
         db.session.add(instance)
         db.session.flush()

@@ -43,6 +43,8 @@ def workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence],
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
+            elif cell.data_type == "f":  # openpyxl takes any text starting with "=" for a formula
+                cell.data_type = "s"  # text people typed (a space's name, a comment) is shown, never run
     for index, header in enumerate(headers, start=1):
         width = widths[index - 1] if widths and index <= len(widths) else max(10, 2 * len(header) + 2)
         sheet.column_dimensions[get_column_letter(index)].width = width

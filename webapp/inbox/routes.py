@@ -19,7 +19,7 @@ from webapp.engine.sandbox import render_instructions, render_text
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, Notification, ProcessInstance
 from webapp.models.accounts import GROUP_ROLES
-from webapp.views import MAX_ID, ident_or_404, report_engine_fault, require
+from webapp.views import MAX_ID, back_to, ident_or_404, report_engine_fault, require
 
 from . import listing, service
 from .rows import present
@@ -240,7 +240,7 @@ def claim(task_id):
         task = db.session.get(HumanTask, task.id)
         flash(_claimed_message(task) if task.status == "open" and task.claimed_by_id else
               _closed_message(task, submitted=False), "error")
-    return redirect(request.referrer or url_for("inbox.index"))
+    return redirect(back_to(url_for("inbox.index")))
 
 
 @bp.route("/tasks/<task_id>/release", methods=["POST"])

@@ -52,6 +52,9 @@ class ProcessInstance(db.Model):
     # A fault of its diagram is recorded and not yet resolved (engine/faults.py). Saving a case resolves its
     # faults; the flag spares every save an UPDATE of the fault table when there is none, which is nearly always.
     has_open_fault: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The one-time token of the form that started the case (webapp/submissions.py): the same form posted
+    # twice, or twice at once, starts one case.
+    start_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     bundle: Mapped[DefinitionBundle] = relationship()
 

@@ -14,7 +14,7 @@ from webapp.access import may_work_on
 from webapp.engine.runtime import TaskUnavailable
 from webapp.extensions import db
 from webapp.models import Application, HumanTask
-from webapp.views import get_or_404, report_engine_fault, require
+from webapp.views import back_to, get_or_404, report_engine_fault, require
 
 from . import service
 from .service import Refusal
@@ -37,8 +37,7 @@ def _task(task_id) -> HumanTask:
 
 
 def _back(default: str):
-    target = request.referrer or default
-    return redirect(target)
+    return redirect(back_to(default))
 
 
 def _run(action, *, task: HumanTask | None, step: str, instance_id: int):

@@ -2,13 +2,16 @@
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from forms.objection import ObjectionForm
+from webapp import submissions
 from webapp.access import may_view_space, spaces_query
 from webapp.clock import CHINA, clock
 from webapp.engine.runtime import NotWaiting, Runtime
@@ -70,15 +73,37 @@ def show(space_id):
         changes=rows(ChangeFiling, ChangeFiling.id), violation_form=_event_form("violation_case"),
         leave_form=_event_form("space_lifecycle", "leave_system"),
         objection_form=ObjectionForm() if current_user.role == "torch_center" else None, now=clock.now(),
+        start_token=submissions.new_token,  # a new one for each form that starts a case
         notices=db.session.scalars(select(PublicNotice).where(
             PublicNotice.subject_type == "space", PublicNotice.subject_id == space.id).order_by(PublicNotice.id)).all(),
     )
 
 
-def _start_for_space(process_id: str, space: MakerSpace, data: dict) -> ProcessInstance:
-    return Runtime(actor=current_user).start(
-        process_id, subject_type="space", subject_id=space.id, organisation_id=space.organisation_id,
-        unit_id=space.unit_id, data={"space_id": space.id, **data})
+def _start_for_space(process_id: str, space: MakerSpace, data: dict) -> tuple[ProcessInstance, bool]:
+    """Start `process_id` for the space from the posted form and commit; (the case, whether the same form
+    had already started it: then nothing new is started and it is that case)."""
+    token = submissions.token_from(request.form)
+    if (earlier := _started_by_form(token, process_id, space)) is not None:
+        return earlier, True
+    try:
+        instance = Runtime(actor=current_user).start(
+            process_id, subject_type="space", subject_id=space.id, organisation_id=space.organisation_id,
+            unit_id=space.unit_id, data={"space_id": space.id, **data}, start_token=token)
+        db.session.commit()
+    except IntegrityError:  # the same form, posted at the same moment, started it first (the unique token)
+        db.session.rollback()
+        if (earlier := _started_by_form(token, process_id, space)) is None:
+            raise
+        return earlier, True
+    return instance, False
+
+
+def _started_by_form(token: str | None, process_id: str, space: MakerSpace) -> ProcessInstance | None:
+    earlier = submissions.started_with(token)
+    if earlier is not None and (earlier.process_id, earlier.subject_type, earlier.subject_id) != (
+            process_id, "space", space.id):
+        abort(400)  # a token copied from another form: never a way to another case
+    return earlier
 
 
 def _active(space: MakerSpace) -> bool:
@@ -111,12 +136,16 @@ def _start_and_open(space_id, process_id: str, role: str):
     require(current_user.role == role and _active(space))
     FlaskForm().validate_on_submit() or require(False)
     try:
-        instance = _start_for_space(process_id, space, {})
-        db.session.commit()
+        instance, again = _start_for_space(process_id, space, {})
+    except HTTPException:  # a refusal (a token copied from another form), not a fault of the diagram
+        raise
     except Exception as exc:  # the new case's diagram failed on its first steps: nothing is kept
         report_engine_fault(exc, trigger="start")
         return redirect(url_for("registry.show", space_id=space_id))
-    first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))
+    if again:
+        flash(_("This form was already sent, and the case it started is shown; nothing new was started."), "warning")
+    first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
+                              .order_by(HumanTask.id))
     return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("registry.show", space_id=space.id))
 
 
@@ -145,12 +174,16 @@ def report_violation(space_id):
         flash(_("Please describe what was reported."), "error")
         return redirect(url_for("registry.show", space_id=space.id))
     try:
-        _start_for_space("violation_case", space, form.task_data())
-        db.session.commit()
+        again = _start_for_space("violation_case", space, form.task_data())[1]
+    except HTTPException:  # a refusal (a token copied from another form), not a fault of the diagram
+        raise
     except Exception as exc:  # the new case's diagram failed on its first steps: nothing is kept
         report_engine_fault(exc, trigger="start")
         return redirect(url_for("registry.show", space_id=space_id))
-    flash(_("The report was filed and sent to the Torch Center for investigation."), "success")
+    if again:
+        flash(_("This report was already filed from this form; nothing new was started."), "warning")
+    else:
+        flash(_("The report was filed and sent to the Torch Center for investigation."), "success")
     return redirect(url_for("registry.show", space_id=space.id))
 
 

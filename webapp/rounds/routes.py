@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from forms.fields import MultiCheckboxField
+from forms.fields import MultiCheckboxField, within_calendar
 from webapp.access import ROUND_MANAGERS, ROUND_READERS
 from webapp.extensions import db
 from webapp.models import Application, ApplicationRound, Unit
@@ -33,8 +33,10 @@ class RoundForm(FlaskForm):
                                                  NumberRange(min=2000, max=2100, message=_l("Enter a whole number from %(min)s to %(max)s."))])
     batch = IntegerField(_l("Batch number"), validators=[InputRequired(_l("Please fill in this field.")),
                                                          NumberRange(min=1, max=99, message=_l("Enter a whole number from %(min)s to %(max)s."))])
-    opens_on = DateField(_l("Applications accepted from (date)"), validators=[InputRequired(_l("Please fill in this field."))])
-    closes_on = DateField(_l("Last day for applications (inclusive)"), validators=[InputRequired(_l("Please fill in this field."))])
+    opens_on = DateField(_l("Applications accepted from (date)"), validators=[InputRequired(_l("Please fill in this field.")),
+                                                                              within_calendar])
+    closes_on = DateField(_l("Last day for applications (inclusive)"), validators=[InputRequired(_l("Please fill in this field.")),
+                                                                                   within_calendar])
     units = MultiCheckboxField(_l("Recommending units taking part"), coerce=int)
     instructions = TextAreaField(_l("Instructions for applicants"), validators=[Length(max=4000)])
 
@@ -49,6 +51,8 @@ class RoundForm(FlaskForm):
             raise ValidationError(_("Choose at least one recommending unit."))
 
     def validate_batch(self, field):
+        if self.year.errors or field.errors:  # a year or batch out of range is not looked up
+            return
         if self.year.data and field.data and service.find_round(self.year.data, field.data) is not None:
             raise ValidationError(_("Batch %(batch)s of %(year)s exists already.", batch=field.data, year=self.year.data))
 
