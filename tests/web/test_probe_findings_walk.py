@@ -174,10 +174,12 @@ def test_a_round_out_of_range_is_told_not_failed(login):
     approver = login("approver")
     base = {"title": "2027年第一批", "year": "2027", "batch": "1", "opens_on": "2027-01-01", "closes_on": "2027-03-01",
             "units": str(db.session.scalar(select(Unit.id)))}
-    for field, value in (("year", "99999999999999999999"), ("closes_on", "9999-12-31"), ("opens_on", "0001-01-01")):
+    for field, value, told in (("year", "99999999999999999999", "请输入 2000 至 2100 之间的整数"),
+                               ("closes_on", "9999-12-31", "请输入 1900 年至 2999 年之间的日期"),
+                               ("opens_on", "0001-01-01", "请输入 1900 年至 2999 年之间的日期")):
         response = approver.post("/rounds/new", {**base, field: value})
         assert response.status_code == 200, (field, response.status_code)
-        assert "form-error" in response.get_data(as_text=True) or "error" in response.get_data(as_text=True)
+        assert told in response.get_data(as_text=True), field
     assert db.session.scalar(select(func.count(ApplicationRound.id))) == 1
 
 
