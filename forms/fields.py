@@ -73,3 +73,11 @@ def as_bool(value: str | None) -> bool:
 
 def as_number(value) -> float:
     return float(value) if value is not None else 0.0
+
+
+def reasons_unless(form, decision_field, ok_value, text_field) -> bool:
+    """A decision other than `ok_value` (a return, a refusal) must say why: the person it goes back to reads it."""
+    if decision_field.data != ok_value and not (text_field.data or "").strip():
+        text_field.errors.append(_l("Please give your reasons."))
+        return False
+    return True

@@ -7,7 +7,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from . import TaskForm, register
-from .fields import NumberField, amount_field, as_bool, count_field, yes_no_field
+from .fields import NumberField, amount_field, as_bool, count_field, reasons_unless, yes_no_field
 from .recognition import ExpertPanelForm, ExpertScoreForm
 
 register("lifecycle.organise_evaluation")(ExpertPanelForm)
@@ -196,11 +196,19 @@ class ChangeForwardForm(TaskForm):
                                   validators=[InputRequired(_l("Please choose one."))])
     forward_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)  # a return tells the operator what to change: never blank
+        return reasons_unless(self, self.forward_decision, "forward", self.forward_comments) and ok
+
 
 @register("lifecycle.change_accept")
 class ChangeAcceptForm(TaskForm):
     change_accepted = yes_no_field(_l("The change is filed"))
     change_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)  # a change not filed is told why
+        return reasons_unless(self, self.change_accepted, "yes", self.change_comments) and ok
 
     def task_data(self) -> dict:
         return {"change_accepted": as_bool(self.change_accepted.data), "change_comments": self.change_comments.data or ""}

@@ -8,7 +8,15 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from . import FormContext, TaskForm, register
-from .fields import MultiCheckboxField, amount_field, as_bool, as_number, count_field, yes_no_field
+from .fields import (
+    MultiCheckboxField,
+    amount_field,
+    as_bool,
+    as_number,
+    count_field,
+    reasons_unless,
+    yes_no_field,
+)
 from .text import single_line
 
 SERVICES = [  # Art. 6(5)
@@ -102,13 +110,6 @@ def _decision(label, choices):
     return RadioField(label, choices=choices, validators=[InputRequired(_l("Please choose one."))])
 
 
-def _require_text_unless(form, decision_field, ok_value, text_field) -> bool:
-    if decision_field.data != ok_value and not (text_field.data or "").strip():
-        text_field.errors.append(_l("Please give your reasons."))
-        return False
-    return True
-
-
 @register("recognition.recommend")
 class RecommendForm(TaskForm):
     recommender_decision = _decision(_l("Decision"), [
@@ -124,7 +125,7 @@ class RecommendForm(TaskForm):
         if self.recommender_decision.data == "recommend" and not (self.recommendation_letter.data or "").strip():
             self.recommendation_letter.errors.append(_l("A recommendation needs a recommendation letter."))
             ok = False
-        return _require_text_unless(self, self.recommender_decision, "recommend", self.recommender_comments) and ok
+        return reasons_unless(self, self.recommender_decision, "recommend", self.recommender_comments) and ok
 
 
 @register("recognition.material_review")
@@ -136,7 +137,7 @@ class MaterialReviewForm(TaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        return _require_text_unless(self, self.material_decision, "complete", self.material_comments) and ok
+        return reasons_unless(self, self.material_decision, "complete", self.material_comments) and ok
 
 
 def eligible_experts(ctx: FormContext):
@@ -258,7 +259,7 @@ class ShortlistForm(TaskForm):
             self.override_reason.errors.append(
                 _l("The on-site inspection failed: give the reason for shortlisting anyway (it is recorded)."))
             ok = False
-        return _require_text_unless(self, self.shortlist_decision, "shortlist", self.shortlist_comments) and ok
+        return reasons_unless(self, self.shortlist_decision, "shortlist", self.shortlist_comments) and ok
 
     def task_data(self) -> dict:
         data = super().task_data()

@@ -176,6 +176,9 @@ def test_change_filing_returned_once_then_filed(login, world, space_id):
     forbidden(other_unit, "get", f"/tasks/{forward_id}")
     forbidden(other_unit, "post", f"/tasks/{forward_id}", {"forward_decision": "forward", "forward_comments": ""})
     assert "场地由 1200 平方米扩至 1600 平方米" in page(unit, f"/tasks/{forward_id}")  # what is to be forwarded
+    # a return says what to change: without comments it is refused (the operator read "退回：" and nothing)
+    response = unit.post(f"/tasks/{forward_id}", {"forward_decision": "return", "forward_comments": " "})
+    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "forward_comments")
     submit(unit, forward_id, {"forward_decision": "return", "forward_comments": "请补充新场地租赁合同"})
 
     # back with the operator, with the unit's comments
@@ -188,6 +191,8 @@ def test_change_filing_returned_once_then_filed(login, world, space_id):
     # the Department files it
     assert "科技厅备案确认" not in inbox_links(unit)
     accept_id = inbox_task(login("approver"), "科技厅备案确认")
+    response = login("approver").post(f"/tasks/{accept_id}", {"change_accepted": "no", "change_comments": ""})
+    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "change_comments")
     submit(login("approver"), accept_id, {"change_accepted": "yes", "change_comments": "予以备案"})
     [filing] = db.session.scalars(select(ChangeFiling).where(ChangeFiling.space_id == space_id)).all()
     assert filing.accepted and filing.change_type == "area" and "已附新租赁合同" in filing.description
