@@ -388,6 +388,25 @@ def test_objection_upheld(harness):
     assert h.outcome == "objection_upheld"
 
 
+def test_the_history_names_a_message_as_the_diagram_names_its_event(harness):
+    """People read the case's history: an objection arriving reads as the boundary event the diagram draws
+    (收到异议), not the message's identifier ("objection", which the applicant used to see)."""
+    from sqlalchemy import select
+
+    from webapp.engine.definitions import latest_bundle, parsed_bundle
+    from webapp.extensions import db
+    from webapp.models import AuditEvent
+
+    h = start(harness)
+    to_public_notice(h, harness.expert_ids[:3])
+    h.send("objection", {"objector": "张三", "reasons": "公共场地面积不实"})
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == h.instance_id,
+                                                         AuditEvent.action == "message")).all()
+    spec, _ = parsed_bundle(latest_bundle()).specs["recognition"]
+    assert event.title == spec.task_specs["objection_received"].bpmn_name == "收到异议"
+    assert event.detail["message"] == "objection"  # the identifier stays in the record
+
+
 def test_objection_dismissed_then_recognised_after_the_notice_period(harness):
     h = start(harness)
     to_public_notice(h, harness.expert_ids[:3])

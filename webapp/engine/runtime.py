@@ -215,12 +215,14 @@ class Runtime:
             raise NotWaiting(name)
         wf = self.load(instance)
         self._advance(wf)  # first catch up with the clock: a notice that has ended takes no objection
+        caught_by = _catching_event_name(wf, name)  # before the event: then the waiting task is done
         try:
             wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload or {}))
         except WorkflowException:
             self._busy.remove(instance.id)
             raise NotWaiting(name) from None
-        self._audit(instance, "message", title=name, detail={"payload": payload or {}})
+        # The history says what the diagram calls it (收到异议), not the message's identifier (objection).
+        self._audit(instance, "message", title=caught_by or name, detail={"message": name, "payload": payload or {}})
         self._advance(wf)
         self._save(instance, wf)
         self.run_deferred()
@@ -383,6 +385,15 @@ class Runtime:
                 at=clock.now(),
             )
         )
+
+
+def _catching_event_name(wf: BpmnWorkflow, message: str) -> str | None:
+    """The name the diagram gives the event that waits for `message` now, if it gives one."""
+    for task in tasks_in(wf, TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if getattr(definition, "name", None) == message and task.task_spec.bpmn_name:
+            return task.task_spec.bpmn_name
+    return None
 
 
 def restore(instance: ProcessInstance) -> BpmnWorkflow:
