@@ -203,6 +203,37 @@ def test_no_withdrawal_once_the_next_step_is_claimed_or_done(harness, torch):
     assert office.withdrawable(recommended, recommender) == "taken_up"
 
 
+def test_a_scored_review_among_others_still_open_is_never_offered(harness, torch):
+    """An expert's score, handed in while the panel's other reviews are open, cannot be taken back (the
+    parallel reviews are not what comes after it): the inbox must not offer 撤回 only for it to fail."""
+    h = start(harness)
+    submit_and_recommend(h)
+    h.complete("material_review", material_decision="complete", material_comments="材料齐全")
+    experts = harness.expert_ids[:3]
+    h.complete("organise_review", panel_experts=experts)
+    first = db.session.get(User, experts[0])
+    row = h.task("expert_review", assignee=first.id)
+    Runtime(actor=first).complete(row, {"expert_score": expert_score(first.id, 80.0)})
+    db.session.commit()
+    assert [t.task_spec for t in h.refresh().open_tasks()].count("expert_review") == 2  # the others still score
+    assert office.withdrawable(row, first) == "moved_on"
+    with pytest.raises(office.Refused):
+        office.withdraw_step(Runtime(actor=first), row)
+
+
+def test_only_the_newest_of_a_step_completed_twice_is_offered(harness, applicant):
+    """Submitted, returned, submitted again: the first submission's row is history, not a step to take
+    back (the inbox listed every earlier submission with a 撤回 that always failed)."""
+    h = start(harness)
+    first = complete_as(h, "submit_application", applicant, **eligible_facts())
+    h.complete("recommender_review", recommender_decision="return", recommender_comments="运营年限请核实",
+               recommendation_letter="")
+    second = complete_as(h, "submit_application", applicant, **{**eligible_facts(), **SECOND_SUBMISSION})
+    assert first.id != second.id
+    assert office.withdrawable(first, applicant) == "moved_on"
+    assert office.withdrawable(second, applicant) is None
+
+
 def test_no_withdrawal_after_the_system_acted(harness, torch):
     """The shortlist publishes a notice at once: that step cannot be taken back silently."""
     h = start(harness)
@@ -215,7 +246,8 @@ def test_no_withdrawal_after_the_system_acted(harness, torch):
     h.complete("site_inspection", site_inspection_passed=True, site_inspection_report="一致")
     h.complete("credit_check", credit_blacklisted=False, credit_abnormal=False, credit_notes="无")
     row = complete_as(h, "shortlist_decision", torch, shortlist_decision="shortlist", shortlist_comments="")
-    assert office.withdrawable(row, torch) == "moved_on"  # only the notice's timer waits now
+    # The inbox knows it without reading the workflow: the completion recorded that it ran the publishing.
+    assert office.withdrawable(row, torch) == "automatic"
     with pytest.raises(office.Refused):
         office.withdraw_step(Runtime(actor=torch), row)
 

@@ -36,6 +36,8 @@ NOTE = "office_note"  # task-data key of the note shown on a reopened step
 TAKEN_UP = ("claimed", "released", "transferred")
 # Anything that moved or touched the case after a completion: the completion can no longer be taken back.
 ACTED = ("completed", *TAKEN_UP, "returned", "step_withdrawn", "message", "cancelled", "withdrawn")
+# Key in a completion's audit detail: why the step could not be taken back right after it (absent: it could).
+TAKE_BACK = "cannot_withdraw"
 
 
 class Refused(WorkflowError):
@@ -174,7 +176,7 @@ def withdrawable(row: HumanTask, user: User) -> str | None:
 
 
 def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None]:
-    """`withdrawable` for many rows (the inbox's "submitted by you") in four statements, however many rows."""
+    """`withdrawable` for many rows (the inbox's "submitted by you") in six statements, however many rows."""
     why: dict[int, str | None] = {}
     mine = []
     for row in rows:
@@ -192,6 +194,17 @@ def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None
         select(AuditEvent.instance_id, AuditEvent.task_spec, func.max(AuditEvent.id)).where(
             AuditEvent.instance_id.in_(ids), AuditEvent.action == "completed", AuditEvent.actor_id == user.id)
         .group_by(AuditEvent.instance_id, AuditEvent.task_spec))}
+    # What the engine said right after that completion (Runtime.complete): e.g. "automatic" when it ran
+    # service tasks. Events written before it was recorded say nothing: the checks below decide alone.
+    said = {event_id: (detail or {}).get(TAKE_BACK) for event_id, detail in db.session.execute(
+        select(AuditEvent.id, AuditEvent.detail).where(AuditEvent.id.in_(list(done.values()))))}
+    # A step completed again (submitted, returned, submitted anew) has older rows: only its newest may be
+    # taken back.
+    newest: dict[tuple[int, str], tuple] = {}
+    for ident, case, spec, completed_at in db.session.execute(select(
+            HumanTask.id, HumanTask.instance_id, HumanTask.task_spec, HumanTask.completed_at).where(
+            HumanTask.instance_id.in_(ids), HumanTask.status == "completed", HumanTask.completed_by_id == user.id)):
+        newest[(case, spec)] = max(newest.get((case, spec), (completed_at, ident)), (completed_at, ident))
     last_act = dict(db.session.execute(select(AuditEvent.instance_id, func.max(AuditEvent.id)).where(
         AuditEvent.instance_id.in_(ids), AuditEvent.action.in_(ACTED)).group_by(AuditEvent.instance_id)).all())
     open_rows: dict[int, list[tuple[int, int | None]]] = {}
@@ -204,8 +217,10 @@ def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None
         others = [claimed for ident, claimed in open_rows.get(row.instance_id, []) if ident != row.id]
         if row.instance_id not in running:
             why[row.id] = "closed"
-        elif completion is None:
+        elif completion is None or newest[(row.instance_id, row.task_spec)][1] != row.id:
             why[row.id] = "moved_on"
+        elif said.get(completion):
+            why[row.id] = said[completion]
         elif last_act.get(row.instance_id, 0) > completion:
             why[row.id] = "taken_up"
         elif not others:
@@ -213,6 +228,22 @@ def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None
         else:
             why[row.id] = "taken_up" if any(claimed is not None for claimed in others) else None
     return why
+
+
+def why_not_take_back(task) -> str | None:
+    """None if the completed engine `task` could be taken back now, else why not: the tasks after it must be
+    untouched (no person completed one, no service task ran) and one of them must wait on a person. Also
+    asked right after a completion (Runtime.complete), so the inbox offers 撤回 only where it can work: a
+    scored expert review among others still open, or a step whose completion ran the service tasks after it,
+    can never be taken back, which the rows alone do not show."""
+    after = list(task)[1:]
+    if any(t.task_spec.manual and t.state == TaskState.COMPLETED for t in after):
+        return "taken_up"
+    if any(isinstance(t.task_spec, ServiceTask) and t.state == TaskState.COMPLETED for t in after):
+        return "automatic"
+    if not any(t.task_spec.manual and t.state == TaskState.READY for t in after):
+        return "moved_on"
+    return None
 
 
 def withdraw_step(runtime: Runtime, row: HumanTask) -> None:
@@ -227,13 +258,8 @@ def withdraw_step(runtime: Runtime, row: HumanTask) -> None:
     target = find_task(wf, row.task_guid)
     if target is None or target.state != TaskState.COMPLETED:
         raise Refused("moved_on")
-    after = list(target)[1:]
-    if any(t.task_spec.manual and t.state == TaskState.COMPLETED for t in after):
-        raise Refused("taken_up")
-    if any(isinstance(t.task_spec, ServiceTask) and t.state == TaskState.COMPLETED for t in after):
-        raise Refused("automatic")
-    if not any(t.task_spec.manual and t.state == TaskState.READY for t in after):
-        raise Refused("moved_on")
+    if why := why_not_take_back(target):
+        raise Refused(why)
     _reopen(wf, target, {"verb": "withdrawn", "title": row.title, "by": _name(runtime.actor),
                          "at": clock.now().isoformat()})
     runtime._audit(instance, "step_withdrawn", task_spec=row.task_spec, title=row.title)

@@ -204,9 +204,13 @@ class Runtime:
         human_task.status = "completed"
         human_task.completed_at = clock.now()
         human_task.completed_by_id = self.actor.id if self.actor else None
-        self._audit(instance, "completed", task_spec=human_task.task_spec, title=human_task.title,
-                    detail={"data": data})
+        event = self._audit(instance, "completed", task_spec=human_task.task_spec, title=human_task.title,
+                            detail={"data": data})
         self._advance(wf)
+        from .office import TAKE_BACK, why_not_take_back
+
+        if why := why_not_take_back(task):  # recorded for the inbox's 撤回, which reads no workflow
+            event.detail = {**event.detail, TAKE_BACK: why}
         self._save(instance, wf)
         self.run_deferred()
 
@@ -373,18 +377,12 @@ class Runtime:
         if instance.id in self._busy:
             self._busy.remove(instance.id)
 
-    def _audit(self, instance, action, task_spec=None, title="", detail=None) -> None:
-        db.session.add(
-            AuditEvent(
-                instance_id=instance.id,
-                actor_id=self.actor.id if self.actor else None,
-                action=action,
-                task_spec=task_spec,
-                title=title,
-                detail=json.loads(json.dumps(detail or {}, default=str)),
-                at=clock.now(),
-            )
-        )
+    def _audit(self, instance, action, task_spec=None, title="", detail=None) -> AuditEvent:
+        event = AuditEvent(instance_id=instance.id, actor_id=self.actor.id if self.actor else None, action=action,
+                           task_spec=task_spec, title=title, detail=json.loads(json.dumps(detail or {}, default=str)),
+                           at=clock.now())
+        db.session.add(event)
+        return event
 
 
 def _catching_event_name(wf: BpmnWorkflow, message: str) -> str | None:
