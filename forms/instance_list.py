@@ -55,9 +55,10 @@ class InstanceFilterForm(FlaskForm):
         super().__init__(formdata)
         anything = [("", _l("any"))]
         self.procedure.choices = anything + processes
-        self.version.choices = [(None, _l("any"))] + [(v, f"v{v}") for v in versions]
-        self.unit.choices = [(None, _l("any"))] + units
-        self.round.choices = [(None, _l("any"))] + rounds
+        # "Any" is the empty value, as a browser sends it back: None would be written out as "None".
+        self.version.choices = anything + [(v, f"v{v}") for v in versions]
+        self.unit.choices = anything + units
+        self.round.choices = anything + rounds
 
     def validate_unit(self, field) -> None:
         if field.data == -1:

@@ -21,8 +21,14 @@ CURRENT = "material_review"  # 材料完整性审核
 
 
 def _case_url(page: Page, ui: UI) -> str:
-    """The case page of the application, found the way a supervisor would: the list of all cases."""
+    """The case page of the application, found the way a supervisor would: the list of all cases, filtered to
+    recognition cases with the form's button (every other choice left at 全部, as the page shows it)."""
     ui.go("/instances")
+    page.select_option("select[name=procedure]", "recognition")
+    page.get_by_role("button", name="筛选", exact=True).click()
+    expect(page.locator("main")).not_to_contain_text("不是有效的选择")
+    expect(page.locator("main")).not_to_contain_text("请选择一项")
+    assert "procedure=recognition" in page.url
     link = page.locator("main a[href^='/instances/']").filter(has_text=re.compile(r"^\d+$"))
     for href in link.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
         row = page.locator(f"main tr:has(a[href='{href}'])")

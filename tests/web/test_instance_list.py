@@ -368,3 +368,39 @@ def test_saved_filters_belong_to_their_user(login, world):
     assert db.session.query(SavedFilter).count() == 1
     assert torch1.post(f"/instances/filters/{saved.id}/delete", {}, from_page="/instances").status_code == 302
     assert db.session.query(SavedFilter).count() == 0
+
+
+def _filter_form_as_sent(html: str, **chosen) -> list[tuple[str, str]]:
+    """What a browser sends when 筛选 is pressed on the page: every field of the filter form with the value
+    it shows (a select's selected option, else its first), overridden by `chosen`."""
+    form = re.search(r'<form[^>]*method="get"[^>]*>(.*?)</form>', html, re.S).group(1)
+    sent = []
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        values = re.findall(r'<option([^>]*)value="([^"]*)"', options)
+        picked = next((value for attrs, value in values if "selected" in attrs), values[0][1])
+        sent.append((name, chosen.get(name, picked)))
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        if name and 'type="checkbox"' not in tag:
+            value = re.search(r'value="([^"]*)"', tag)
+            sent.append((name.group(1), chosen.get(name.group(1), value.group(1) if value else "")))
+    return sent
+
+
+def test_the_filter_form_works_as_the_page_sends_it(login, world):
+    """Pressing 筛选 with what the form shows: every "any" choice used to be sent as "None", refused as no
+    choice, and the list disappeared whatever was picked."""
+    from urllib.parse import urlencode
+
+    torch = login("torch1")
+    start_application(login("applicant_a"), name="青城创客空间")
+    start_application(login("applicant_b"), name="鹿城众创空间")
+    html = torch.get("/instances").get_data(as_text=True)
+    response = torch.get("/instances?" + urlencode(_filter_form_as_sent(html)))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:2000]
+    assert "青城创客空间" in page and "鹿城众创空间" in page
+    # one choice made, the rest as shown: only that unit's case
+    baotou = str(world["baotou"].id)
+    page = torch.get("/instances?" + urlencode(_filter_form_as_sent(html, unit=baotou))).get_data(as_text=True)
+    assert "鹿城众创空间" in page and "青城创客空间" not in page
