@@ -11,13 +11,9 @@ from flask_login import current_user
 
 from .config import Config
 from .extensions import babel, csrf, db, login_manager, migrate
+from .language import init_app as init_language
+from .language import select_locale
 from .private_files import private_directory, private_sqlite_database
-
-
-def select_locale() -> str:
-    chosen = request.args.get("lang") or request.cookies.get("lang")
-    return chosen if chosen in ("zh", "en") else "zh"
-
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                            "img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -51,6 +47,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     migrate.init_app(app, db)  # `flask db …`: the schema's Alembic migrations (migrations/)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    init_language(app)  # the header's 中文 / English link and the cookie that keeps the choice
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in first.")
