@@ -227,7 +227,9 @@ def _register_errors(app: Flask) -> None:
         """A NUL character is never text a person typed: PostgreSQL cannot store it in a text column (the
         request failed with a 500 there) and SQLite would keep what no page shows. Refused before any route
         reads the request (a password, a round's title, a saved filter's name alike)."""
-        sent = [request.path, *(value for _, value in request.args.items(multi=True))]
+        # (A page's own GET parameters are read by its route, which treats a bad one as none: a mangled paging
+        # link shows the first page.)
+        sent = [request.path]
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             sent += (value for _, value in request.form.items(multi=True))
         if any("\x00" in value for value in sent):

@@ -1,6 +1,8 @@
 """Values shown through `_()` in templates (roles, statuses, audit actions), listed here so that the
 catalog extractor finds them. Their translations live in webapp/translations."""
 
+from datetime import date
+
 from webapp.clock import CHINA
 
 
@@ -62,14 +64,18 @@ def due_label(due, now, gettext=None) -> str:
     from webapp.engine.sandbox import last_day
 
     gettext = gettext or get_translations().gettext
-    days = int((due - now).total_seconds() // 86400)
-    if due < now:
-        left = gettext("overdue by %(n)s days") % {"n": -days}
+    last = last_day(due.isoformat())
+    # Counted in calendar days of China time, as people count them: due 12-11, on 12-01 there are 10 days
+    # left whatever the hour (whole 24-hour spans said 9 in the evening).
+    days = (date.fromisoformat(last) - now.astimezone(CHINA).date()).days
+    shown = deadline_day(due)
+    if due <= now:
+        left = gettext("overdue by %(n)s days") % {"n": max(-days, 1)}
     elif days == 0:
         left = gettext("due today")
     else:
         left = gettext("%(n)s days left") % {"n": days}
-    return f"{last_day(due.isoformat())}（{left}）"
+    return f"{shown}（{left}）"
 
 
 def local_time(moment) -> str:
@@ -83,8 +89,14 @@ def local_date(moment) -> str:
 
 
 def deadline_day(due) -> str:
-    """A deadline's last day in China ("" for none): deadlines end at midnight, so one ending 2027-01-31 00:00
-    is the last day 2027-01-30 (含当日), as task pages show it (`due_label`)."""
+    """A deadline as people read it ("" for none), in China time. One at midnight ends a day: 2027-01-31 00:00
+    is the last day 2027-01-30 (含当日). Any other is an hour of its day, and says so (2026-12-11 09:02): a
+    step due ten days after it opened is overdue from that hour, and the date alone read as the whole day."""
     from webapp.engine.sandbox import last_day
 
-    return last_day(due.isoformat()) if due else ""
+    if due is None:
+        return ""
+    local = due.astimezone(CHINA)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return last_day(due.isoformat())
+    return f"{local:%Y-%m-%d %H:%M}"

@@ -17,19 +17,26 @@ CHINA = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=CHINA)
 
 
-@pytest.mark.parametrize(("due", "zh", "en"), [
-    (NOW + timedelta(days=3, hours=1), "2026-03-05（还剩 3 天）", "2026-03-05 (3 days left)"),
-    (NOW + timedelta(hours=5), "2026-03-02（今日到期）", "2026-03-02 (due today)"),
+@pytest.mark.parametrize(("due", "now", "zh", "en"), [
+    # A deadline at an hour says the hour: the step is overdue from then, not from the day's end.
+    (NOW + timedelta(days=3, hours=1), NOW, "2026-03-05 10:00（还剩 3 天）", "2026-03-05 10:00 (3 days left)"),
+    (NOW + timedelta(hours=5), NOW, "2026-03-02 14:00（今日到期）", "2026-03-02 14:00 (due today)"),
     # An end at midnight is the day before's end (含当日): 3 March 00:00 reads as 2 March.
-    (datetime(2026, 3, 3, 0, 0, tzinfo=CHINA), "2026-03-02（今日到期）", "2026-03-02 (due today)"),
-    (NOW - timedelta(days=2, hours=1), "2026-02-28（已逾期 3 天）", "2026-02-28 (overdue by 3 days)"),
+    (datetime(2026, 3, 3, 0, 0, tzinfo=CHINA), NOW, "2026-03-02（今日到期）", "2026-03-02 (due today)"),
+    (datetime(2026, 3, 13, 0, 0, tzinfo=CHINA), NOW, "2026-03-12（还剩 10 天）", "2026-03-12 (10 days left)"),
+    # Days are counted in calendar days: late in the evening the same deadline is still 10 days away
+    # (whole 24-hour spans said 9), and it is overdue by days, not by spans begun.
+    (datetime(2026, 3, 13, 0, 0, tzinfo=CHINA), NOW.replace(hour=23, minute=30), "2026-03-12（还剩 10 天）",
+     "2026-03-12 (10 days left)"),
+    (NOW - timedelta(days=2, hours=1), NOW, "2026-02-28 08:00（已逾期 2 天）", "2026-02-28 08:00 (overdue by 2 days)"),
+    (NOW - timedelta(minutes=2), NOW, "2026-03-02 08:58（已逾期 1 天）", "2026-03-02 08:58 (overdue by 1 days)"),
 ])
-def test_a_deadline_reads_as_its_last_day_and_the_days_left(app, due, zh, en):
+def test_a_deadline_reads_as_its_last_day_and_the_days_left(app, due, now, zh, en):
     with app.test_request_context("/"):
         with force_locale("zh"):
-            chinese = due_label(due, NOW)
+            chinese = due_label(due, now)
         with force_locale("en"):
-            english = due_label(due, NOW)
+            english = due_label(due, now)
     assert (chinese, english.replace("（", " (").replace("）", ")")) == (zh, en)
 
 

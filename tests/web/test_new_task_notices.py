@@ -61,7 +61,7 @@ def test_each_new_step_tells_exactly_the_people_it_waits_on_in_one_statement(app
     notices = {(n.user_id, n.link): n for n in db.session.scalars(select(Notification))}
     expected = {
         (users["torch1"].id, f"/tasks/{steps[0].id}"):
-            f"新的待办：材料完整性审核（青城创客空间）。办理期限：{(clock.now() + timedelta(days=10)).astimezone(CHINA):%Y-%m-%d}",
+            f"新的待办：材料完整性审核（青城创客空间）。办理期限：{(clock.now() + timedelta(days=10)).astimezone(CHINA):%Y-%m-%d %H:%M}",
         (users["recommender_b"].id, f"/tasks/{steps[1].id}"): "新的待办：推荐单位审核（鹿城众创空间）",
         (users["applicant_a"].id, f"/tasks/{steps[2].id}"): "新的待办：补正材料（青城创客空间）。退回原因：缺少场地证明",
         (users["expert2"].id, f"/tasks/{steps[3].id}"): "新的待办：专家评审（青城创客空间）",
