@@ -404,3 +404,13 @@ def test_the_filter_form_works_as_the_page_sends_it(login, world):
     baotou = str(world["baotou"].id)
     page = torch.get("/instances?" + urlencode(_filter_form_as_sent(html, unit=baotou))).get_data(as_text=True)
     assert "鹿城众创空间" in page and "青城创客空间" not in page
+
+
+def test_a_procedure_without_a_case_yet_is_offered_under_its_diagram_s_name(login, world):
+    """The procedure filter named processes by their cases; one with none yet showed its identifier
+    ("change_filing")."""
+    html = login("torch1").get("/instances").get_data(as_text=True)
+    options = dict(re.findall(r'<option[^>]*value="([a-z_]+)"[^>]*>([^<]+)</option>',
+                              re.search(r'<select[^>]*name="procedure".*?</select>', html, re.S).group(0)))
+    assert options["change_filing"] == "重大事项变更报备" and options["national_filing"] != "national_filing"
+    assert all(not re.fullmatch(r"[a-z_]+", name) for name in options.values()), options

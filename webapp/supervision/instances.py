@@ -91,6 +91,8 @@ def filter_form(user: User, formdata) -> InstanceFilterForm:
         select(ProcessInstance.process_name).where(ProcessInstance.process_id == pid).limit(1).scalar_subquery()
         for pid in process_ids))).one() if process_ids else ()
     names = dict(zip(process_ids, found, strict=True))
+    for pid in [pid for pid in process_ids if not names.get(pid)]:  # no case of it yet: the diagram's own name
+        names[pid] = _diagram_name(bundles, pid)
     units = select(Unit.id, Unit.name).order_by(Unit.id)
     if user.role == "recommender":
         units = units.where(Unit.id == user.unit_id)  # a recommender sees only its own unit's cases
@@ -102,6 +104,17 @@ def filter_form(user: User, formdata) -> InstanceFilterForm:
         units=[tuple(row) for row in db.session.execute(units)],
         rounds=[tuple(row) for row in db.session.execute(rounds)],
     )
+
+
+def _diagram_name(bundles: list[DefinitionBundle], process_id: str) -> str:
+    """The name the newest version that defines `process_id` gives it (parsed once per process and cached)."""
+    from webapp.engine.definitions import parsed_bundle
+
+    for bundle in reversed(bundles):  # newest first
+        if process_id in (bundle.process_ids or []):
+            spec, _ = parsed_bundle(bundle).specs[process_id]
+            return spec.description or process_id
+    return process_id
 
 
 def _conditions(user: User, filters: Filters) -> list[ColumnElement]:
