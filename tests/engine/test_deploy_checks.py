@@ -88,6 +88,14 @@ def test_a_syntax_error_in_a_condition(app):
     assert problem.element_name == "不合格"
 
 
+def test_a_script_that_imports_is_refused_at_the_deploy(app):
+    """The sandbox has no imports: such a script compiled, deployed, and stopped every case at its step
+    ("ImportError: __import__ not found"). The deploy says so first."""
+    files = edited(app, "lifecycle.bpmn", '<bpmn:script>grade = evaluation_result["grade"]</bpmn:script>',
+                   '<bpmn:script>import os\ngrade = evaluation_result["grade"]</bpmn:script>')
+    refused(files, "lifecycle.bpmn", "call_evaluation_take_grade", "不能导入模块", "import os")
+
+
 def test_a_condition_on_a_deleted_variable(app):
     files = edited(app, "recognition.bpmn", '>recommender_decision == "return"<', '>recommendation_outcome == "return"<')
     refused(files, "recognition.bpmn", "Flow_rec_return", "recommendation_outcome", "没有写入")

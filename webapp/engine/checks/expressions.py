@@ -24,6 +24,12 @@ def _compile(source: str, mode: str) -> str | None:
         return match.group(1).strip() if match else str(exc)
     except Exception as exc:  # noqa: BLE001 - whatever the compiler says is a problem
         return f"{type(exc).__name__}: {exc}"
+    # The sandbox compiles an import and refuses it only when it runs (no __import__ there): a case would stop
+    # at that step. Said here, at the deploy, instead.
+    imported = [alias.name for node in ast.walk(ast.parse(source, mode=mode))
+                if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names]
+    if imported:
+        return f"图中的代码不能导入模块（import {', '.join(imported)}），只能用系统提供的函数"
     return None
 
 
