@@ -127,6 +127,20 @@ def test_a_running_evaluation_case_shows_its_current_step(login, world, space_id
     assert schedule(login("supervisor"), 2029) == []
 
 
+def test_an_ended_evaluation_is_shown_as_done_not_as_not_started(login, world, space_id):
+    """A space that failed keeps its due date while under rectification (the next one is set when it
+    passes again): the schedule said its evaluation had not started."""
+    live_until_self_assessment(login, space_id)
+    case = db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.process_id == "evaluation", ProcessInstance.subject_id == space_id)).one()
+    case.status = "completed"  # graded, as the evaluation diagram ends
+    set_status(space_id, "rectification")
+    (row,) = schedule(login("supervisor"), 2029)
+    assert row[7] == "Evaluated · under rectification"
+    (row,) = schedule(login("supervisor"), 2029, lang="zh")
+    assert row[7] == "已考核 · 整改中"
+
+
 def test_the_schedule_is_read_with_one_query_and_never_loads_a_workflow(app, world):
     for name in ("甲空间", "乙空间", "丙空间"):
         make_recognised_space(world, name)

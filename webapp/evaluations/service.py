@@ -2,8 +2,8 @@
 
 The lifecycle diagram writes each space's next evaluation into `MakerSpace.next_evaluation_at`
 (service task `schedule_evaluation`). The year's list is read from that column with one SQL query
-(the space, its operator and recommending unit joined eagerly, and its running `evaluation` case,
-if any, outer-joined); no workflow is deserialised. Revoked spaces and spaces that left the system are
+(the space, its operator and recommending unit joined eagerly, and the `evaluation` case started for
+that due date, if any, outer-joined); no workflow is deserialised. Revoked spaces and spaces that left the system are
 not evaluated. Order (Art. 18, 依次安排): recognition date (China time; oldest first), then filing level
 — national professional, national, regional — so spaces recognised the same day are ordered by level.
 """
@@ -30,7 +30,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years the page can be asked for
 @dataclass(frozen=True)
 class ScheduledEvaluation:
     space: MakerSpace
-    case: ProcessInstance | None  # the space's running evaluation case, if it has started
+    case: ProcessInstance | None  # the evaluation case of this due date (running or ended), if it has started
 
     @property
     def level(self) -> str:
@@ -49,11 +49,15 @@ def current_year() -> int:
 def evaluations_due(year: int) -> list[ScheduledEvaluation]:
     """The spaces whose next evaluation falls in `year` (China time), in the order they are evaluated."""
     starts, ends = datetime(year, 1, 1, tzinfo=CHINA), datetime(year + 1, 1, 1, tzinfo=CHINA)
-    running_case = and_(ProcessInstance.subject_type == "space", ProcessInstance.subject_id == MakerSpace.id,
-                        ProcessInstance.process_id == EVALUATION_PROCESS, ProcessInstance.status == "running")
+    # The evaluation case of this due date: started when it came due (or later), whether it still runs or
+    # has ended (a space failed and under rectification keeps its due date until it passes again: it was
+    # listed as not started).
+    its_case = and_(ProcessInstance.subject_type == "space", ProcessInstance.subject_id == MakerSpace.id,
+                    ProcessInstance.process_id == EVALUATION_PROCESS,
+                    ProcessInstance.created_at >= MakerSpace.next_evaluation_at)
     rows = db.session.execute(
         select(MakerSpace, ProcessInstance)
-        .outerjoin(ProcessInstance, running_case)
+        .outerjoin(ProcessInstance, its_case)
         .options(joinedload(MakerSpace.organisation), joinedload(MakerSpace.unit))
         .where(MakerSpace.next_evaluation_at >= starts, MakerSpace.next_evaluation_at < ends,
                MakerSpace.status.not_in(NOT_EVALUATED))
