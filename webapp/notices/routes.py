@@ -11,9 +11,15 @@ from webapp.extensions import db
 from webapp.models import ProcessInstance, PublicNotice
 from webapp.views import get_or_404, local_path, report_engine_fault, role_required
 
-from .objections import lodge
+from .objections import lodge, refusal_text
 
 bp = Blueprint("notices", __name__)
+
+
+@bp.app_template_global("objection_refusal")
+def objection_refusal(reason: str) -> str:
+    """Why an objection was not accepted, in the reader's language (stored as a code: webapp/notices/objections.py)."""
+    return refusal_text(reason)
 
 
 @bp.route("/notices")

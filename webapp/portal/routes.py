@@ -124,9 +124,22 @@ def object_to(notice_id):
     if accepted:
         flash(_("Your objection was received. The Torch Center will investigate it and the Department will "
                 "decide on it; you will be contacted at the details you gave."), "success")
+    elif refuse in (ANONYMOUS, NO_STAMP):  # recorded as refused; the form comes back as it was sent, with
+        flash(refusal_text(refuse), "error")  # what is missing marked, so it can be sent again complete
+        _mark_missing(form, refuse)
+        return _notice_page(notice, form)
     else:  # refused here, or by the case (no reason given: it is not waiting for an objection)
         flash(refusal_text(refuse), "error")
     return redirect(url_for(".notice", notice_id=notice.id))
+
+
+def _mark_missing(form: PublicObjectionForm, refused: str) -> None:
+    if refused == NO_STAMP:
+        form.stamp.errors = [*form.stamp.errors, _("Please add the scan of the letter bearing the unit's stamp.")]
+        return
+    for field in (form.objector, form.contact):
+        if not (field.data or "").strip():
+            field.errors = [*field.errors, _("Please fill in this field.")]
 
 
 @bp.route("/spaces")
