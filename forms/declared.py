@@ -58,10 +58,15 @@ def declared_choices(properties: dict) -> tuple[tuple[str, tuple[tuple[str, str]
     ))
 
 
+# Marks a file field of a case's documents: the page names the types and sizes taken (macros.render_field).
+CASE_FILE = {"data-case-file": "1"}
+
+
 @lru_cache(maxsize=256)
 def with_declarations(form_class, attachments: tuple[AttachmentSpec, ...], choices: tuple):
     """The task's form class with the diagram's file fields and choices added."""
-    attributes = {spec.field_name: FileField(spec.label, validators=[Optional(), check_upload]) for spec in attachments}
+    attributes = {spec.field_name: FileField(spec.label, validators=[Optional(), check_upload], render_kw=CASE_FILE)
+                  for spec in attachments}
     attributes["declared_attachments"] = attachments
     attributes["declared_choices"] = dict(choices)
     return type(form_class.__name__, (DeclaredMixin, form_class), attributes)

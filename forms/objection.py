@@ -54,7 +54,8 @@ class PublicObjectionForm(ObjectionForm):
     reasons = TextAreaField(_l("Reasons for the objection"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
     stamp = FileField(_l("Scan of the unit's letter bearing its official stamp (PDF or image)"),
                       validators=[Optional(), _stamp_type, check_upload])
-    evidence = MultipleFileField(_l("Evidence (optional)"), validators=[Optional(), _each_upload])
+    evidence = MultipleFileField(_l("Evidence (optional)"), validators=[Optional(), _each_upload],
+                                 render_kw={"data-case-file": "1"})
 
     def uploaded_stamp(self):
         upload = self.stamp.data

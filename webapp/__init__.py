@@ -118,6 +118,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     # An end instant as the last day it includes (a notice ending 12-09 00:00 runs to 12-08 inclusive).
     app.jinja_env.filters["lastday"] = lambda d: last_day(d.isoformat()) if d else ""
     app.jinja_env.globals["due_label"] = due_label  # a deadline and the days left (inbox rows, task pages)
+    _register_upload_limits(app)
 
     from .labels import as_number, as_score
 
@@ -199,6 +200,21 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def _upload_limits(app: Flask) -> dict:
+    mb = 1024 * 1024
+    return {"types": "、".join(ext.upper() for ext in app.config["UPLOAD_EXTENSIONS"] if ext != "jpeg"),
+            "each": app.config["UPLOAD_MAX_BYTES"] // mb, "total": app.config["MAX_CONTENT_LENGTH"] // mb}
+
+
+def _register_upload_limits(app: Flask) -> None:
+    """What a file field takes, said beside it (and on the page an over-large submission gets)."""
+    app.jinja_env.globals["upload_accept"] = ",".join(f".{ext}" for ext in app.config["UPLOAD_EXTENSIONS"])
+
+    hint = _l("Accepted: %(types)s; each file up to %(each)s MB, all files of one submission together up to "
+              "%(total)s MB.", **_upload_limits(app))
+    app.jinja_env.globals["upload_hint"] = lambda: hint  # a global: the macros are imported without context
+
+
 def _register_errors(app: Flask) -> None:
     """Every HTTP error shows the app's own page, in the user's language (never Werkzeug's English page)."""
     from flask_wtf.csrf import CSRFError
@@ -218,7 +234,9 @@ def _register_errors(app: Flask) -> None:
         404: _l("Not found."),
         405: _l("This address cannot be used this way. Please use the links and buttons on the pages."),
         409: _l("Someone else changed this at the same moment. Please reload the page and try again."),
-        413: _l("The upload is too large."),
+        413: _l("The files sent together are too large: each file may be up to %(each)s MB, all files of one "
+                "submission together up to %(total)s MB. Please go back, make the files smaller or send fewer at "
+                "once, and choose them again (a browser does not keep chosen files).", **_upload_limits(app)),
         429: _l("Too many requests in a short time. Please wait a moment and try again."),
     }
 

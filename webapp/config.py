@@ -21,7 +21,8 @@ class Config:
     WTF_I18N_ENABLED = True
     # Uploads (Art. 7 attachments) live outside the web root, under generated names.
     UPLOAD_DIR = os.environ.get("MAKERSPACE_UPLOAD_DIR", "")
-    MAX_CONTENT_LENGTH = 21 * 1024 * 1024
+    # A submission of the application's seven documents must fit (each up to UPLOAD_MAX_BYTES); 21 MB did not.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     UPLOAD_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "zip")
     BPMN_DIR = str(Path(__file__).resolve().parent.parent / "bpmn")

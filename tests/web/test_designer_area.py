@@ -149,8 +149,8 @@ def test_a_diagram_the_engine_refuses_is_listed_and_nothing_is_stored(app, login
     assert versions() == 1 and deploy_events() == []
 
 
-def test_an_upload_of_50_mb_is_refused(app, login, world):
-    response = upload(login("designer"), {"recognition.bpmn": b"<a>" + b" " * (50 * 1024 * 1024) + b"</a>"})
+def test_an_upload_of_80_mb_is_refused(app, login, world):
+    response = upload(login("designer"), {"recognition.bpmn": b"<a>" + b" " * (80 * 1024 * 1024) + b"</a>"})
     assert response.status_code == 413
     assert versions() == 1 and deploy_events() == []
 

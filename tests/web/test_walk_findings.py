@@ -1,0 +1,53 @@
+"""What people found walking the demo on 2026-12-01 as applicants: the documents of an application did not
+fit in one submission, and the form never said what it takes."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Attachment
+
+from .flow import application_fields, open_task, start_application
+
+MB = 1024 * 1024
+
+
+def _pdf(name: str, size: int):
+    return (io.BytesIO(b"%PDF-1.4\n" + b"0" * (size - 9)), name)
+
+
+def test_the_form_says_which_files_it_takes_and_how_large(login, world):
+    applicant = login("applicant_a")
+    task = open_task(start_application(applicant), "submit_application")
+    page = applicant.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "单个文件不超过 20 MB，一次提交的文件合计不超过 64 MB" in page
+    assert 'accept=".pdf,.jpg,.jpeg,.png,' in page
+
+
+def test_an_application_s_documents_of_twelve_megabytes_each_go_in_one_submission(login, world):
+    """Two documents of 12 MB (each within the 20 MB a file may have) were answered with a bare "413"."""
+    from .flow import ATTACHMENT_KINDS
+
+    applicant = login("applicant_a")
+    application_id = start_application(applicant)
+    task = open_task(application_id, "submit_application")
+    data = application_fields()
+    for n, kind in enumerate(ATTACHMENT_KINDS):
+        data[f"file_{kind}"] = _pdf(f"{kind}.pdf", 12 * MB if n < 2 else 4096)
+    response = applicant.post(f"/tasks/{task.id}", data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    assert len(db.session.scalars(select(Attachment)).all()) == len(ATTACHMENT_KINDS)
+
+
+def test_a_submission_beyond_the_limit_is_told_the_limits(login, world):
+    applicant = login("applicant_a")
+    task = open_task(start_application(applicant), "submit_application")
+    data = {**application_fields(), "file_legal_entity": _pdf("a.pdf", 19 * MB), "file_premises": _pdf("b.pdf", 19 * MB),
+            "file_rules": _pdf("c.pdf", 19 * MB), "file_staff_mentors": _pdf("d.pdf", 19 * MB)}
+    response = applicant.post(f"/tasks/{task.id}", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "单个文件不超过 20 MB，一次提交的文件合计不超过 64 MB" in page and "重新选择文件" in page
