@@ -143,7 +143,7 @@ def test_evaluation_after_three_years_through_every_role(login, world, space_id)
     move_clock(days=14)  # the 5-working-day notice ends without objection: the award (R19)
     for viewer in (operator, login("recommender_a"), torch):
         assert "300,000" in page(viewer, f"/spaces/{space_id}")
-    public = page(login(None), "/notices")  # no login needed
+    public = page(login(None), "/public/notices")  # no login needed
     assert f"众创空间绩效考核结果公示：{SPACE_NAME} — 良好" in public
     # the operator was told
     assert "绩效考核结果：良好" in page(operator, "/notifications")

@@ -37,7 +37,10 @@ def test_anonymous_must_log_in(login, url):
 
 
 def test_public_notices_need_no_account(login):
-    assert login(None).get("/notices").status_code == 200
+    """The public reads the portal's list; the staff list (scheduled notices too) sends them there."""
+    response = login(None).get("/notices")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/public/notices")
+    assert login(None).get("/public/notices").status_code == 200
 
 
 def test_demo_clock_exists_only_in_demo_mode(login):
