@@ -131,3 +131,12 @@ def test_a_supervisor_is_refused_every_post_route(app, login, world, space_id):
         if status != 403:
             allowed.append((rule.rule, status))
     assert not allowed, f"POST routes not refused to a supervisor: {allowed}"
+
+
+def test_an_error_page_says_what_happened_and_where_a_visitor_can_go(login):
+    """Headed in words, not by its code; a visitor who is not logged in is offered the public pages and the
+    log-in, not "back to my tasks" (which led to the log-in)."""
+    page = login(None).get("/no-such-page").get_data(as_text=True)
+    assert "<h1>页面不存在</h1>" in page and "错误代码：404" in page
+    assert "返回我的待办" not in page and 'href="/public/notices"' in page and 'href="/login"' in page
+    assert "返回我的待办" in login("applicant_a").get("/no-such-page").get_data(as_text=True)
