@@ -85,7 +85,9 @@ def recognise_space(ctx) -> dict:
     application = subject_application(ctx)
     space = register_space(ctx.runtime, name=application.space_name, organisation_id=application.organisation_id,
                            unit_id=application.unit_id, application_id=application.id, instance_id=ctx.instance.id)
-    set_outcome(ctx, "recognised", f"经公示无异议，认定为自治区众创空间并授牌，证书编号 {space.certificate_no}（第八条）")
+    # An objection dismissed during the notice (the case then ran on to the notice's end) is not "no objection".
+    heard = "经公示，所提异议经核实不成立" if ctx.data.get("objection") else "经公示无异议"
+    set_outcome(ctx, "recognised", f"{heard}，认定为自治区众创空间并授牌，证书编号 {space.certificate_no}（第八条）")
     return {"outcome": "recognised", "space_id": space.id, "certificate_no": space.certificate_no}
 
 

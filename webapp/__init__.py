@@ -119,6 +119,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.jinja_env.filters["lastday"] = lambda d: last_day(d.isoformat()) if d else ""
     app.jinja_env.globals["due_label"] = due_label  # a deadline and the days left (inbox rows, task pages)
     _register_upload_limits(app)
+    from .access import may_view_space
+
+    app.jinja_env.globals["may_view_space"] = may_view_space  # a link only where it opens (an expert's does not)
 
     from .labels import as_number, as_score
 

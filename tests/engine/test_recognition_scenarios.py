@@ -422,6 +422,12 @@ def test_objection_dismissed_then_recognised_after_the_notice_period(harness):
     h.advance(days=1)  # Tue 2026-03-10 09:00: over
     assert h.done
     assert h.outcome == "recognised"
+    # the decision says an objection was heard and found unfounded, not "经公示无异议"
+    from webapp.extensions import db
+    from webapp.models import Application
+
+    reason = db.session.get(Application, h.instance.subject_id).outcome_reason
+    assert reason.startswith("经公示，所提异议经核实不成立，认定为自治区众创空间"), reason
 
 
 def test_second_objection_in_the_resumed_notice(harness):

@@ -110,6 +110,8 @@ def test_evaluation_after_three_years_through_every_role(login, world, space_id)
     forbidden(login("expert2"), "post", f"/tasks/{score_ids['expert3']}", {"comments": "冒名评分"})
     # item by item on the sheet (bpmn/evaluation_sheet.dmn); an item above its maximum is refused
     html = page(login("expert1"), f"/tasks/{score_ids['expert1']}")
+    # the space is named, not linked: its dossier is not the expert's to open (the link led to 无权访问)
+    assert f'href="/spaces/{space_id}"' not in html and SPACE_NAME in html
     items = sheet_items(html)
     assert len(items) == 21 and sum(m for m, _ in items.values()) == 120
     over = sheet_answers(items, 1.0, 1.0)
