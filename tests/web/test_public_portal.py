@@ -161,6 +161,13 @@ def test_an_objection_through_the_public_page_interrupts_the_running_notice(logi
     assert files[0].application_id is None and files[0].instance_id is None  # the applicant never sees them
     assert login("torch1").get(f"/attachments/{files[0].id}").status_code == 200
     assert login("applicant_a").get(f"/attachments/{files[0].id}").status_code == 403
+    # the staff who investigate see the objector's letter and evidence on their task (they were never shown)
+    investigation = html(login("torch1").get(f"/tasks/{task.id}"))
+    for f in files:
+        assert f'href="/attachments/{f.id}"' in investigation and f.original_name in investigation
+    record = html(login("supervisor").get(f"/instances/{notice.instance_id}"))
+    assert f'href="/attachments/{files[0].id}"' in record
+    assert "异议函（盖章）.pdf" not in html(login("applicant_a").get(f"/applications/{application_id}"))
     # the portal says the notice is running, but the case is investigating: a second one is refused
     response = object_to(public, notice, objector="李四", contact="13800000000")
     assert "另一项异议正在调查核实" in flashed(public, response)

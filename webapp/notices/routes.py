@@ -16,6 +16,18 @@ from .objections import lodge, refusal_text
 bp = Blueprint("notices", __name__)
 
 
+@bp.app_template_global("objection_files")
+def objection_files(objection_id) -> list:
+    """An objection's stamped letter and evidence, for the staff who handle objections (to anyone else: none;
+    the applicant must not learn who objected)."""
+    from webapp.models import Attachment
+
+    if not (current_user.is_authenticated and current_user.sees_everything) or not objection_id:
+        return []
+    return list(db.session.scalars(select(Attachment).where(Attachment.objection_id == int(objection_id))
+                                   .order_by(Attachment.uploaded_at, Attachment.id)))
+
+
 @bp.app_template_global("objection_refusal")
 def objection_refusal(reason: str) -> str:
     """Why an objection was not accepted, in the reader's language (stored as a code: webapp/notices/objections.py)."""
