@@ -10,10 +10,9 @@ import re
 
 import openpyxl
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from webapp.extensions import db
-from webapp.models import ApplicationRound, HumanTask, Organisation, ProcessInstance, SavedFilter, Unit, User
+from webapp.models import ApplicationRound, HumanTask, Organisation, ProcessInstance, SavedFilter, Unit
 
 from .conftest import PASSWORD, Browser
 from .flow import start_application
@@ -85,19 +84,12 @@ def test_a_token_from_one_space_s_form_opens_no_other_case(login, world, space_i
 def test_a_change_filing_form_posted_twice_at_once_starts_one_case(file_app, monkeypatch):
     from webapp.simulation import recognised_space_now
 
-    from .test_probe_findings_low import _at_once
+    from .test_probe_findings_low import _at_once, _two_applicants
 
+    _two_applicants(file_app)  # organisation A with applicants a1 and a2
     with file_app.app_context():
-        unit = Unit(code="hohhot", name="呼和浩特市科技局", kind="bureau")
-        db.session.add(unit)
-        db.session.flush()
-        organisation = Organisation(name="青城创客科技有限公司", unit_id=unit.id)
-        db.session.add(organisation)
-        db.session.flush()
-        db.session.add(User(username="a1", display_name="a1", email="a1@example.test", role="applicant",
-                            password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
-                            organisation_id=organisation.id, unit_id=unit.id))
-        space_id = recognised_space_now("青城创客空间", organisation.id, unit.id).id
+        organisation = db.session.scalar(select(Organisation))
+        space_id = recognised_space_now("青城创客空间", organisation.id, organisation.unit_id).id
         db.session.commit()
         first, second = Browser(file_app, "a1"), Browser(file_app, "a1")  # two tabs of one person
         action = f"/spaces/{space_id}/changes"
