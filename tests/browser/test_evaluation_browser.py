@@ -90,7 +90,7 @@ def test_evaluation_walks_from_self_assessment_to_award(page: Page, live_server,
     expect(ui.case_rows()).to_have_count(1)
     ui.shot("inbox-applicant")
     ui.open_task(SELF_ASSESSMENT, CASE, SPACE)
-    expect(page.locator("#task-due")).to_contain_text(re.compile(r"截止日期：\d{4}-\d{2}-\d{2}（还剩 \d+ 天）"))
+    expect(page.locator("#task-due")).to_contain_text(re.compile(r"截止日期：\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?（还剩 \d+ 天）"))
     expect(page.locator(".instructions")).to_contain_text("第十九条第四项")  # late or false materials: fail
     ui.fill("self_assessment", "三年运营情况自评：入驻团队稳步增长，孵化服务、投融资对接与创业培训各项指标均达到考核要求。")
     ui.fill("self_score", "78")

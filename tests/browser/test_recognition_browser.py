@@ -78,7 +78,7 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     # --- Torch Center (torch1): material completeness, then the expert panel
     ui.login("torch1")
     ui.open_task("材料完整性审核", inbox_case, SPACE)
-    expect(page.locator("#task-due")).to_contain_text(re.compile(r"截止日期：\d{4}-\d{2}-\d{2}（还剩 \d+ 天）"))
+    expect(page.locator("#task-due")).to_contain_text(re.compile(r"截止日期：\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?（还剩 \d+ 天）"))
     ui.check("material_decision", "complete")
     ui.fill("material_comments", "材料齐全")
     # the panel is the Torch Center's too: its page opens straight away
