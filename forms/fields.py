@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -44,7 +45,7 @@ class NumberField(DecimalField):
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():
+        if self.data is not None and not (self.data.is_finite() and math.isfinite(float(self.data))):  # 1e400 too
             self.data = None
             raise ValueError(_l("Please enter a number."))
 

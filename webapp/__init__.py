@@ -67,6 +67,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.user_loader(load_user)  # the cookie names a server-side session, ended at logout
     init_transport(app)  # MAKERSPACE_HTTPS (Secure cookies, HSTS) and MAKERSPACE_PROXY_FIX
 
+    from .views import AsciiIntegerConverter
+
+    app.url_map.converters["int"] = AsciiIntegerConverter  # before any route: `<int:…>` in every blueprint
     _register_blueprints(app)
     _register_errors(app)
 

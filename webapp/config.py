@@ -21,7 +21,8 @@ class Config:
     WTF_I18N_ENABLED = True
     # Uploads (Art. 7 attachments) live outside the web root, under generated names.
     UPLOAD_DIR = os.environ.get("MAKERSPACE_UPLOAD_DIR", "")
-    # A submission of the application's seven documents must fit (each up to UPLOAD_MAX_BYTES); 21 MB did not.
+    # Several documents of one submission together (each up to UPLOAD_MAX_BYTES); at 21 MB two large scans did
+    # not fit. A proxy in front must allow as much (nginx: client_max_body_size 64m; docs/operations.md).
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     UPLOAD_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "zip")

@@ -68,6 +68,8 @@ def due_label(due, now, gettext=None) -> str:
     # Counted in calendar days of China time, as people count them: due 12-11, on 12-01 there are 10 days
     # left whatever the hour (whole 24-hour spans said 9 in the evening).
     days = (date.fromisoformat(last) - now.astimezone(CHINA).date()).days
+    from webapp.engine.sandbox import deadline_day
+
     shown = deadline_day(due)
     if due <= now:
         left = gettext("overdue by %(n)s days") % {"n": max(-days, 1)}
@@ -86,17 +88,3 @@ def local_time(moment) -> str:
 def local_date(moment) -> str:
     """The day of an instant in China ("" for none)."""
     return f"{moment.astimezone(CHINA):%Y-%m-%d}" if moment else ""
-
-
-def deadline_day(due) -> str:
-    """A deadline as people read it ("" for none), in China time. One at midnight ends a day: 2027-01-31 00:00
-    is the last day 2027-01-30 (含当日). Any other is an hour of its day, and says so (2026-12-11 09:02): a
-    step due ten days after it opened is overdue from that hour, and the date alone read as the whole day."""
-    from webapp.engine.sandbox import last_day
-
-    if due is None:
-        return ""
-    local = due.astimezone(CHINA)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return last_day(due.isoformat())
-    return f"{local:%Y-%m-%d %H:%M}"

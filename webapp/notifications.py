@@ -15,8 +15,8 @@ from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.exc import DBAPIError
 
 from webapp.clock import clock
+from webapp.engine.sandbox import deadline_day
 from webapp.extensions import db
-from webapp.labels import deadline_day
 from webapp.models import HumanTask, Notification, User
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.routing import IntegerConverter
 
+from forms.fields import MAX_ID
 from webapp.database import note_unavailable, unavailable
 from webapp.engine import faults
 from webapp.extensions import db
@@ -38,7 +40,6 @@ def unread_count(user) -> int:
 
 
 _ID = re.compile(r"[1-9][0-9]{0,18}")  # ASCII digits, no sign, no leading zero
-MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds; larger ones overflow the database driver
 
 
 def ident_or_404(value) -> int:
@@ -153,3 +154,15 @@ def back_to(default: str) -> str:
     if not came_from.path or came_from.netloc != request.host:
         return default
     return local_path(came_from.path + (f"?{came_from.query}" if came_from.query else ""), default)
+
+
+def is_ident(text: str) -> bool:
+    """`text` is an id as the app writes it (ASCII digits, no sign or leading zero, within MAX_ID)."""
+    return bool(_ID.fullmatch(text)) and int(text) <= MAX_ID
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """`<int:…>` as the app writes numbers: Werkzeug's own matches any Unicode digit ("１", "٣"), so one
+    version answered to many addresses."""
+
+    regex = r"(?:0|[1-9][0-9]*)"

@@ -226,3 +226,27 @@ def test_an_id_is_read_only_as_the_app_writes_it(login, world):
     for spelling in ("１", "+1", "%201", "01", "1_0"):
         url = f"/applications/{spelling}" if spelling != "1_0" else "/instances/1_0"
         assert applicant.get(url).status_code == 404, spelling
+
+
+def test_a_version_number_only_as_the_app_writes_it(login):
+    designer = login("designer")
+    assert designer.get("/designer/versions/1").status_code == 200
+    for spelling in ("１", "٣", "+1"):
+        assert designer.get(f"/designer/versions/{spelling}").status_code == 404, spelling
+    # in the diff's parameters a number written otherwise is no number: the default diff
+    assert designer.get("/designer/diff?from=%EF%BC%91").status_code == 200
+
+
+def test_a_number_too_large_for_a_float_is_refused(app):
+    """1e400 is a finite Decimal but an infinite float, stored as the JSON token Infinity (PostgreSQL refuses
+    it): not a number a person means."""
+    from werkzeug.datastructures import MultiDict
+
+    from forms.generated import declared_form_class
+
+    form_class = declared_form_class((("x", "number|数值"),))
+    with app.test_request_context("/"):
+        form = form_class(MultiDict({"x": "1e400"}), meta={"csrf": False})
+        assert not form.validate() and "请输入数字。" in form.x.errors
+        form = form_class(MultiDict({"x": "12.5"}), meta={"csrf": False})
+        assert form.validate() and form.task_data() == {"x": 12.5}

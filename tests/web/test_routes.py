@@ -38,9 +38,12 @@ def test_anonymous_must_log_in(login, url):
 
 def test_public_notices_need_no_account(login):
     """The public reads the portal's list; the staff list (scheduled notices too) sends them there."""
-    response = login(None).get("/notices")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/public/notices")
+    for who in (None, "applicant_a", "expert1", "recommender_a"):  # not staff: scheduled notices are not theirs
+        response = login(who).get("/notices")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/public/notices"), who
     assert login(None).get("/public/notices").status_code == 200
+    for who in ("torch1", "approver", "supervisor"):
+        assert login(who).get("/notices").status_code == 200, who
 
 
 def test_demo_clock_exists_only_in_demo_mode(login):

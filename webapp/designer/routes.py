@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
-from webapp.views import MAX_ID, require
+from webapp.views import is_ident, require
 
 from . import service
 from .forms import DeployForm, RollbackForm
@@ -141,10 +141,9 @@ def rollback(version: int):
 
 def _version(text: str) -> int:
     """A version number from the address: none that large exists (and the database could not compare it)."""
-    number = int(text)
-    if not 0 < number <= MAX_ID:
+    if not is_ident(text):  # "１", "+1", " 1" too: int() takes them
         raise ValueError(text)  # request.args.get then gives the default, as for any text that is no number
-    return number
+    return int(text)
 
 
 @bp.route("/diff")

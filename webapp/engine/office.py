@@ -36,7 +36,8 @@ NOTE = "office_note"  # task-data key of the note shown on a reopened step
 TAKEN_UP = ("claimed", "released", "transferred")
 # Anything that moved or touched the case after a completion: the completion can no longer be taken back.
 ACTED = ("completed", *TAKEN_UP, "returned", "step_withdrawn", "message", "cancelled", "withdrawn")
-# Key in a completion's audit detail: why the step could not be taken back right after it (absent: it could).
+# Key in a completion's audit detail: why the step can never be taken back, known right after it (absent: the
+# checks at the time decide).
 TAKE_BACK = "cannot_withdraw"
 
 
@@ -232,10 +233,10 @@ def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None
 
 def why_not_take_back(task) -> str | None:
     """None if the completed engine `task` could be taken back now, else why not: the tasks after it must be
-    untouched (no person completed one, no service task ran) and one of them must wait on a person. Also
-    asked right after a completion (Runtime.complete), so the inbox offers 撤回 only where it can work: a
-    scored expert review among others still open, or a step whose completion ran the service tasks after it,
-    can never be taken back, which the rows alone do not show."""
+    untouched (no person completed one, no service task ran) and one of them must wait on a person. Its
+    lasting answers are recorded right after a completion (`lasting_refusal`), so the inbox offers 撤回 only
+    where it can work: a scored expert review among others still open, or a step whose completion ran the
+    service tasks after it, can never be taken back, which the rows alone do not show."""
     after = list(task)[1:]
     if any(t.task_spec.manual and t.state == TaskState.COMPLETED for t in after):
         return "taken_up"
@@ -243,6 +244,18 @@ def why_not_take_back(task) -> str | None:
         return "automatic"
     if not any(t.task_spec.manual and t.state == TaskState.READY for t in after):
         return "moved_on"
+    return None
+
+
+def lasting_refusal(task) -> str | None:
+    """`why_not_take_back` right after a completion, where nothing later can change it: service tasks ran
+    ("automatic"), or nothing after the step is left to happen (one expert's score among a panel's). A step
+    followed by a wait (a timer) is not counted: a person's step may still open after it."""
+    why = why_not_take_back(task)
+    if why == "automatic":
+        return why
+    if why == "moved_on" and all(t.state & TaskState.FINISHED_MASK for t in list(task)[1:]):
+        return why
     return None
 
 

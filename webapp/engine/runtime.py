@@ -207,9 +207,9 @@ class Runtime:
         event = self._audit(instance, "completed", task_spec=human_task.task_spec, title=human_task.title,
                             detail={"data": data})
         self._advance(wf)
-        from .office import TAKE_BACK, why_not_take_back
+        from .office import TAKE_BACK, lasting_refusal
 
-        if why := why_not_take_back(task):  # recorded for the inbox's 撤回, which reads no workflow
+        if why := lasting_refusal(task):  # recorded for the inbox's 撤回, which reads no workflow
             event.detail = {**event.detail, TAKE_BACK: why}
         self._save(instance, wf)
         self.run_deferred()

@@ -181,6 +181,18 @@ def last_day(iso: str) -> str:
     return local.strftime("%Y-%m-%d")
 
 
+def deadline_day(due) -> str:
+    """A deadline as people read it ("" for none), in China time. One at midnight ends a day: 2027-01-31 00:00
+    is the last day 2027-01-30 (含当日). Any other is an hour of its day, and says so (2026-12-11 09:02): a
+    step due ten days after it opened is overdue from that hour, and the date alone read as the whole day."""
+    if due is None:
+        return ""
+    local = due.astimezone(CHINA)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return last_day(due.isoformat())
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
 def _last_day_filter(value) -> str:
     try:
         return last_day(value if isinstance(value, str) else value.isoformat())

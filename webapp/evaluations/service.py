@@ -54,7 +54,7 @@ def evaluations_due(year: int) -> list[ScheduledEvaluation]:
     # listed as not started).
     its_case = and_(ProcessInstance.subject_type == "space", ProcessInstance.subject_id == MakerSpace.id,
                     ProcessInstance.process_id == EVALUATION_PROCESS,
-                    ProcessInstance.created_at >= MakerSpace.next_evaluation_at)
+                    ProcessInstance.created_at >= MakerSpace.next_evaluation_at, ProcessInstance.status != "cancelled")
     rows = db.session.execute(
         select(MakerSpace, ProcessInstance)
         .outerjoin(ProcessInstance, its_case)

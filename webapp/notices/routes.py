@@ -38,7 +38,7 @@ def objection_refusal(reason: str) -> str:
 def index():
     """The staff's list of every notice (scheduled ones too); the public reads the portal's, which shows only
     the notices that have started, of the kinds it publishes."""
-    if not current_user.is_authenticated:
+    if not (current_user.is_authenticated and current_user.sees_everything):
         return redirect(url_for("portal.notices"))
     notices = db.session.scalars(select(PublicNotice).order_by(PublicNotice.id.desc()).limit(200)).all()
     return render_template("notices/index.html", notices=notices, now=clock.now())

@@ -18,8 +18,8 @@ from webapp.access import claim_blocks, may_view_instance, may_work_on, users_fo
 from webapp.clock import CHINA, clock
 from webapp.engine import office
 from webapp.engine.runtime import Runtime, TaskUnavailable
+from webapp.engine.sandbox import deadline_day
 from webapp.extensions import db
-from webapp.labels import deadline_day
 from webapp.models import Application, AuditEvent, HumanTask, ProcessInstance, User
 from webapp.models.accounts import GROUP_ROLES
 from webapp.notifications import notify

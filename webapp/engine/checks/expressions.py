@@ -11,6 +11,7 @@ from .problem import WARNING, Problem
 # -------------------------------------------------------------------------------------- expressions
 
 _ISO_DURATION = re.compile(r"^(R\d*)?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$")
+IMPORT_REFUSED = "图中的代码不能导入模块"
 _FEEL_HINT = "单元格是 Python 表达式，不是 FEEL：区间写作 70 <= ? < 85，否定写作 ? not in (\"a\", \"b\")，文字加引号"
 
 
@@ -29,7 +30,7 @@ def _compile(source: str, mode: str) -> str | None:
     imported = [alias.name for node in ast.walk(ast.parse(source, mode=mode))
                 if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names]
     if imported:
-        return f"图中的代码不能导入模块（import {', '.join(imported)}），只能用系统提供的函数"
+        return f"{IMPORT_REFUSED}（import {', '.join(imported)}），只能用系统提供的函数"
     return None
 
 
@@ -123,6 +124,10 @@ def _expressions(index: _Index) -> list[Problem]:
             continue
         compiled = _cell_source(source) if mode == "cell" else source
         error = _compile(compiled, "exec" if mode == "exec" else "eval")
+        if error and error.startswith(IMPORT_REFUSED):  # it compiles; it is the sandbox that has no imports
+            problems.append(index.problem(name, element, f"{label}“{source}”：{error}",
+                                          "删去 import；图中的代码只能用系统提供的函数（见 docs/diagram-conventions.md）"))
+            continue
         if error:
             hint = {"input cell": _FEEL_HINT, "output cell": "输出单元格是 Python 表达式：文字须加引号，例如 \"excellent\""}.get(
                 kind, "按 Python 语法修改；文字须加引号，比较用 ==，并且用 and / or / not")
