@@ -4,11 +4,12 @@ fit in one submission, and the form never said what it takes."""
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Attachment
+from webapp.models import Attachment, HumanTask
 
 from .flow import application_fields, open_task, start_application
 
@@ -51,3 +52,23 @@ def test_a_submission_beyond_the_limit_is_told_the_limits(login, world):
     page = response.get_data(as_text=True)
     assert response.status_code == 413
     assert "单个文件不超过 20 MB，一次提交的文件合计不超过 64 MB" in page and "重新选择文件" in page
+
+
+def test_the_dossier_shows_an_open_step_s_deadline_and_when_it_is_overdue(login, world, space_id):
+    """An open half-year report past its deadline was missing from the dossier until the next period turned it
+    into 未报; only the list of all cases marked it 已超期."""
+    from datetime import timedelta
+
+    from webapp.clock import clock
+
+    from .lifecycle import HALF_YEAR, move_clock_to, until_half_year_report
+
+    report_id = until_half_year_report(login)
+    due = db.session.get(HumanTask, report_id).due_at
+    dossier = login("applicant_a").get(f"/spaces/{space_id}").get_data(as_text=True)
+    assert f"{HALF_YEAR} · 截止日期：" in dossier and "还剩" in dossier
+    move_clock_to(due + timedelta(days=3))
+    assert clock.now() > due and db.session.get(HumanTask, report_id).status == "open"
+    for viewer in ("applicant_a", "recommender_a", "torch1"):
+        dossier = login(viewer).get(f"/spaces/{space_id}").get_data(as_text=True)
+        assert re.search(rf'<span class="pill overdue">{HALF_YEAR} · 截止日期：[^<]*（已逾期 \d+ 天）</span>', dossier), viewer
