@@ -28,6 +28,7 @@ def _office_helpers() -> dict:
     """What the task, case and application pages need to offer the verbs (templates/office/)."""
     return {"office_task_actions": service.task_actions, "office_urgeable": service.urgeable,
             "office_may_withdraw_application": service.may_withdraw_application,
+            "office_untouched": lambda application: service.office.untouched_by_others(application.instance, "applicant"),
             "office_withdrawable": service.withdrawable_rows}
 
 
@@ -126,6 +127,9 @@ def withdraw_application(application_id):
     require(current_user.role not in NEVER)
     application = get_or_404(Application, application_id)
     require(current_user.role == "applicant" and application.organisation_id == current_user.organisation_id)
+    if request.form.get("confirm") != "yes":  # the page asks to tick it: a withdrawal cannot be undone
+        flash(_("Please tick the confirmation before withdrawing: a withdrawn application cannot be resumed."), "error")
+        return redirect(url_for("applications.show", application_id=application_id))
     ok, _result = _run(lambda: service.withdraw_application(current_user, application, request.form.get("reason")),
                        task=None, step="", instance_id=application.instance_id)
     if ok:
