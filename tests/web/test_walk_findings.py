@@ -72,3 +72,17 @@ def test_the_dossier_shows_an_open_step_s_deadline_and_when_it_is_overdue(login,
     for viewer in ("applicant_a", "recommender_a", "torch1"):
         dossier = login(viewer).get(f"/spaces/{space_id}").get_data(as_text=True)
         assert re.search(rf'<span class="pill overdue">{HALF_YEAR} · 截止日期：[^<]*（已逾期 \d+ 天）</span>', dossier), viewer
+
+
+def test_a_namesake_is_pointed_out_when_an_application_starts(login, world, space_id):
+    """Nothing stopped a second draft of the same name (back, then 开始申报 again) or the name of a space
+    already recognised; both are allowed, and now said."""
+    from .lifecycle import SPACE_NAME
+
+    applicant = login("applicant_a")
+    first = applicant.post("/applications/new", {"space_name": "草原星火空间"})
+    assert "注意" not in applicant.get(first.headers["Location"]).get_data(as_text=True)
+    again = applicant.post("/applications/new", {"space_name": "草原星火空间"})
+    assert "本单位已有一份名为“草原星火空间”的申报正在进行" in applicant.get(again.headers["Location"]).get_data(as_text=True)
+    recognised = applicant.post("/applications/new", {"space_name": SPACE_NAME})
+    assert f"已有名为“{SPACE_NAME}”的众创空间获得认定" in applicant.get(recognised.headers["Location"]).get_data(as_text=True)

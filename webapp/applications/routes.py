@@ -108,10 +108,28 @@ def new():
             return redirect(url_for("applications.index"))
         application.instance_id = instance.id
         db.session.commit()
+        _warn_of_namesakes(application)
         return _open_application(application)
     if not _submission_token(form):
         form.submission_token.data = secrets.token_urlsafe(24)
     return render_template("applications/new.html", form=form, round=round_)
+
+
+def _warn_of_namesakes(application: Application) -> None:
+    """Allowed (a name is the applicant's to choose), but said at once: a space of that name is already
+    recognised, or the organisation has another application of that name under way (a second click of
+    开始申报 after going back made a second draft)."""
+    from webapp.models import MakerSpace
+
+    name = application.space_name
+    if db.session.scalar(select(MakerSpace.id).where(MakerSpace.name == name).limit(1)) is not None:
+        flash(_("Note: a maker space named “%(name)s” is already recognised. Please check the name.", name=name),
+              "warning")
+    elif db.session.scalar(select(Application.id).where(
+            Application.organisation_id == application.organisation_id, Application.space_name == name,
+            Application.id != application.id, Application.status.in_(("draft", "in_review"))).limit(1)) is not None:
+        flash(_("Note: your organisation already has an application named “%(name)s” under way; if this one was "
+                "started by mistake, it can be withdrawn on its page.", name=name), "warning")
 
 
 def _no_round_message(unit_id) -> str:
