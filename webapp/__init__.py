@@ -126,6 +126,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     app.jinja_env.globals["may_view_space"] = may_view_space  # a link only where it opens (an expert's does not)
 
+    def service_labels(codes) -> str:
+        """An application's services (Art. 6(5)) by their names, in the reader's language."""
+        from forms.recognition import SERVICES
+
+        names = dict(SERVICES)
+        return "、".join(str(names.get(code, code)) for code in codes or [])
+
+    app.jinja_env.globals["service_labels"] = service_labels
+
     from .labels import as_number, as_score
 
     app.jinja_env.filters["number"] = as_number  # as typed: 3, not 3.0

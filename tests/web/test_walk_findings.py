@@ -86,3 +86,18 @@ def test_a_namesake_is_pointed_out_when_an_application_starts(login, world, spac
     assert "本单位已有一份名为“草原星火空间”的申报正在进行" in applicant.get(again.headers["Location"]).get_data(as_text=True)
     recognised = applicant.post("/applications/new", {"space_name": SPACE_NAME})
     assert f"已有名为“{SPACE_NAME}”的众创空间获得认定" in applicant.get(recognised.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_recommender_reads_every_answer_of_the_application(login, world):
+    """The review page showed the figures but not the yes/no answers (legal entity, the three sets of rules,
+    the infrastructure) nor the services offered, all of which Art. 6 asks for."""
+    from .flow import submit_application
+
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    review = open_task(application_id, "recommender_review")
+    page = login("recommender_a").get(f"/tasks/{review.id}").get_data(as_text=True)
+    answers = re.search(r'<table class="facts-table" id="facts-answers">(.*?)</table>', page, re.S).group(1)
+    rows = dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", answers))
+    assert rows["具有财务管理制度"] == "是" and list(rows.values()).count("是") == 5
+    assert rows["提供的创新创业服务"] == "创业孵化、科技金融"
