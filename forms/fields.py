@@ -57,10 +57,16 @@ def count_field(label, maximum: int = 100000) -> IntegerField:
     ])
 
 
+def plain_number(value: float) -> int | float:
+    """A bound as people write it in a message: 10000000, not 1e7's "10000000.0"."""
+    return int(value) if float(value).is_integer() else value
+
+
 def amount_field(label, maximum: float = 1e7, minimum: float = 0) -> NumberField:
     return NumberField(label, places=2, validators=[
         InputRequired(_l("Please fill in this field.")),
-        NumberRange(min=minimum, max=maximum, message=_l("Enter a number from %(min)s to %(max)s.")),
+        NumberRange(min=plain_number(minimum), max=plain_number(maximum),
+                    message=_l("Enter a number from %(min)s to %(max)s.")),
     ])
 
 

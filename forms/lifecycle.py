@@ -7,7 +7,15 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from . import TaskForm, register
-from .fields import NumberField, amount_field, as_bool, count_field, reasons_unless, yes_no_field
+from .fields import (
+    NumberField,
+    amount_field,
+    as_bool,
+    count_field,
+    plain_number,
+    reasons_unless,
+    yes_no_field,
+)
 from .recognition import ExpertPanelForm, ExpertScoreForm
 
 register("lifecycle.organise_evaluation")(ExpertPanelForm)
@@ -27,7 +35,7 @@ class SheetScoreForm(ExpertScoreForm):
         for item in self.sheet:
             unbound = NumberField(f"{item['code']} {item['label']}", places=2, validators=[
                 InputRequired(_l("Please fill in this field.")),
-                NumberRange(min=0, max=item["max"], message=_l("Enter a number from %(min)s to %(max)s."))])
+                NumberRange(min=0, max=plain_number(item["max"]), message=_l("Enter a number from %(min)s to %(max)s."))])
             field = unbound.bind(form=self, name=f"item_{item['code']}", prefix=self._prefix)
             field.process(self.meta.wrap_formdata(self, _formdata()))
             self._fields[field.name] = field

@@ -101,3 +101,13 @@ def test_the_recommender_reads_every_answer_of_the_application(login, world):
     rows = dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", answers))
     assert rows["具有财务管理制度"] == "是" and list(rows.values()).count("是") == 5
     assert rows["提供的创新创业服务"] == "创业孵化、科技金融"
+
+
+def test_a_bound_in_a_message_is_written_as_people_write_it(login, world):
+    """"请输入 0 至 10000000.0 之间的数值": the bound of an area was a float's repr."""
+    applicant = login("applicant_a")
+    task = open_task(start_application(applicant), "submit_application")
+    response = applicant.post(f"/tasks/{task.id}", application_fields(total_area_m2="99999999"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "10000000" in page
+    assert "10000000.0" not in page
