@@ -84,8 +84,16 @@ def test_a_feel_not_cell(app):
 
 def test_a_syntax_error_in_a_condition(app):
     files = edited(app, "lifecycle.bpmn", '>grade == "fail"<', '>grade = "fail"<')
-    problem = refused(files, "lifecycle.bpmn", "flow_b_fail", "条件", "无法编译")
+    problem = refused(files, "lifecycle.bpmn", "flow_b_fail", "条件", "无法编译", "第 1 行")
     assert problem.element_name == "不合格"
+
+
+def test_a_bracket_left_open_is_named_in_words(app):
+    """Python's own text was cut to "SyntaxError:" (or "SyntaxError: \\") before: the designer read nothing."""
+    files = edited(app, "lifecycle.bpmn", '<bpmn:script>grade = evaluation_result["grade"]</bpmn:script>',
+                   '<bpmn:script>grade = evaluation_result["grade"</bpmn:script>')
+    problem = refused(files, "lifecycle.bpmn", "call_evaluation_take_grade", "第 1 行", "没有闭合")
+    assert "SyntaxError" not in problem.message
 
 
 def test_a_script_that_imports_is_refused_at_the_deploy(app):

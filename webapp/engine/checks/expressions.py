@@ -21,8 +21,7 @@ def _compile(source: str, mode: str) -> str | None:
     try:
         compile_sandboxed(source, mode)
     except DiagramScriptError as exc:
-        match = re.search(r"(SyntaxError: [^'\"]*?)(?: at statement|['\"]|$)", str(exc))
-        return match.group(1).strip() if match else str(exc)
+        return _syntax_error_text(str(exc))
     except Exception as exc:  # noqa: BLE001 - whatever the compiler says is a problem
         return f"{type(exc).__name__}: {exc}"
     # The sandbox compiles an import and refuses it only when it runs (no __import__ there): a case would stop
@@ -32,6 +31,30 @@ def _compile(source: str, mode: str) -> str | None:
     if imported:
         return f"{IMPORT_REFUSED}（import {', '.join(imported)}），只能用系统提供的函数"
     return None
+
+
+# Python's words for the commonest slips, as a designer reads them (anything else is quoted as Python says it).
+_SYNTAX_WORDS = [
+    (re.compile(r"'(.)' was never closed"), "括号“{0}”没有闭合"),
+    (re.compile(r"unterminated string literal"), "字符串缺少结束的引号"),
+    (re.compile(r"unexpected character after line continuation character"), "反斜杠 \\ 后面还有字符"),
+    (re.compile(r"expected ':'"), "缺少冒号“:”"),
+    (re.compile(r"unmatched '(.)'"), "多了一个“{0}”"),
+    (re.compile(r"invalid syntax"), "语法错误"),
+]
+
+
+def _syntax_error_text(raw: str) -> str:
+    """RestrictedPython's "Line 1: SyntaxError: '(' was never closed at statement: …" as 第 1 行：括号“(”没有闭合."""
+    match = re.search(r"Line (\d+): SyntaxError: (.*?)(?: at statement:|$)", raw, re.S)
+    if not match:
+        return raw
+    line, message = match.group(1), match.group(2).replace("\\'", "'").strip()  # as repr() escaped it
+    for pattern, words in _SYNTAX_WORDS:
+        found = pattern.search(message)
+        if found:
+            return f"第 {line} 行：{words.format(*found.groups())}"
+    return f"第 {line} 行：{message or '语法错误'}"
 
 
 def _names_read(source: str, mode: str = "eval") -> set[str]:
