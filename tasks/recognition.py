@@ -78,6 +78,35 @@ def next_certificate_no(year: int) -> str:
     return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:04d}"
 
 
+@registry.register("take_queued_objection")
+def take_queued_objection(ctx) -> dict:
+    """After an objection is decided not upheld: the next objection that came in meanwhile (queued by the
+    portal or the Torch Center: webapp/notices/objections.py), oldest first, is investigated next; its
+    predecessor's findings and answer are cleared for it. `objection_queued` False: none is waiting."""
+    from webapp.models import Objection
+
+    queued = db.session.scalar(select(Objection).where(
+        Objection.instance_id == ctx.instance.id, Objection.queued.is_(True))
+        .order_by(Objection.lodged_at, Objection.id).limit(1))
+    if queued is None:
+        return {"objection_queued": False}
+    queued.queued = False
+    return {"objection_queued": True, "objection": queued.as_message(), "objection_findings": "",
+            "objection_answer": ""}
+
+
+@registry.register("settle_queued_objections")
+def settle_queued_objections(ctx) -> dict:
+    """An objection was upheld and the case ends: those still queued are not investigated on their own; each is
+    recorded as settled by that decision (the objectors' aim, no recognition, is reached)."""
+    from webapp.models import Objection
+
+    for queued in db.session.scalars(select(Objection).where(
+            Objection.instance_id == ctx.instance.id, Objection.queued.is_(True))):
+        queued.queued, queued.refused_reason = False, Objection.SETTLED
+    return {}
+
+
 @registry.register("recognise_space")
 def recognise_space(ctx) -> dict:
     """The space enters the registry, a plaque/certificate number is issued and the applicant is told.

@@ -430,6 +430,30 @@ def test_objection_dismissed_then_recognised_after_the_notice_period(harness):
     assert reason.startswith("经公示，所提异议经核实不成立，认定为自治区众创空间"), reason
 
 
+def test_an_objection_upheld_settles_those_queued_behind_it(harness):
+    """An objection that came in while the first was investigated waits (webapp/notices/objections.py); when the
+    first is upheld the case ends, and the waiting one is recorded as settled by that decision."""
+    from webapp.clock import clock
+    from webapp.extensions import db
+    from webapp.models import Objection
+    from webapp.notices.objections import takes_queued_objections
+
+    h = start(harness)
+    to_public_notice(h, harness.expert_ids[:3])
+    h.send("objection", {"objector": "张三", "reasons": "公共场地面积不实"})
+    assert takes_queued_objections(h.instance)  # the diagram takes queued objections (take_next_objection)
+    queued = Objection(instance_id=h.instance_id, objector="李四", objector_kind="individual", contact="139",
+                       reasons="运营不足一年", queued=True, lodged_at=clock.now())
+    db.session.add(queued)
+    db.session.commit()
+    h.complete("investigate_objection", objection_findings="经实地复核属实")
+    h.complete("decide_objection", objection_upheld=True, objection_answer="异议成立，不予认定")
+    assert h.done and h.outcome == "objection_upheld"
+    db.session.expire_all()
+    row = db.session.get(Objection, queued.id)
+    assert not row.queued and row.refused_reason == Objection.SETTLED
+
+
 def test_second_objection_in_the_resumed_notice(harness):
     h = start(harness)
     to_public_notice(h, harness.expert_ids[:3])

@@ -19,7 +19,7 @@ from webapp.models import Application, Attachment, HumanTask, Objection, PublicN
 from webapp.notices import objections
 
 from .conftest import pdf
-from .flow import open_task, recognise, shortlisted, start_application
+from .flow import complete, open_task, recognise, shortlisted, start_application
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -168,11 +168,26 @@ def test_an_objection_through_the_public_page_interrupts_the_running_notice(logi
     record = html(login("supervisor").get(f"/instances/{notice.instance_id}"))
     assert f'href="/attachments/{files[0].id}"' in record
     assert "异议函（盖章）.pdf" not in html(login("applicant_a").get(f"/applications/{application_id}"))
-    # the portal says the notice is running, but the case is investigating: a second one is refused
-    response = object_to(public, notice, objector="李四", contact="13800000000")
-    assert "另一项异议正在调查核实" in flashed(public, response)
-    assert db.session.scalar(select(func.count(Objection.id)).where(
-        Objection.refused_reason == objections.NOT_WAITING)) == 1
+    # a second one while the first is investigated, still in the notice period and real-named, is accepted too
+    # (it used to be refused): it waits, and is investigated after the first
+    response = object_to(public, notice, objector="李四", contact="13800000000", reasons="公共面积与实际不符")
+    assert "您的异议已收到" in flashed(public, response)
+    second = db.session.scalars(select(Objection).where(Objection.objector == "李四")).one()
+    assert second.queued and second.refused_reason == "" and second.instance_id == notice.instance_id
+    complete(login("torch1"), task, {"objection_findings": "经核实，场地与申报一致"})
+    complete(login("approver"), open_task(application_id, "decide_objection"),
+             {"objection_upheld": "no", "objection_answer": "异议不成立"})
+    again = open_task(application_id, "investigate_objection")  # the second, before the notice resumes
+    page = html(login("torch1").get(f"/tasks/{again.id}"))
+    assert "李四" in page and "公共面积与实际不符" in page
+    assert "经核实，场地与申报一致" not in page  # the first one's findings are not carried over
+    db.session.expire_all()
+    assert not db.session.get(Objection, second.id).queued
+    assert "notice_timer" not in waiting_specs(application_id)
+    complete(login("torch1"), again, {"objection_findings": "面积经复测相符"})
+    complete(login("approver"), open_task(application_id, "decide_objection"),
+             {"objection_upheld": "no", "objection_answer": "异议不成立"})
+    assert "notice_timer" in waiting_specs(application_id)  # nothing more to investigate: the notice runs on
 
 
 def test_a_late_objection_is_refused_with_the_reason_and_recorded(login, world, notice):

@@ -2,7 +2,19 @@
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from webapp.clock import CHINA
@@ -201,5 +213,16 @@ class Objection(db.Model):
     upheld: Mapped[bool | None]
     refused_reason: Mapped[str] = mapped_column(String(200), default="")  # not accepted, and why
     answer: Mapped[str] = mapped_column(Text, default="")
+    # Accepted while another objection of the same case was being investigated: the case's diagram takes it
+    # up after that one (service task take_queued_objection), so a real-name objection made in time is heard.
+    queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    # Why a queued objection was not investigated on its own: another objection was upheld first.
+    SETTLED = "settled: another objection to the same notice was upheld"
+
+    def as_message(self) -> dict:
+        """What the case receives of it (the `objection` message's payload, and a queued one's data)."""
+        return {"objection_id": self.id, "objector": self.objector, "contact": self.contact,
+                "objector_kind": self.objector_kind, "origin": self.origin, "reasons": self.reasons}
 
     files: Mapped[list[Attachment]] = relationship(back_populates="objection", order_by="Attachment.id")

@@ -36,11 +36,26 @@ REFUSALS = {
     NO_STAMP: _l("An objection from a unit must include the scan of its letter bearing the unit's official "
                  "stamp. This objection was not accepted."),
     WITHDRAWN: _l("This notice has been withdrawn and takes no objections. This objection was not accepted."),
+    Objection.SETTLED: _l("Another objection to the same notice was upheld and the applicant was not recognised; "
+                          "this objection was settled by that decision."),
 }
+QUEUE_TAKER = "take_queued_objection"  # the service task that takes a queued objection up (tasks/recognition.py)
 
 # Attachment kinds of an objection's files, with the labels stored on them (data, like the diagrams' labels).
 STAMP_KIND, STAMP_LABEL = "objection_stamp", "异议单位盖章函扫描件"
 EVIDENCE_KIND, EVIDENCE_LABEL = "objection_evidence", "异议证据材料"
+
+
+def takes_queued_objections(instance: ProcessInstance | None) -> bool:
+    """The case runs on a diagram that takes up objections queued while it investigates another (a service
+    task calling take_queued_objection). Others refuse such an objection, as before."""
+    from webapp.engine.definitions import parsed_bundle
+
+    if instance is None or instance.status != "running":
+        return False
+    spec, subprocess_specs = parsed_bundle(instance.bundle).specs[instance.process_id]
+    return any(getattr(task_spec, "operation_name", None) == QUEUE_TAKER
+               for wf_spec in (spec, *subprocess_specs.values()) for task_spec in wf_spec.task_specs.values())
 
 
 def refusal_text(reason: str) -> str:
@@ -74,9 +89,15 @@ def lodge(actor: User | None, form, *, instance: ProcessInstance | None, applica
                 "objector_kind": objection.objector_kind, "origin": objection.origin,
                 "reasons": objection.reasons})
     except NotWaiting:
-        db.session.add(Objection(**fields, refused_reason=refuse or NOT_WAITING))
+        if refuse or not takes_queued_objections(instance):
+            db.session.add(Objection(**fields, refused_reason=refuse or NOT_WAITING))
+            db.session.flush()
+            return False
+        # In time and in the objector's own name, but the case is investigating an earlier objection: it waits
+        # and the diagram takes it up next (tasks/recognition.py, take_queued_objection).
+        objection = Objection(**fields, queued=True)
+        db.session.add(objection)
         db.session.flush()
-        return False
     # Files only now: written inside the savepoint, a refused delivery would have left them on disk
     # (the upload store removes files on the outer transaction's rollback only).
     uploads = ([(STAMP_KIND, STAMP_LABEL, stamp)] if stamp is not None else []) + \
