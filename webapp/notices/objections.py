@@ -58,6 +58,20 @@ def takes_queued_objections(instance: ProcessInstance | None) -> bool:
                for wf_spec in (spec, *subprocess_specs.values()) for task_spec in wf_spec.task_specs.values())
 
 
+def notice_running(instance: ProcessInstance) -> bool:
+    """A notice of this case runs now by the calendar (not withdrawn, started, not ended): an objection then
+    is in time even while the case investigates another. (The case itself may have moved past an ended
+    notice already: that one is late.)"""
+    from sqlalchemy import or_, select
+
+    from webapp.models import PublicNotice
+
+    now = clock.now()
+    return db.session.scalar(select(PublicNotice.id).where(
+        PublicNotice.instance_id == instance.id, PublicNotice.withdrawn_at.is_(None), PublicNotice.starts_at <= now,
+        or_(PublicNotice.ends_at.is_(None), PublicNotice.ends_at > now)).limit(1)) is not None
+
+
 def refusal_text(reason: str) -> str:
     return str(REFUSALS.get(reason, REFUSALS[NOT_WAITING]))
 
@@ -89,7 +103,7 @@ def lodge(actor: User | None, form, *, instance: ProcessInstance | None, applica
                 "objector_kind": objection.objector_kind, "origin": objection.origin,
                 "reasons": objection.reasons})
     except NotWaiting:
-        if refuse or not takes_queued_objections(instance):
+        if refuse or not (takes_queued_objections(instance) and notice_running(instance)):
             db.session.add(Objection(**fields, refused_reason=refuse or NOT_WAITING))
             db.session.flush()
             return False
