@@ -81,8 +81,8 @@ def next_certificate_no(year: int) -> str:
 @registry.register("take_queued_objection")
 def take_queued_objection(ctx) -> dict:
     """After an objection is decided not upheld: the next objection that came in meanwhile (queued by the
-    portal or the Torch Center: webapp/notices/objections.py), oldest first, is investigated next; its
-    predecessor's findings and answer are cleared for it. `objection_queued` False: none is waiting."""
+    portal or the Torch Center: webapp/notices/objections.py), oldest first, is investigated next (the diagram
+    clears its predecessor's findings and answer on the way). `objection_queued` False: none is waiting."""
     from webapp.models import Objection
 
     queued = db.session.scalar(select(Objection).where(
@@ -91,8 +91,7 @@ def take_queued_objection(ctx) -> dict:
     if queued is None:
         return {"objection_queued": False}
     queued.queued = False
-    return {"objection_queued": True, "objection": queued.as_message(), "objection_findings": "",
-            "objection_answer": ""}
+    return {"objection_queued": True, "objection": queued.as_message()}
 
 
 @registry.register("settle_queued_objections")

@@ -463,6 +463,10 @@ def test_second_objection_in_the_resumed_notice(harness):
     h.advance(days=3)
     h.send("objection", {"objector": "王五", "reasons": "第二次异议"})
     assert h.ready() == ["investigate_objection"]
+    # each objection is investigated and decided on its own: the first one's findings and answer are not
+    # offered again (the form opened filled in with them)
+    assert h.task_data("investigate_objection")["objection_findings"] == ""
+    assert h.task_data("investigate_objection")["objection_answer"] == ""
     h.complete("investigate_objection", objection_findings="不属实")
     assert h.data["objection"]["objector"] == "王五"
     h.complete("decide_objection", objection_upheld=False, objection_answer="异议不成立")

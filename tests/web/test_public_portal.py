@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from webapp.clock import clock
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
-from webapp.models import Application, Attachment, HumanTask, Objection, PublicNotice
+from webapp.models import Application, Attachment, HumanTask, Objection, PublicNotice, User
 from webapp.notices import objections
 
 from .conftest import pdf
@@ -174,6 +174,8 @@ def test_an_objection_through_the_public_page_interrupts_the_running_notice(logi
     assert "您的异议已收到" in flashed(public, response)
     second = db.session.scalars(select(Objection).where(Objection.objector == "李四")).one()
     assert second.queued and second.refused_reason == "" and second.instance_id == notice.instance_id
+    for viewer, page_url in (("supervisor", f"/instances/{notice.instance_id}"), ("torch1", f"/applications/{application_id}")):
+        assert "排队中：前一件异议处理完后接着调查" in html(login(viewer).get(page_url)), viewer
     complete(login("torch1"), task, {"objection_findings": "经核实，场地与申报一致"})
     complete(login("approver"), open_task(application_id, "decide_objection"),
              {"objection_upheld": "no", "objection_answer": "异议不成立"})
@@ -281,3 +283,36 @@ def test_a_supervisor_reads_the_portal_but_cannot_object_through_it(login, world
         "objector_kind": "individual", "objector": "张三", "contact": "139", "reasons": "x"}, from_page="/")
     assert response.status_code == 403
     assert db.session.scalar(select(func.count(Objection.id))) == 0
+
+
+def test_an_objection_that_meets_a_decision_saved_meanwhile_is_not_lost(login, world, notice, monkeypatch):
+    """The race a review found: the objection is judged "not waiting" (the case is at 异议处理决定), then the
+    Department's dismissal is saved (it looks for queued objections, finds none, resumes the notice), then the
+    objection was queued: nothing would ever take it, and the space was recognised without it. Now the
+    objection claims the case's version with its place in the queue; finding it changed, it looks again and
+    reaches the resumed notice as its message. (The dismissal is saved here, at that very moment, in the same
+    transaction: what another request's commit would do.)"""
+    from webapp.engine.runtime import Runtime
+    from webapp.notices import objections as module
+
+    application_id = notice.subject_id
+    public = login(None)
+    assert "您的异议已收到" in flashed(public, object_to(public, notice, objector="张三"))
+    complete(login("torch1"), open_task(application_id, "investigate_objection"), {"objection_findings": "不属实"})
+    decision_id, approver_id = open_task(application_id, "decide_objection").id, world["users"]["approver"].id
+    original, calls = module.notice_running, []
+
+    def dismissal_saved_meanwhile(instance):
+        if not calls:  # the request's own session: what a commit by another request would have left
+            Runtime(actor=db.session.get(User, approver_id)).complete(
+                db.session.get(HumanTask, decision_id), {"objection_upheld": False, "objection_answer": "异议不成立"})
+            db.session.flush()
+        calls.append(instance.id)
+        return original(instance)
+
+    monkeypatch.setattr(module, "notice_running", dismissal_saved_meanwhile)
+    assert "您的异议已收到" in flashed(public, object_to(public, notice, objector="李四", reasons="第二件异议"))
+    second = db.session.scalars(select(Objection).where(Objection.objector == "李四")).one()
+    assert not second.queued and second.refused_reason == ""
+    task = open_task(application_id, "investigate_objection")  # delivered to the resumed notice
+    assert "第二件异议" in html(login("torch1").get(f"/tasks/{task.id}"))

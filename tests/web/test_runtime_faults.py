@@ -186,7 +186,7 @@ def test_the_fault_sentence_names_no_engine_class(app, login, world):
 
 
 INVESTIGATE = ("</spiffworkflow:properties>\n      </bpmn:extensionElements>\n"
-               "      <bpmn:incoming>Flow_join_investigate</bpmn:incoming>")
+               "      <bpmn:incoming>Flow_clear_investigate</bpmn:incoming>")
 FAILING_PRESCRIPT = 'days = len(objection["reasons"]) / 0'
 
 

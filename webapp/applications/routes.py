@@ -122,7 +122,9 @@ def _warn_of_namesakes(application: Application) -> None:
     from webapp.models import MakerSpace
 
     name = application.space_name
-    if db.session.scalar(select(MakerSpace.id).where(MakerSpace.name == name).limit(1)) is not None:
+    recognised = ("recognised", "rectification", "national", "national_professional")  # holds its recognition
+    if db.session.scalar(select(MakerSpace.id).where(MakerSpace.name == name, MakerSpace.status.in_(recognised))
+                         .limit(1)) is not None:
         flash(_("Note: a maker space named “%(name)s” is already recognised. Please check the name.", name=name),
               "warning")
     elif db.session.scalar(select(Application.id).where(

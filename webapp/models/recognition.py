@@ -211,7 +211,8 @@ class Objection(db.Model):
     # Where it came in: recorded by Torch Center staff, or sent by the objector through the public portal.
     origin: Mapped[str] = mapped_column(String(10), default="staff")  # staff | public
     upheld: Mapped[bool | None]
-    refused_reason: Mapped[str] = mapped_column(String(200), default="")  # not accepted, and why
+    # Not accepted, and why; or SETTLED: accepted and queued, then ended by another objection's upholding.
+    refused_reason: Mapped[str] = mapped_column(String(200), default="")
     answer: Mapped[str] = mapped_column(Text, default="")
     # Accepted while another objection of the same case was being investigated: the case's diagram takes it
     # up after that one (service task take_queued_objection), so a real-name objection made in time is heard.

@@ -2,15 +2,19 @@
 `objection` message its diagram waits for. Outside the notice period the refusal is recorded instead.
 
 Staff record objections they received (`actor` is the staff member); the public sends them through the
-portal (`actor` None, origin "public"). Either way the case decides whether it still takes objections:
-the diagram's boundary message event is the only judge of "in the notice period"; the checks the portal
-makes before (late by the calendar, anonymous) only give the objector a more precise reason."""
+portal (`actor` None, origin "public"). Either way the case decides whether it takes the objection now: the
+diagram's message event waits for it while the notice runs. While the case investigates an earlier objection
+it waits for none; an objection then, with a notice of the case still running by the calendar, is queued for
+the diagram to take up next (where the diagram has that step). The checks the portal makes before (late by
+the calendar, anonymous) only give the objector a more precise reason."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.attachments import save_upload
 from webapp.clock import clock
@@ -72,6 +76,25 @@ def notice_running(instance: ProcessInstance) -> bool:
         or_(PublicNotice.ends_at.is_(None), PublicNotice.ends_at > now)).limit(1)) is not None
 
 
+def _read_afresh(instance: ProcessInstance | None) -> int | None:
+    """The case's state and version as committed now, read together; the version is what the objection's
+    fate was judged on."""
+    if instance is None:
+        return None
+    db.session.refresh(instance, attribute_names=["state", "lock_version", "status"])
+    return instance.lock_version
+
+
+def _claim(instance: ProcessInstance, seen: int) -> bool:
+    """Bump the case's version if it is still `seen` (its row stays locked until the commit on PostgreSQL); False
+    when another writer saved the case since."""
+    claimed = db.session.execute(
+        update(ProcessInstance).where(ProcessInstance.id == instance.id, ProcessInstance.lock_version == seen)
+        .values(lock_version=seen + 1).execution_options(synchronize_session=False))
+    db.session.expire(instance, ["lock_version"])
+    return claimed.rowcount == 1
+
+
 def refusal_text(reason: str) -> str:
     return str(REFUSALS.get(reason, REFUSALS[NOT_WAITING]))
 
@@ -89,29 +112,41 @@ def lodge(actor: User | None, form, *, instance: ProcessInstance | None, applica
                   origin="staff" if actor is not None else "public", lodged_at=clock.now(),
                   application_id=application_id, notice_id=notice_id,
                   instance_id=instance.id if instance is not None else None)
-    try:
-        if refuse:
-            raise NotWaiting(refuse)
-        with db.session.begin_nested():
-            objection = Objection(**fields)
+    objection = None
+    for attempt in (1, 2):
+        seen = _read_afresh(instance)
+        try:
+            if refuse:
+                raise NotWaiting(refuse)
+            with db.session.begin_nested():
+                objection = Objection(**fields)
+                db.session.add(objection)
+                db.session.flush()
+                if instance is None:
+                    raise NotWaiting("objection")
+                Runtime(actor=actor).send_message(instance, "objection", objection.as_message())
+            break
+        except StaleDataError:  # another objection or a decision saved the case meanwhile: look again, once
+            if attempt == 2:
+                raise
+            continue
+        except NotWaiting:
+            if refuse or not (takes_queued_objections(instance) and notice_running(instance)):
+                db.session.add(Objection(**fields, refused_reason=refuse or NOT_WAITING))
+                db.session.flush()
+                return False
+            # In time and in the objector's own name, but the case is investigating an earlier objection: it
+            # waits, and the diagram takes it up next (tasks/recognition.py, take_queued_objection). The case's
+            # version is claimed with it: a decision saved meanwhile may already have looked for queued
+            # objections and resumed the notice, and then the case takes this one as a message instead.
+            if not _claim(instance, seen):
+                if attempt == 2:
+                    raise StaleDataError("the case changed twice while an objection was lodged") from None
+                continue
+            objection = Objection(**fields, queued=True)
             db.session.add(objection)
             db.session.flush()
-            if instance is None:
-                raise NotWaiting("objection")
-            Runtime(actor=actor).send_message(instance, "objection", {
-                "objection_id": objection.id, "objector": objection.objector, "contact": objection.contact,
-                "objector_kind": objection.objector_kind, "origin": objection.origin,
-                "reasons": objection.reasons})
-    except NotWaiting:
-        if refuse or not (takes_queued_objections(instance) and notice_running(instance)):
-            db.session.add(Objection(**fields, refused_reason=refuse or NOT_WAITING))
-            db.session.flush()
-            return False
-        # In time and in the objector's own name, but the case is investigating an earlier objection: it waits
-        # and the diagram takes it up next (tasks/recognition.py, take_queued_objection).
-        objection = Objection(**fields, queued=True)
-        db.session.add(objection)
-        db.session.flush()
+            break
     # Files only now: written inside the savepoint, a refused delivery would have left them on disk
     # (the upload store removes files on the outer transaction's rollback only).
     uploads = ([(STAMP_KIND, STAMP_LABEL, stamp)] if stamp is not None else []) + \

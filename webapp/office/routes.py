@@ -127,7 +127,8 @@ def withdraw_application(application_id):
     require(current_user.role not in NEVER)
     application = get_or_404(Application, application_id)
     require(current_user.role == "applicant" and application.organisation_id == current_user.organisation_id)
-    if request.form.get("confirm") != "yes":  # the page asks to tick it: a withdrawal cannot be undone
+    if request.form.get("confirm") != "yes" and service.may_withdraw_application(current_user, application):
+        # the page asks to tick it: a withdrawal cannot be undone (one that cannot be withdrawn is told why below)
         flash(_("Please tick the confirmation before withdrawing: a withdrawn application cannot be resumed."), "error")
         return redirect(url_for("applications.show", application_id=application_id))
     ok, _result = _run(lambda: service.withdraw_application(current_user, application, request.form.get("reason")),
