@@ -260,3 +260,33 @@ def test_a_case_in_the_middle_of_a_panel_moves_and_the_panel_finishes(app, login
     wf = restore(instance)
     panel = [t for t in wf.get_tasks(spec_name="expert_review") if t.data.get("expert_scores")]
     assert panel and len(panel[0].data["expert_scores"]) == 3  # every expert's score, for the one each was asked
+
+
+def test_a_case_with_queued_objections_moves_only_to_a_version_that_takes_them_up(app, login, world):
+    """An objection that came in during another's investigation waits in the case's queue until the diagram's
+    take_queued_objection takes it; moved to a version without that step, nothing would ever investigate it."""
+    from webapp.models import Objection
+
+    application_id = _waiting_at_material_review(login)
+    instance = _instance(application_id)
+    db.session.add(Objection(instance_id=instance.id, application_id=application_id, objector="李四",
+                             objector_kind="individual", contact="139", reasons="面积不实", queued=True,
+                             lodged_at=clock.now()))
+    files = read_directory(app.config["BPMN_DIR"])
+    xml = files["recognition.bpmn"].replace('<spiffworkflow:serviceTaskOperator id="take_queued_objection">',
+                                            '<spiffworkflow:serviceTaskOperator id="settle_queued_objections">')
+    assert xml != files["recognition.bpmn"]
+    deploy({**files, "recognition.bpmn": xml}, note="without the objection queue")
+    db.session.commit()
+
+    designer = login("designer")
+    page = designer.get(PAGE).get_data(as_text=True)
+    assert f'name="instances" value="{instance.id}"' not in page
+    assert "该事项有排队待调查的异议" in page
+    response = designer.post(PAGE, {"instances": str(instance.id), "reason": "试图迁移"})
+    assert "未迁移" in designer.get(response.headers["Location"]).get_data(as_text=True)
+    assert _instance(application_id).bundle.version == 1
+    # once nothing waits in the queue, the same case may move
+    db.session.scalars(select(Objection)).one().queued = False
+    db.session.commit()
+    assert f'name="instances" value="{instance.id}"' in designer.get(PAGE).get_data(as_text=True)

@@ -121,7 +121,7 @@ def candidates(process_id: str, target: DefinitionBundle) -> list[Candidate]:
     found = []
     for instance in rows:
         try:
-            reasons = problems(restore(instance), target, process_id)
+            reasons = problems(restore(instance), target, process_id) + queue_problems(instance, target)
         except Exception:  # a state that does not load cannot be moved; say so instead of failing the page
             log.exception("checking instance %s for migration", instance.id)
             reasons = [_("The case's saved state could not be read; it cannot be moved.")]
@@ -205,6 +205,17 @@ def problems(wf, target: DefinitionBundle, process_id: str) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
+def queue_problems(instance: ProcessInstance, target: DefinitionBundle) -> list[str]:
+    """Objections waiting in the case's queue need a version that takes them up (take_queued_objection):
+    moved to one that does not, nothing would ever investigate them."""
+    from webapp.notices.objections import diagram_takes_queued, queued_for
+
+    if diagram_takes_queued(target, instance.process_id) or not queued_for(instance):
+        return []
+    return [_("Objections wait to be investigated in this case, and the new version does not take queued objections "
+              "up (a service task take_queued_objection).")]
+
+
 # --- moving -------------------------------------------------------------------------------------------------------
 
 def _migrate(wf, new_spec, new_subprocess_specs) -> None:
@@ -250,7 +261,7 @@ def move(instance: ProcessInstance, target: DefinitionBundle, reason: str, user:
         raise MigrationRefused([_("The case already runs on this version or a newer one.")])
     runtime = Runtime(actor=user)
     wf = runtime.load(instance)
-    reasons = problems(wf, target, instance.process_id)  # again, now, on the state as it is
+    reasons = problems(wf, target, instance.process_id) + queue_problems(instance, target)  # again, now
     if reasons:
         raise MigrationRefused(reasons)
     new_spec, new_subprocess_specs = parsed_bundle(target).specs[instance.process_id]

@@ -53,13 +53,29 @@ EVIDENCE_KIND, EVIDENCE_LABEL = "objection_evidence", "异议证据材料"
 def takes_queued_objections(instance: ProcessInstance | None) -> bool:
     """The case runs on a diagram that takes up objections queued while it investigates another (a service
     task calling take_queued_objection). Others refuse such an objection, as before."""
-    from webapp.engine.definitions import parsed_bundle
-
     if instance is None or instance.status != "running":
         return False
-    spec, subprocess_specs = parsed_bundle(instance.bundle).specs[instance.process_id]
+    return diagram_takes_queued(instance.bundle, instance.process_id)
+
+
+def diagram_takes_queued(bundle, process_id: str) -> bool:
+    """`process_id` in this definitions version has a service task calling take_queued_objection."""
+    from webapp.engine.definitions import parsed_bundle
+
+    specs = parsed_bundle(bundle).specs
+    if process_id not in specs:
+        return False
+    spec, subprocess_specs = specs[process_id]
     return any(getattr(task_spec, "operation_name", None) == QUEUE_TAKER
                for wf_spec in (spec, *subprocess_specs.values()) for task_spec in wf_spec.task_specs.values())
+
+
+def queued_for(instance: ProcessInstance) -> int:
+    """How many objections wait in this case's queue."""
+    from sqlalchemy import func, select
+
+    return db.session.scalar(select(func.count(Objection.id)).where(
+        Objection.instance_id == instance.id, Objection.queued.is_(True))) or 0
 
 
 def notice_running(instance: ProcessInstance) -> bool:
