@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms.validators import Optional
 
+from .fields import CASE_FILE
 from .uploads import check_upload
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
@@ -56,10 +57,6 @@ def declared_choices(properties: dict) -> tuple[tuple[str, tuple[tuple[str, str]
         (key.removeprefix("choices."), tuple(parse_choices(value)))
         for key, value in properties.items() if key.startswith("choices.")
     ))
-
-
-# Marks a file field of a case's documents: the page names the types and sizes taken (macros.render_field).
-CASE_FILE = {"data-case-file": "1"}
 
 
 @lru_cache(maxsize=256)

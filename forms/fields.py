@@ -10,6 +10,8 @@ from wtforms import DecimalField, IntegerField, RadioField, SelectMultipleField,
 from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+# Marks a file field of a case's documents: the page names the types and sizes taken (macros.render_field).
+CASE_FILE = {"data-case-file": "1"}
 # The days a date field takes. Beyond them a date is a typing slip, and the day after 9999-12-31 (or a
 # day-start in UTC before 0001-01-01) is no date Python has: the page failed instead of saying so.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)

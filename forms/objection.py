@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from forms.fields import CASE_FILE
 from forms.text import single_line
 from forms.uploads import check_upload
 from webapp.attachments import clean_filename, extension_of
@@ -55,7 +56,7 @@ class PublicObjectionForm(ObjectionForm):
     stamp = FileField(_l("Scan of the unit's letter bearing its official stamp (PDF or image)"),
                       validators=[Optional(), _stamp_type, check_upload])
     evidence = MultipleFileField(_l("Evidence (optional)"), validators=[Optional(), _each_upload],
-                                 render_kw={"data-case-file": "1"})
+                                 render_kw=CASE_FILE)
 
     def uploaded_stamp(self):
         upload = self.stamp.data

@@ -125,15 +125,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .access import may_view_space
 
     app.jinja_env.globals["may_view_space"] = may_view_space  # a link only where it opens (an expert's does not)
+    from .labels import service_labels
 
-    def service_labels(codes) -> str:
-        """An application's services (Art. 6(5)) by their names, in the reader's language."""
-        from forms.recognition import SERVICES
-
-        names = dict(SERVICES)
-        return "、".join(str(names.get(code, code)) for code in codes or [])
-
-    app.jinja_env.globals["service_labels"] = service_labels
+    app.jinja_env.globals["service_labels"] = service_labels  # an application's services by name
 
     from .labels import as_number, as_score
 

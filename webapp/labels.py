@@ -61,15 +61,13 @@ def due_label(due, now, gettext=None) -> str:
     catalog looked up once (webapp/inbox/rows.py), else the request's."""
     from flask_babel import get_translations
 
-    from webapp.engine.sandbox import last_day
+    from webapp.engine.sandbox import deadline_day, last_day
 
     gettext = gettext or get_translations().gettext
     last = last_day(due.isoformat())
     # Counted in calendar days of China time, as people count them: due 12-11, on 12-01 there are 10 days
     # left whatever the hour (whole 24-hour spans said 9 in the evening).
     days = (date.fromisoformat(last) - now.astimezone(CHINA).date()).days
-    from webapp.engine.sandbox import deadline_day
-
     shown = deadline_day(due)
     if due <= now:
         left = gettext("overdue by %(n)s days") % {"n": max(-days, 1)}
@@ -88,3 +86,11 @@ def local_time(moment) -> str:
 def local_date(moment) -> str:
     """The day of an instant in China ("" for none)."""
     return f"{moment.astimezone(CHINA):%Y-%m-%d}" if moment else ""
+
+
+def service_labels(codes) -> str:
+    """An application's services (Art. 6(5)) by their names, in the reader's language."""
+    from forms.recognition import SERVICES
+
+    names = dict(SERVICES)
+    return "、".join(str(names.get(code, code)) for code in codes or [])

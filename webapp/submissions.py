@@ -24,10 +24,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def is_token(text: str) -> bool:
+    """`text` could be a token this site issued (here or on the new-application form)."""
+    return bool(_TOKEN.fullmatch(text))
+
+
 def token_from(form) -> str | None:
     """The posted token, if it is one this site could have issued (anything else: none, no idempotency)."""
     token = form.get(FIELD) or ""
-    return token if _TOKEN.fullmatch(token) else None
+    return token if is_token(token) else None
 
 
 def started_with(token: str | None) -> ProcessInstance | None:

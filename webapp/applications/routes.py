@@ -1,5 +1,3 @@
-import re
-import secrets
 
 from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from forms.objection import ObjectionForm
 from forms.text import single_line
+from webapp import submissions
 from webapp.access import applications_query, may_view_application, may_view_attachment
 from webapp.attachments import content_disposition, served_content_type, storage_path
 from webapp.engine.runtime import Runtime
@@ -33,13 +32,12 @@ class NewApplicationForm(FlaskForm):
     submission_token = HiddenField()
 
 
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _submission_token(form: NewApplicationForm) -> str | None:
     """The form's token, if it is one this site issued (anything else counts as none: no idempotency)."""
     token = form.submission_token.data or ""
-    return token if _TOKEN.match(token) else None
+    return token if submissions.is_token(token) else None
 
 
 def _created_with(organisation_id: int, token: str | None) -> Application | None:
@@ -111,7 +109,7 @@ def new():
         _warn_of_namesakes(application)
         return _open_application(application)
     if not _submission_token(form):
-        form.submission_token.data = secrets.token_urlsafe(24)
+        form.submission_token.data = submissions.new_token()
     return render_template("applications/new.html", form=form, round=round_)
 
 
@@ -122,8 +120,7 @@ def _warn_of_namesakes(application: Application) -> None:
     from webapp.models import MakerSpace
 
     name = application.space_name
-    recognised = ("recognised", "rectification", "national", "national_professional")  # holds its recognition
-    if db.session.scalar(select(MakerSpace.id).where(MakerSpace.name == name, MakerSpace.status.in_(recognised))
+    if db.session.scalar(select(MakerSpace.id).where(MakerSpace.name == name, MakerSpace.status.in_(MakerSpace.CERTIFIED))
                          .limit(1)) is not None:
         flash(_("Note: a maker space named “%(name)s” is already recognised. Please check the name.", name=name),
               "warning")

@@ -14,6 +14,8 @@ SPACE_STATUSES = ("recognised", "rectification", "revoked", "left", "national", 
 
 class MakerSpace(db.Model):
     __tablename__ = "maker_space"
+    # The statuses in which a space holds its recognition (a certificate; a namesake to point out).
+    CERTIFIED = ("recognised", "rectification", "national", "national_professional")
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.attachments import save_upload
 from webapp.clock import clock
 from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
-from webapp.models import Objection, ProcessInstance, User
+from webapp.models import Objection, ProcessInstance, PublicNotice, User
 
 # Why an objection was not accepted, as stored in Objection.refused_reason (stable text: the first one
 # is what rows written before the portal hold), and as told to the objector.
@@ -72,8 +72,6 @@ def diagram_takes_queued(bundle, process_id: str) -> bool:
 
 def queued_for(instance: ProcessInstance) -> int:
     """How many objections wait in this case's queue."""
-    from sqlalchemy import func, select
-
     return db.session.scalar(select(func.count(Objection.id)).where(
         Objection.instance_id == instance.id, Objection.queued.is_(True))) or 0
 
@@ -82,10 +80,6 @@ def notice_running(instance: ProcessInstance) -> bool:
     """A notice of this case runs now by the calendar (not withdrawn, started, not ended): an objection then
     is in time even while the case investigates another. (The case itself may have moved past an ended
     notice already: that one is late.)"""
-    from sqlalchemy import or_, select
-
-    from webapp.models import PublicNotice
-
     now = clock.now()
     return db.session.scalar(select(PublicNotice.id).where(
         PublicNotice.instance_id == instance.id, PublicNotice.withdrawn_at.is_(None), PublicNotice.starts_at <= now,

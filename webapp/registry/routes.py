@@ -74,7 +74,7 @@ def show(space_id):
     # Where each running procedure stands (no hint of an investigation for the operator: see the template).
     return render_template(
         "registry/show.html", space=space, instances=instances, open_steps=open_steps,
-        certified=space.status in CERTIFIED,
+        certified=space.status in MakerSpace.CERTIFIED,
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
         evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
         changes=rows(ChangeFiling, ChangeFiling.id), violation_form=_event_form("violation_case"),
@@ -117,7 +117,6 @@ def _active(space: MakerSpace) -> bool:
     return space.status not in ("revoked", "left")
 
 
-CERTIFIED = ("recognised", "rectification", "national", "national_professional")  # holds its recognition
 
 
 @bp.route("/spaces/<space_id>/certificate.pdf")
@@ -125,7 +124,7 @@ CERTIFIED = ("recognised", "rectification", "national", "national_professional")
 def certificate(space_id):
     """The recognition certificate, to print; only while the space holds its recognition."""
     space = _visible(space_id)
-    if space.status not in CERTIFIED:
+    if space.status not in MakerSpace.CERTIFIED:
         flash(_("This space no longer holds its recognition, so it has no certificate."), "error")
         return redirect(url_for("registry.show", space_id=space.id))
     pdf = certificate_pdf(certificate_no=space.certificate_no, space_name=space.name,
