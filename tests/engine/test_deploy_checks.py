@@ -158,6 +158,23 @@ def test_unknown_service_function_and_lane_role_name_the_element(app):
     assert problems and all(p.file == "recognition.bpmn" and p.element_id for p in problems)
 
 
+def test_an_element_whose_id_is_a_service_function_name_is_named(app):
+    """SpiffWorkflow indexes the spiffworkflow:serviceTaskOperator by its id like any element: a task or gateway
+    with the same id was found as the operator and the parse failed with "There is no support implemented for
+    this task type". The deploy names the element, its name and the function, and says to rename the id."""
+    files = edited(app, "recognition.bpmn", "take_next_objection", "take_queued_objection", count=-1)
+    problem = refused(files, "recognition.bpmn", "take_queued_objection", "取下一件异议", "“take_queued_objection”", "同名")
+    assert problem.element_name == "取下一件异议"
+    assert "本服务任务调用的功能" in problem.message and "id 改为别的名称" in problem.hint
+    problems = check_files(files)
+    assert not [p for p in problems if "no support implemented" in p.message], "\n".join(map(str, problems))
+    # any element: here a gateway that comes before the service task whose function it is named after
+    files = edited(app, "recognition.bpmn", "gw_objection", "settle_queued_objections", count=-1)
+    problem = refused(files, "recognition.bpmn", "settle_queued_objections", "异议是否成立？",
+                      "服务任务“办结其余异议”调用的功能“settle_queued_objections”")
+    assert problem.element_name == "异议是否成立？" and "id 改为别的名称" in problem.hint
+
+
 # --- paths: every path from a start reaches an end ---------------------------------------------------
 
 def test_a_gateway_whose_every_branch_loops_back(app):

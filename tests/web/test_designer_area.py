@@ -149,6 +149,21 @@ def test_a_diagram_the_engine_refuses_is_listed_and_nothing_is_stored(app, login
     assert versions() == 1 and deploy_events() == []
 
 
+def test_an_element_named_like_a_service_function_is_refused_on_the_deploy_page(app, login, world, bpmn_files):
+    """The engine's "There is no support implemented for this task type" became a problem naming the element
+    (its name and the function) and saying to rename its id."""
+    clash = bpmn_files["recognition.bpmn"].replace("take_next_objection", "take_queued_objection")
+    response = upload(login("designer"), {"recognition.bpmn": clash})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    problems = re.search(r'<div class="card problems" id="deploy-problems".*?</div>', page, re.S).group(0)
+    [item] = re.findall(r'<li class="error" data-file="recognition.bpmn" data-element-id="take_queued_objection">(.*?)</li>',
+                        problems)
+    assert "取下一件异议" in item and "功能“take_queued_objection”" in item and "id 改为别的名称" in item
+    assert "no support implemented" not in problems
+    assert versions() == 1 and deploy_events() == []
+
+
 def test_an_upload_of_80_mb_is_refused(app, login, world):
     response = upload(login("designer"), {"recognition.bpmn": b"<a>" + b" " * (80 * 1024 * 1024) + b"</a>"})
     assert response.status_code == 413

@@ -139,3 +139,39 @@ def _returns(index: _Index) -> list[Problem]:
                     problems.append(index.problem(name, task, f"退回目标“{target}”（{element.get('name') or target}）不在本任务之前",
                                                   "只能退回到流程中先于本任务办理的用户任务"))
     return problems
+
+
+def _operator_ids(index: _Index) -> list[Problem]:
+    """SpiffWorkflow indexes every element of a process that has an id, its extension elements too, the last
+    one of an id winning (ProcessParser._index_process_nodes): an element whose id is also a service task's
+    function (`<spiffworkflow:serviceTaskOperator id="take_queued_objection">`) or parameter name is found as
+    that extension element when a flow leads to it, and the parse fails with "There is no support implemented
+    for this task type". Whether it fails depends on the order in the file, so every such clash is refused,
+    naming the element: it is the element's id that can change, the function's name is fixed."""
+    problems = []
+    for name, root in index.bpmn().items():
+        for process in _bpmn(root, "process"):
+            extensions = {}  # id -> (what it is, the service task it belongs to)
+            for element in process.iter(f"{{{SPIFF_NS}}}*"):
+                if not element.get("id") or element.get("id") in extensions:
+                    continue
+                task = next((a for a in element.iterancestors() if _local(a) == "serviceTask"), None)
+                extensions[element.get("id")] = (_local(element), task)
+            if not extensions:
+                continue
+            for element in process.iter(f"{{{BPMN_NS}}}*"):
+                clash = extensions.get(element.get("id") or "")
+                if clash is None:
+                    continue
+                kind, task = clash
+                element_id = element.get("id")
+                shown = f"元素“{element.get('name')}”（{element_id}）" if element.get("name") else f"元素 {element_id}"
+                owner = "本服务任务" if task is element else (f"服务任务“{task.get('name') or task.get('id')}”"
+                                                          if task is not None else "某个扩展元素")
+                what, fixed = {"serviceTaskOperator": (f"{owner}调用的功能“{element_id}”", "功能名是系统登记的，不能改"),
+                               "parameter": (f"{owner}的参数“{element_id}”", "参数名由所调用的功能规定，不能改"),
+                               }.get(kind, (f"扩展元素 {kind}“{element_id}”", "扩展元素的 id 不要改"))
+                problems.append(index.problem(
+                    name, element, f"{shown}的 id 与{what}同名，流程引擎会把两者混淆而无法解析流程",
+                    f"在建模工具中把该元素的 id 改为别的名称（例如 {element_id}_step）；{fixed}"))
+    return problems
