@@ -30,3 +30,13 @@ def check_upload(form, field) -> None:
     if not matches_extension(sniff(upload.stream), extension):
         raise ValidationError(_l("The file's content is not a %(ext)s file. Please upload the real document.",
                                  ext=extension.upper()))
+
+
+def chosen_files(field) -> list[str]:
+    """The names of the files chosen in this file field of a form that was sent, as the sender's computer
+    named them; none when the form is shown afresh. A browser empties a file input whenever it shows the
+    page again, so a form that comes back with errors names them and asks for them again (macros.html)."""
+    if getattr(field, "type", "") not in ("FileField", "MultipleFileField"):
+        return []
+    data = field.data if isinstance(field.data, list | tuple) else [field.data]
+    return [clean_filename(upload.filename) for upload in data if getattr(upload, "filename", "")]

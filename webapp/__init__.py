@@ -222,6 +222,9 @@ def _register_upload_limits(app: Flask) -> None:
     hint = _l("Accepted: %(types)s; each file up to %(each)s MB, all files of one submission together up to "
               "%(total)s MB.", **_upload_limits(app))
     app.jinja_env.globals["upload_hint"] = lambda: hint  # a global: the macros are imported without context
+    from forms.uploads import chosen_files
+
+    app.jinja_env.globals["chosen_files"] = chosen_files
 
 
 def _register_errors(app: Flask) -> None:
