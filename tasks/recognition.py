@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import MakerSpace, PublicNotice, SpaceStatusChange
+from webapp.models import MakerSpace, Objection, PublicNotice, SpaceStatusChange
 from webapp.workdays import add_working_days
 
 from . import registry
@@ -83,8 +83,6 @@ def take_queued_objection(ctx) -> dict:
     """After an objection is decided not upheld: the next objection that came in meanwhile (queued by the
     portal or the Torch Center: webapp/notices/objections.py), oldest first, is investigated next (the diagram
     clears its predecessor's findings and answer on the way). `objection_queued` False: none is waiting."""
-    from webapp.models import Objection
-
     queued = db.session.scalar(select(Objection).where(
         Objection.instance_id == ctx.instance.id, Objection.queued.is_(True))
         .order_by(Objection.lodged_at, Objection.id).limit(1))
@@ -95,14 +93,29 @@ def take_queued_objection(ctx) -> dict:
 
 
 @registry.register("settle_queued_objections")
-def settle_queued_objections(ctx) -> dict:
-    """An objection was upheld and the case ends: those still queued are not investigated on their own; each is
-    recorded as settled by that decision (the objectors' aim, no recognition, is reached)."""
-    from webapp.models import Objection
-
+def settle_queued_objections(ctx, because: str = "not_recognised") -> dict:
+    """An objection was upheld: those still queued are not investigated on their own; each is recorded as
+    settled by that decision. `because` (a parameter in the diagram) says how: "not_recognised" (the case
+    ends, the objectors' aim is reached) or "result_withdrawn" (an evaluation result is withdrawn and scored
+    again; the new result is noticed anew and takes objections of its own)."""
+    reason = Objection.SETTLED_RESULT_WITHDRAWN if because == "result_withdrawn" else Objection.SETTLED
     for queued in db.session.scalars(select(Objection).where(
             Objection.instance_id == ctx.instance.id, Objection.queued.is_(True))):
-        queued.queued, queued.refused_reason = False, Objection.SETTLED
+        queued.queued, queued.refused_reason = False, reason
+    return {}
+
+
+@registry.register("record_objection_decision")
+def record_objection_decision(ctx) -> dict:
+    """The decision just taken on the objection in hand (`objection_upheld`, `objection_answer`) is kept on
+    that objection's own row: with several objections to one notice, each has its own answer for the
+    supervisors and the staff who answer the objector. (An objection the diagram got without an id, e.g. in
+    a designer's trial run, has no row to write.)"""
+    objection_id = (ctx.data.get("objection") or {}).get("objection_id")
+    row = db.session.get(Objection, objection_id) if isinstance(objection_id, int) else None
+    if row is not None and row.instance_id == ctx.instance.id:
+        row.upheld = bool(ctx.data.get("objection_upheld"))
+        row.answer = str(ctx.data.get("objection_answer") or "").strip()
     return {}
 
 

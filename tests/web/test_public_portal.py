@@ -188,8 +188,15 @@ def test_an_objection_through_the_public_page_interrupts_the_running_notice(logi
     assert "notice_timer" not in waiting_specs(application_id)
     complete(login("torch1"), again, {"objection_findings": "面积经复测相符"})
     complete(login("approver"), open_task(application_id, "decide_objection"),
-             {"objection_upheld": "no", "objection_answer": "异议不成立"})
+             {"objection_upheld": "no", "objection_answer": "经复测，公共面积与申报相符"})
     assert "notice_timer" in waiting_specs(application_id)  # nothing more to investigate: the notice runs on
+    # each objection keeps its own decision and answer (they were only in the audit trail), and the staff and
+    # supervisors read them beside the objection
+    db.session.expire_all()
+    assert [(o.objector, o.upheld, o.answer) for o in db.session.scalars(select(Objection).order_by(Objection.id))] \
+        == [("某某孵化器有限公司", False, "异议不成立"), ("李四", False, "经复测，公共面积与申报相符")]
+    for viewer, page_url in (("supervisor", f"/instances/{notice.instance_id}"), ("torch1", f"/applications/{application_id}")):
+        assert "<strong>异议不成立</strong>：经复测，公共面积与申报相符" in html(login(viewer).get(page_url)), viewer
 
 
 def test_a_late_objection_is_refused_with_the_reason_and_recorded(login, world, notice):

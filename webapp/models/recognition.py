@@ -220,6 +220,7 @@ class Objection(db.Model):
 
     # Why a queued objection was not investigated on its own: another objection was upheld first.
     SETTLED = "settled: another objection to the same notice was upheld"
+    SETTLED_RESULT_WITHDRAWN = "settled: another objection was upheld and the result withdrawn"
 
     def as_message(self) -> dict:
         """What the case receives of it (the `objection` message's payload, and a queued one's data)."""

@@ -42,6 +42,10 @@ REFUSALS = {
     WITHDRAWN: _l("This notice has been withdrawn and takes no objections. This objection was not accepted."),
     Objection.SETTLED: _l("Another objection to the same notice was upheld and the applicant was not recognised; "
                           "this objection was settled by that decision."),
+    Objection.SETTLED_RESULT_WITHDRAWN: _l(
+        "Another objection to the same result was upheld and the result was withdrawn to be reviewed and scored "
+        "again; this objection was settled by that decision. The new result will be publicly noticed and can be "
+        "objected to again."),
 }
 QUEUE_TAKER = "take_queued_objection"  # the service task that takes a queued objection up (tasks/recognition.py)
 

@@ -1,0 +1,79 @@
+"""Objections to an evaluation result (Art. 19.2) as to a recognition shortlist (Art. 8): one that comes in
+while another is investigated waits its turn and is investigated after it; each objection's decision is
+kept on its own row; an upheld one settles those still waiting."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Objection, PublicNotice
+from webapp.notices import objections
+
+from .test_lifecycle_scenarios import end_result_notice, expert_score
+from .test_regulation_in_full import _evaluation_case, scored_evaluation
+
+
+def _form(objector: str, reasons: str):
+    """What the portal's objection form hands over (the fields `lodge` reads)."""
+    field = SimpleNamespace
+    return SimpleNamespace(objector=field(data=objector), objector_kind=field(data="individual"),
+                           contact=field(data="13900000000"), reasons=field(data=reasons))
+
+
+def _object(case, objector: str, reasons: str) -> Objection:
+    """An objection lodged through the portal's service, to the result notice of `case`."""
+    notice = db.session.scalars(select(PublicNotice).where(PublicNotice.instance_id == case.instance_id)).one()
+    objections.lodge(None, _form(objector, reasons), instance=case.instance, notice_id=notice.id)
+    db.session.commit()
+    return db.session.scalars(select(Objection).where(Objection.objector == objector)).one()
+
+
+def _result_notice(harness, score: int):
+    h = scored_evaluation(harness, lambda e: expert_score(e, score))
+    h.complete("confirm_grade")
+    return h, _evaluation_case(h)
+
+
+def test_a_second_objection_to_a_result_waits_and_is_investigated_after_the_first(harness):
+    h, case = _result_notice(harness, 75)
+    first = _object(case, "张三", "在孵企业数量不实")
+    assert h.ready() == ["investigate_result_objection"] and not first.queued
+    second = _object(case, "李四", "服务收入虚报")  # during the investigation: it used to be refused
+    assert second.queued and second.refused_reason == ""
+    h.complete("investigate_result_objection", objection_findings="经核实不属实")
+    h.complete("decide_result_objection", objection_upheld=False, objection_answer="第一件异议不成立")
+    # the second is investigated before the notice runs on, without the first one's findings
+    assert h.ready() == ["investigate_result_objection"]
+    data = case.task_data("investigate_result_objection")
+    assert data["objection"]["objector"] == "李四" and data["objection_findings"] == ""
+    h.complete("investigate_result_objection", objection_findings="收入凭证齐全")
+    h.complete("decide_result_objection", objection_upheld=False, objection_answer="第二件异议不成立")
+    assert h.ready() == []
+    db.session.expire_all()
+    rows = {o.objector: (o.queued, o.upheld, o.answer) for o in db.session.scalars(select(Objection))}
+    assert rows == {"张三": (False, False, "第一件异议不成立"), "李四": (False, False, "第二件异议不成立")}
+    end_result_notice(h)
+    assert h.awards == [("evaluation", 300000)]  # the notice ran to its end: the award follows
+
+
+def test_an_upheld_objection_to_a_result_settles_the_ones_waiting(harness):
+    h, case = _result_notice(harness, 90)
+    first = _object(case, "张三", "孵化数据不实")
+    waiting = _object(case, "李四", "场地已转租")
+    assert waiting.queued
+    h.complete("investigate_result_objection", objection_findings="核实：在孵企业数量虚报")
+    h.complete("decide_result_objection", objection_upheld=True, objection_answer="异议成立，撤回结果重新评审")
+    assert h.ready() == ["evaluation_material_review"]  # reviewed and scored again
+    db.session.expire_all()
+    assert (first.upheld, first.answer) == (True, "异议成立，撤回结果重新评审")
+    assert not waiting.queued and waiting.upheld is None
+    assert waiting.refused_reason == Objection.SETTLED_RESULT_WITHDRAWN
+    with current_app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        told = objections.refusal_text(waiting.refused_reason)
+    assert "重新" in told and "不予认定" not in told  # not the recognition's wording
+    end_result_notice(h)
+    assert h.awards == []
