@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -17,7 +16,8 @@ from webapp.access import applications_query, may_view_application, may_view_att
 from webapp.attachments import content_disposition, served_content_type, storage_path
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
-from webapp.models import Application, Attachment, AuditEvent, HumanTask, Objection
+from webapp.history import case_events, history_for
+from webapp.models import Application, Attachment, HumanTask, Objection
 from webapp.notices.objections import lodge
 from webapp.rounds import service as rounds
 from webapp.views import get_or_404, report_engine_fault, require, role_required
@@ -150,14 +150,15 @@ def _visible(application_id) -> Application:
 @login_required
 def show(application_id):
     application = _visible(application_id)
-    history = []
-    if application.instance_id:
-        history = db.session.scalars(select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == application.instance_id).order_by(AuditEvent.id)).all()
+    events = case_events(application.instance_id) if application.instance_id else []
+    history = history_for(application.instance_id, current_user, events) if application.instance_id else []
+    has_letter = any(e.action == "completed" and ((e.detail or {}).get("data") or {}).get("recommendation_letter")
+                     for e in events)
     # Objectors' names and reasons are for the staff who handle them, not for the applicant or experts.
     objections = db.session.scalars(select(Objection).where(
         Objection.application_id == application.id)).all() if current_user.sees_everything else []
     return render_template("applications/show.html", application=application,
-                           history=history, objections=objections,
+                           history=history, has_letter=has_letter, objections=objections,
                            objection_form=ObjectionForm() if current_user.role == "torch_center" else None)
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import contains_eager, selectinload, undefer
+from sqlalchemy.orm import contains_eager, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import form_class_for
@@ -17,7 +17,8 @@ from webapp.engine.office import note_text
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.engine.sandbox import render_instructions, render_text
 from webapp.extensions import db
-from webapp.models import AuditEvent, HumanTask, Notification, ProcessInstance
+from webapp.history import history_for
+from webapp.models import HumanTask, Notification, ProcessInstance
 from webapp.models.accounts import GROUP_ROLES
 from webapp.views import MAX_ID, back_to, ident_or_404, report_engine_fault, require
 
@@ -115,9 +116,7 @@ def task(task_id):
                 return redirect(url_for("inbox.task", task_id=task_id))
             return outcome.say()
         flash(_("Please correct the marked fields."), "error")
-    history = db.session.scalars(
-        select(AuditEvent).options(selectinload(AuditEvent.actor)).where(AuditEvent.instance_id == task.instance_id).order_by(AuditEvent.id)
-    ).all()
+    history = history_for(task.instance_id, current_user)
     # Instructions may quote the step's own properties (e.g. the panel size), so text and checks agree.
     instructions = render_instructions(service.documentation(task), {**data, "properties": ctx.properties})
     warning = render_text(ctx.properties.get("warning"), data)
