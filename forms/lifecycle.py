@@ -76,6 +76,21 @@ def score_sheet(bundle, decision_id: str) -> list[dict]:
              "part": str(r.get("sheet_part") or "base")} for r in decision_rows(bundle, decision_id)]
 
 
+def process_score_sheet(bundle, process_id: str) -> str:
+    """The decision table a step of the process scores on (its `scoreSheet` property), or ""."""
+    if bundle is None or not process_id:
+        return ""
+    from webapp.engine.definitions import parsed_bundle
+    from webapp.engine.runtime import task_properties
+
+    spec, subprocess_specs = parsed_bundle(bundle).specs.get(process_id, (None, {}))
+    for wf_spec in [s for s in (spec, *subprocess_specs.values()) if s is not None]:
+        for task_spec in wf_spec.task_specs.values():
+            if sheet := task_properties(task_spec).get("scoreSheet"):
+                return str(sheet)
+    return ""
+
+
 # Half-year statistics (evaluation-defaults.md); money in thousands of yuan (千元), as Torch statistics.
 REPORT_COUNTS = [
     ("workstations", _l("Workstations")), ("service_staff", _l("Service staff")),
@@ -136,8 +151,32 @@ class HalfYearReportForm(TaskForm):
 
 @register("lifecycle.self_assessment")
 class SelfAssessmentForm(TaskForm):
+    """The page shows the indicators the operator assesses itself against: the sheet the experts of the same
+    evaluation score on (the `scoreSheet` of a step of this process), in the version the case runs on, so an
+    edit of the table changes this page too."""
+
+    template = "tasks/form_self_assessment.html"
     self_assessment = TextAreaField(_l("Self-assessment against the evaluation sheet"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=8000)])
     self_score = amount_field(_l("Self-assessed score (0–120)"), maximum=120)
+
+    def prepare(self, ctx) -> None:
+        super().prepare(ctx)
+        bundle = ctx.extra.get("bundle")
+        self.sheet = score_sheet(bundle, process_score_sheet(bundle, ctx.extra.get("process_id", "")))
+
+    @property
+    def sheet_dimensions(self) -> list[dict]:
+        """The sheet by dimension, in the table's order: each dimension's name, points and items."""
+        groups: list[dict] = []
+        for item in self.sheet:
+            if not groups or groups[-1]["name"] != item["dimension"]:
+                groups.append({"name": item["dimension"], "points": 0.0, "items": []})
+            groups[-1]["items"].append(item)
+            groups[-1]["points"] = round(groups[-1]["points"] + item["max"], 2)  # 0.1 + 0.2 reads 0.3
+        return groups
+
+    def sheet_total(self, part: str) -> float:
+        return round(sum(item["max"] for item in self.sheet if (item["part"] == "bonus") == (part == "bonus")), 2)
 
     def task_data(self) -> dict:
         return {"self_assessment": self.self_assessment.data, "self_score": float(self.self_score.data)}

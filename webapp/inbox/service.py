@@ -68,7 +68,8 @@ def context_for(user: User, task: HumanTask, data: dict | None = None) -> FormCo
 
     return FormContext(user=user, data=data if data is not None else task_data(task),
                        read_subject=lambda: subject_of(task), properties=task_properties(task_spec_of(task)),
-                       extra={"attachments": _Later(lambda: case_attachments(task)), "bundle": task.instance.bundle})
+                       extra={"attachments": _Later(lambda: case_attachments(task)), "bundle": task.instance.bundle,
+                              "process_id": task.instance.process_id})
 
 
 class _Later(Sequence):
