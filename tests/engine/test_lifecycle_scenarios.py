@@ -11,7 +11,12 @@ period opens is on time. The first evaluation falls due three years after recogn
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import select
+
+from webapp.simulation import Case
 
 STEP = 14
 EVALUATION_DUE = 1096  # days from 2026-03-02 to 2029-03-02
@@ -153,12 +158,38 @@ def test_fail_then_rectification_then_pass_restores_recognition(harness, experts
     h = first_evaluation(harness)
     evaluate(h, 40, experts)
     assert h.space_status == "rectification"
-    waited = live_until(h, "self_assessment")  # the re-evaluation after one year
-    assert 365 <= waited < 366 + STEP, waited
+    # the re-evaluation one year after the result took effect (its notice ended within the last STEP days)
+    waited = live_until(h, "self_assessment")
+    assert 365 - STEP <= waited < 366 + STEP, waited
     evaluate(h, 60, experts)
     assert h.space_status == "recognised"
     assert h.awards == []
     assert not h.done
+
+
+def test_the_rectification_year_counts_from_the_result_not_from_when_the_sweeper_came(harness, experts):
+    """The year of rectification starts when the failed result takes effect (its notice ends), however late
+    the timer sweeper fires that notice's end (it was down for a month; or the demo clock jumped)."""
+    from datetime import datetime
+
+    from webapp.clock import clock
+    from webapp.extensions import db
+    from webapp.models import ProcessInstance
+    h = first_evaluation(harness)
+    for step in ("self_assessment", "evaluation_material_review", "organise_evaluation"):
+        h.complete(step, **{"self_assessment": {"self_assessment_summary": "自评"},
+                            "evaluation_material_review": {"materials_false": False, "material_comments": "齐全"},
+                            "organise_evaluation": {"panel_experts": list(experts)}}[step])
+    for expert in experts:
+        h.complete("evaluation_score", assignee=expert, expert_score=expert_score(expert, 40))
+    h.complete("confirm_grade")
+    evaluation = db.session.scalars(select(ProcessInstance).where(ProcessInstance.process_id == "evaluation")).one()
+    notice_end = datetime.fromisoformat(Case(evaluation.id).data["result_notice_end"])
+    clock.advance(notice_end - clock.now() + timedelta(days=30))  # nobody swept for a month after the end
+    h.advance(seconds=1)
+    assert h.space_status == "rectification"
+    ends = datetime.fromisoformat(h.data["rectification_ends"])
+    assert ends == notice_end.replace(year=notice_end.year + 1), (ends, notice_end)
 
 
 def test_fail_then_rectification_then_fail_revokes(harness, experts):

@@ -6,12 +6,12 @@ it waits for (its current step)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.extensions import db
 from webapp.models import Application, Award, HumanTask, MakerSpace, Notification, User
 
@@ -203,12 +203,14 @@ def test_the_current_step_names_the_rectification_year_and_its_end(harness):
     h.complete("confirm_grade")
     end_result_notice(h)
     assert h.space_status == "rectification"
-    ends = datetime.fromisoformat(h.data["rectification_ends"])
-    from zoneinfo import ZoneInfo
-
-    assert f"整改期（至 {ends.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d}）" in h.instance.current_step
+    ends = datetime.fromisoformat(h.data["rectification_ends"]).astimezone(CHINA)
+    # the year counts from the result's taking effect, the end of its notice at midnight: the last day of
+    # rectification is the day before, and the case and the notification name the same day
+    assert (ends.hour, ends.minute) == (0, 0)
+    last = (ends - timedelta(days=1)).strftime("%Y-%m-%d")
+    assert f"整改期（至 {last}）" in h.instance.current_step
     told = " ".join(db.session.scalars(select(Notification.text)).all())
-    assert f"整改期至 {ends.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d}" in told
+    assert f"整改期至 {last}" in told
     assert "专家意见" in told  # the grade came with the experts' comments
 
 
