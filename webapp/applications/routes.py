@@ -13,7 +13,9 @@ from forms.objection import ObjectionForm
 from forms.text import single_line
 from webapp import submissions
 from webapp.access import applications_query, may_view_application, may_view_attachment
+from webapp.applications import progress
 from webapp.attachments import content_disposition, served_content_type, storage_path
+from webapp.clock import clock
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.history import case_events, history_for
@@ -67,7 +69,8 @@ def index():
         unit_id = current_user.organisation.unit_id if current_user.organisation else None
         round_ = rounds.round_for(unit_id)
         no_round = None if round_ else _no_round_message(unit_id)
-    return render_template("applications/index.html", applications=applications, round=round_, no_round=no_round)
+    return render_template("applications/index.html", applications=applications, round=round_, no_round=no_round,
+                           sent_back=progress.sent_back(applications), now=clock.now())
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
@@ -159,6 +162,7 @@ def show(application_id):
         Objection.application_id == application.id)).all() if current_user.sees_everything else []
     return render_template("applications/show.html", application=application,
                            history=history, has_letter=has_letter, objections=objections,
+                           sent_back=progress.sent_back([application]).get(application.id), now=clock.now(),
                            objection_form=ObjectionForm() if current_user.role == "torch_center" else None)
 
 
