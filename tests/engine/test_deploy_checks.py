@@ -104,6 +104,49 @@ def test_a_script_that_imports_is_refused_at_the_deploy(app):
     refused(files, "lifecycle.bpmn", "call_evaluation_take_grade", "不能导入模块", "import os")
 
 
+GRADE_SCRIPT = '<bpmn:script>grade = evaluation_result["grade"]</bpmn:script>'
+
+
+def with_grade_script(app, script: str) -> dict:
+    return edited(app, "lifecycle.bpmn", GRADE_SCRIPT, f"<bpmn:script>{script}</bpmn:script>")
+
+
+@pytest.mark.parametrize("loop", ["while True:", "while 1:", 'while "yes":', "while not False:"])
+def test_a_script_looping_forever_is_refused_at_the_deploy(app, loop):
+    """`while True:` with no break compiled, deployed, and ran until the sandbox's time budget stopped it: the
+    case halted at that step. The deploy names the step and the line."""
+    script = f'grade = evaluation_result["grade"]\nn = 0\n{loop}\n    n = n + 1\n    if n &gt; 3:\n        grade = "fail"'
+    problem = refused(with_grade_script(app, script), "lifecycle.bpmn", "call_evaluation_take_grade",
+                      "脚本", "循环永远不会结束", "第 3 行", "break")
+    assert problem.element_name == "记录考核等级"
+    assert "break" in problem.hint and "SyntaxError" not in problem.message
+
+
+@pytest.mark.parametrize("body", [
+    # the break leaves only the inner loop
+    "    for k in range(3):\n        break",
+    # the break is in a function defined in the loop
+    "    def first(items):\n        for item in items:\n            break\n        return item",
+])
+def test_a_break_that_leaves_another_loop_does_not_count(app, body):
+    script = f'grade = evaluation_result["grade"]\nwhile True:\n{body}'
+    refused(with_grade_script(app, script), "lifecycle.bpmn", "call_evaluation_take_grade", "循环永远不会结束", "第 2 行")
+
+
+@pytest.mark.parametrize("script", [
+    'n = 0\nwhile True:\n    n = n + 1\n    if n &gt; 3:\n        break\ngrade = evaluation_result["grade"]',
+    'n = 0\nwhile n &lt; 3:\n    n = n + 1\ngrade = evaluation_result["grade"]',
+    # a break in the else clause of an inner loop leaves the outer one
+    'while True:\n    for k in range(3):\n        pass\n    else:\n        break\ngrade = evaluation_result["grade"]',
+    # inside a function, a return is a way out
+    'def take(result):\n    while True:\n        return result["grade"]\ngrade = take(evaluation_result)',
+    'while False:\n    pass\ngrade = evaluation_result["grade"]',
+])
+def test_a_loop_with_a_way_out_deploys(app, script):
+    problems = check_files(with_grade_script(app, script))
+    assert errors(problems) == [], "\n".join(map(str, problems))
+
+
 def test_a_condition_on_a_deleted_variable(app):
     files = edited(app, "recognition.bpmn", '>recommender_decision == "return"<', '>recommendation_outcome == "return"<')
     refused(files, "recognition.bpmn", "Flow_rec_return", "recommendation_outcome", "没有写入")

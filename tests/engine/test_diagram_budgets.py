@@ -54,7 +54,9 @@ VECTORS = {
     "int.to_bytes": ("(1).to_bytes(10**9, 'big')", "{{ 'x'|center(10**9) }}", "size"),
     "absurd duration": ("add_duration(now_iso(), 'P99999999999Y')", "{{ ('ab\n' * 300000)|indent(100) }}", "size"),
 }
-SCRIPT_ONLY = {"while True: pass": ("while True:\n    pass", "time")}
+# `while True:` with no break is refused at the deploy now (webapp/engine/checks/expressions.py); a loop the
+# checks cannot tell is endless still meets the time budget.
+SCRIPT_ONLY = {"endless while": ("n = 0\nwhile n >= 0:\n    pass", "time")}
 
 
 def _pick(expressions: list[str], default: str) -> str:

@@ -12,6 +12,7 @@ from .problem import WARNING, Problem
 
 _ISO_DURATION = re.compile(r"^(R\d*)?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$")
 IMPORT_REFUSED = "图中的代码不能导入模块"
+ENDLESS_LOOP = "循环永远不会结束"
 _FEEL_HINT = "单元格是 Python 表达式，不是 FEEL：区间写作 70 <= ? < 85，否定写作 ? not in (\"a\", \"b\")，文字加引号"
 
 
@@ -26,11 +27,57 @@ def _compile(source: str, mode: str) -> str | None:
         return f"{type(exc).__name__}: {exc}"
     # The sandbox compiles an import and refuses it only when it runs (no __import__ there): a case would stop
     # at that step. Said here, at the deploy, instead.
-    imported = [alias.name for node in ast.walk(ast.parse(source, mode=mode))
+    tree = ast.parse(source, mode=mode)
+    imported = [alias.name for node in ast.walk(tree)
                 if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names]
     if imported:
         return f"{IMPORT_REFUSED}（import {', '.join(imported)}），只能用系统提供的函数"
+    # `while True:` with no break compiles and runs until the sandbox's time budget stops it: the case halts
+    # at that step. Said here too.
+    endless = _endless_loops(tree)
+    if endless:
+        lines = "、".join(f"第 {loop.lineno} 行" for loop in endless)
+        return f"{ENDLESS_LOOP}（{lines}的 while 条件恒为真，循环中又没有 break），运行到超出时限时案件会停在这一步"
     return None
+
+
+def _always_true(test: ast.expr) -> bool:
+    """A condition that is a constant truthy value: True, 1, "x", (1,), not 0."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        try:
+            return not ast.literal_eval(test.operand)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+    try:
+        return bool(ast.literal_eval(test))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _leaves(loop: ast.While) -> bool:
+    """Whether the loop's body has a way out: a `break` of this loop (one in the body of a loop inside it leaves
+    only that one; one in its `else` leaves ours), or a `return` of the function the loop is in. Functions
+    defined inside the loop are not looked into."""
+    pending = [(node, True) for node in loop.body]  # (node, whether a break there is this loop's)
+    while pending:
+        node, ours = pending.pop()
+        if isinstance(node, ast.Return) or (ours and isinstance(node, ast.Break)):
+            return True
+        if isinstance(node, _SCOPES):
+            continue
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            pending += [(n, False) for n in node.body] + [(n, ours) for n in node.orelse]
+            continue
+        pending += [(n, ours) for n in ast.iter_child_nodes(node)]
+    return False
+
+
+def _endless_loops(tree: ast.AST) -> list[ast.While]:
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.While) and _always_true(node.test) and not _leaves(node)]
 
 
 # Python's words for the commonest slips, as a designer reads them (anything else is quoted as Python says it).
@@ -150,6 +197,11 @@ def _expressions(index: _Index) -> list[Problem]:
         if error and error.startswith(IMPORT_REFUSED):  # it compiles; it is the sandbox that has no imports
             problems.append(index.problem(name, element, f"{label}“{source}”：{error}",
                                           "删去 import；图中的代码只能用系统提供的函数（见 docs/diagram-conventions.md）"))
+            continue
+        if error and error.startswith(ENDLESS_LOOP):
+            problems.append(index.problem(name, element, f"{label}“{source}”：{error}",
+                                          "满足条件时用 break 退出循环，或把 while 的条件写成会变为假的表达式"
+                                          "（例如 while n < 10:）；逐项处理列表用 for … in …"))
             continue
         if error:
             hint = {"input cell": _FEEL_HINT, "output cell": "输出单元格是 Python 表达式：文字须加引号，例如 \"excellent\""}.get(
