@@ -13,7 +13,7 @@ from forms.objection import ObjectionForm
 from forms.text import single_line
 from webapp import submissions
 from webapp.access import applications_query, may_view_application, may_view_attachment
-from webapp.applications import progress
+from webapp.applications import files, progress
 from webapp.attachments import content_disposition, served_content_type, storage_path
 from webapp.clock import clock
 from webapp.engine.runtime import Runtime
@@ -34,6 +34,15 @@ class NewApplicationForm(FlaskForm):
     submission_token = HiddenField()
 
 
+
+
+@bp.app_template_global()
+def document_versions(items) -> files.Versions:
+    """An application's documents in their current versions; the earlier ones only for those who read them."""
+    found = files.versions(items)
+    if not (current_user.is_authenticated and current_user.role in files.EARLIER_VERSION_READERS):
+        found.older = {}
+    return found
 
 
 def _submission_token(form: NewApplicationForm) -> str | None:

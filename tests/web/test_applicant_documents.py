@@ -1,0 +1,61 @@
+"""The applicant's view of its own application (found walking the demo as an applicant): a document handed in
+again shows in its current version; the older ones stay (they are the record), shown to staff only, folded."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Application, Attachment
+
+from .applicant_view import returned_by_recommender, section
+from .conftest import pdf
+from .flow import application_fields, complete, open_task, with_files
+
+
+def folded(html: str) -> tuple[str, str]:
+    """What a page shows outright, and what it folds away (<details>)."""
+    details = re.findall(r"<details.*?</details>", html, re.S)
+    return re.sub(r"<details.*?</details>", "", html, flags=re.S), "".join(details)
+
+
+def test_a_replaced_document_shows_in_its_current_version_and_older_ones_only_to_staff(login, world):
+    application_id = returned_by_recommender(login)
+    fields = with_files(application_fields())
+    fields["file_premises"] = pdf("租赁合同（续签）.pdf")  # the lease renewed; every other file handed in again
+    complete(login("applicant_a"), open_task(application_id, "submit_application"), fields)
+    application = db.session.get(Application, application_id)
+    premises = db.session.scalars(select(Attachment).where(
+        Attachment.application_id == application_id, Attachment.kind == "premises").order_by(Attachment.id)).all()
+    assert [a.original_name for a in premises] == ["premises.pdf", "租赁合同（续签）.pdf"]  # both kept: the record
+    assert len(application.attachments) == 12  # every file was handed in again
+
+    page = login("applicant_a").get(f"/applications/{application_id}").get_data(as_text=True)
+    files = section(page, "attachments")
+    assert "租赁合同（续签）.pdf" in files and "premises.pdf" not in files
+    assert files.count("legal_entity.pdf") == 1  # handed in twice under the same name: listed once
+    assert "以前的版本" not in files
+
+    for staff in ("torch1", "recommender_a", "supervisor"):
+        current, older = folded(section(login(staff).get(f"/applications/{application_id}").get_data(as_text=True),
+                                        "attachments"))
+        assert "租赁合同（续签）.pdf" in current and "premises.pdf" not in current, staff
+        assert "以前的版本（1）" in older and "premises.pdf" in older and f'/attachments/{premises[0].id}"' in older, staff
+    assert login("torch1").get(f"/attachments/{premises[0].id}").status_code == 200
+
+    # The Torch Center's step shows the current versions, the older ones folded away.
+    complete(login("recommender_a"), open_task(application_id, "recommender_review"),
+             {"recommender_decision": "recommend", "recommendation_letter": "同意推荐", "recommender_comments": ""})
+    material = open_task(application_id, "material_review")
+    current, older = folded(login("torch1").get(f"/tasks/{material.id}").get_data(as_text=True))
+    assert "租赁合同（续签）.pdf" in current and "premises.pdf" not in current and "premises.pdf" in older
+
+    # Sent back again: the applicant's form lists what is handed in now, not every earlier file.
+    torch = login("torch1")
+    torch.post(f"/tasks/{material.id}/return", {"target": "submit_application", "reason": "请补充盖章页"},
+               from_page=f"/tasks/{material.id}")
+    task = open_task(application_id, "submit_application")
+    form = login("applicant_a").get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "租赁合同（续签）.pdf" in form and "premises.pdf" not in form and form.count("legal_entity.pdf") == 1
