@@ -6,7 +6,7 @@ from __future__ import annotations
 from .applicant_view import RETURN_REASON, returned_by_recommender, section
 from .flow import complete, open_task, start_application, submit_application
 
-EXPERTS = {"expert1": ("91.5", "场地布局很好"), "expert2": ("68.25", "导师数量偏少"), "expert3": ("80", "运营稳定")}
+EXPERTS = {"expert1": ("88.5", "场地布局很好"), "expert2": ("71.25", "导师数量偏少"), "expert3": ("80", "运营稳定")}
 
 
 def test_the_applicant_reads_each_decision_and_the_reason_addressed_to_it_and_nothing_internal(login, world):
@@ -43,7 +43,7 @@ def test_the_applicant_reads_each_decision_and_the_reason_addressed_to_it_and_no
         assert decision in history, decision
     assert RETURN_REASON in history
     # What it does not: the experts' names, scores and comments; remarks meant for the reviewers.
-    for internal in ("expert1", "expert2", "expert3", "91.5", "68.25", "场地布局很好", "导师数量偏少", "特此推荐该众创空间",
+    for internal in ("expert1", "expert2", "expert3", "88.5", "71.25", "场地布局很好", "导师数量偏少", "特此推荐该众创空间",
                      "内部：该单位去年有过投诉", "复印件清晰，备查", "现场查看三十个工位", "查询信用中国无记录", "排名第一，优先考虑"):
         assert internal not in page, internal
     assert "评审专家" in history  # who scored, by role
