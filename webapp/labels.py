@@ -55,26 +55,28 @@ def as_score(value) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def due_label(due, now, gettext=None) -> str:
+def due_label(due, now, translations=None) -> str:
     """A deadline as people read it: its last day (`sandbox.last_day`: an end at midnight is the day before)
-    and how long is left or how long it is overdue, e.g. 2026-12-08（3 days left）. `gettext`: the page's
-    catalog looked up once (webapp/inbox/rows.py), else the request's."""
+    and how long is left or how long it is overdue, e.g. 2026-12-08（3 days left）, 1 day left in English.
+    `translations`: the page's catalog looked up once (webapp/inbox/rows.py), else the request's."""
     from flask_babel import get_translations
 
     from webapp.engine.sandbox import deadline_day, last_day
 
-    gettext = gettext or get_translations().gettext
+    translations = translations or get_translations()
+    gettext, ngettext = translations.gettext, translations.ngettext
     last = last_day(due.isoformat())
     # Counted in calendar days of China time, as people count them: due 12-11, on 12-01 there are 10 days
     # left whatever the hour (whole 24-hour spans said 9 in the evening).
     days = (date.fromisoformat(last) - now.astimezone(CHINA).date()).days
     shown = deadline_day(due)
     if due <= now:
-        left = gettext("overdue by %(n)s days") % {"n": max(-days, 1)}
+        overdue = max(-days, 1)
+        left = ngettext("overdue by %(n)s day", "overdue by %(n)s days", overdue) % {"n": overdue}
     elif days == 0:
         left = gettext("due today")
     else:
-        left = gettext("%(n)s days left") % {"n": days}
+        left = ngettext("%(n)s day left", "%(n)s days left", days) % {"n": days}
     return f"{shown}（{left}）"
 
 

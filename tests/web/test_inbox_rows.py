@@ -21,6 +21,8 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=CHINA)
     # A deadline at an hour says the hour: the step is overdue from then, not from the day's end.
     (NOW + timedelta(days=3, hours=1), NOW, "2026-03-05 10:00（还剩 3 天）", "2026-03-05 10:00 (3 days left)"),
     (NOW + timedelta(hours=5), NOW, "2026-03-02 14:00（今日到期）", "2026-03-02 14:00 (due today)"),
+    # One day in English is singular; Chinese has one form.
+    (NOW + timedelta(days=1), NOW, "2026-03-03 09:00（还剩 1 天）", "2026-03-03 09:00 (1 day left)"),
     # An end at midnight is the day before's end (含当日): 3 March 00:00 reads as 2 March.
     (datetime(2026, 3, 3, 0, 0, tzinfo=CHINA), NOW, "2026-03-02（今日到期）", "2026-03-02 (due today)"),
     (datetime(2026, 3, 13, 0, 0, tzinfo=CHINA), NOW, "2026-03-12（还剩 10 天）", "2026-03-12 (10 days left)"),
@@ -29,7 +31,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=CHINA)
     (datetime(2026, 3, 13, 0, 0, tzinfo=CHINA), NOW.replace(hour=23, minute=30), "2026-03-12（还剩 10 天）",
      "2026-03-12 (10 days left)"),
     (NOW - timedelta(days=2, hours=1), NOW, "2026-02-28 08:00（已逾期 2 天）", "2026-02-28 08:00 (overdue by 2 days)"),
-    (NOW - timedelta(minutes=2), NOW, "2026-03-02 08:58（已逾期 1 天）", "2026-03-02 08:58 (overdue by 1 days)"),
+    (NOW - timedelta(minutes=2), NOW, "2026-03-02 08:58（已逾期 1 天）", "2026-03-02 08:58 (overdue by 1 day)"),
 ])
 def test_a_deadline_reads_as_its_last_day_and_the_days_left(app, due, now, zh, en):
     with app.test_request_context("/"):

@@ -35,7 +35,7 @@ class InboxRow:
 def present(rows: Iterable, user_id: int, group_lanes: tuple[str, ...], now: datetime) -> list[InboxRow]:
     """`rows` as `listing` reads them (id, title, lane, created_at, due_at, claimed_by_id, case, process,
     claimed_by_name). Claim and release buttons only on group lanes' steps (`group_lanes`)."""
-    gettext = get_translations().gettext
+    translations = get_translations()
     task_href = url_pattern("inbox.task", "task_id")
     claim_href, release_href = url_pattern("inbox.claim", "task_id"), url_pattern("inbox.release", "task_id")
     shown = []
@@ -49,6 +49,6 @@ def present(rows: Iterable, user_id: int, group_lanes: tuple[str, ...], now: dat
         shown.append(InboxRow(
             href=task_href(r.id), title=r.title, case=r.subject_title, process=r.process_name,
             since=local_time(r.created_at),
-            due=due_label(r.due_at, now, gettext) if r.due_at else "", overdue=r.due_at is not None and r.due_at < now,
+            due=due_label(r.due_at, now, translations) if r.due_at else "", overdue=r.due_at is not None and r.due_at < now,
             claimed_by=r.claimed_by_name or "", claim=claim, release=release))
     return shown
