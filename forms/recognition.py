@@ -267,6 +267,17 @@ class ShortlistForm(TaskForm):
         return data
 
 
+@register("recognition.panel_discussion")
+class PanelDiscussionForm(TaskForm):
+    """The panel's totals differ by more than the diagram's flag_spread_over: what the panel concluded when it
+    discussed them (the approver reads it beside the scores)."""
+    panel_discussion = TextAreaField(
+        _l("Record of the panel's discussion"),
+        description=_l("When and how the panel discussed the differing scores, and its conclusion (for example "
+                       "whether experts revised their sheets, and why the combined score stands)."),
+        validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+
 @register("recognition.investigate_objection")
 class InvestigateObjectionForm(TaskForm):
     objection_findings = TextAreaField(_l("Findings of the investigation"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])

@@ -44,10 +44,16 @@ def combine_panel_scores(ctx, trim_when_at_least: int = 5, flag_spread_over: flo
     for sheet in sheets:
         total = capped_total(sheet, base_max, bonus_max)
         capped.append({**sheet, "total": float(total), "capped": float(total) < float(sheet.get("total") or 0)})
-    score, needs_discussion = combine_scores([s["total"] for s in capped], trim_when_at_least, flag_spread_over)
+    totals = [s["total"] for s in capped]
+    score, needs_discussion = combine_scores(totals, trim_when_at_least, flag_spread_over)
     if ctx.instance.subject_type == "application":
         subject_application(ctx).panel_score = score
-    return {"panel_score": float(score), "panel_needs_discussion": needs_discussion, "expert_scores": capped}
+    # The rules this panel was combined by go with the result, so the pages say the diagram's numbers (a
+    # designer may change them); a discussion of an earlier panel (before a re-scoring) no longer applies.
+    return {"panel_score": float(score), "panel_needs_discussion": needs_discussion, "expert_scores": capped,
+            "panel_spread": float(max(totals) - min(totals)) if totals else 0.0,
+            "panel_flag_spread_over": float(flag_spread_over), "panel_base_max": float(base_max),
+            "panel_bonus_max": float(bonus_max), "panel_discussion": ""}
 
 
 @registry.register("open_public_notice")

@@ -352,7 +352,7 @@ def test_each_expert_scores_their_own_task(harness):
     assert [s["expert_id"] for s in data["expert_scores"]] == [second, first]
     assert data["panel_score"] == pytest.approx(85.0)  # two experts: plain mean of 70 and 100
     assert data["panel_needs_discussion"] is True  # spread 30 > 20
-    assert h.ready() == ["shortlist_decision"]
+    assert h.ready() == ["panel_discussion"]  # the panel discusses before the shortlist (test_panel_discussion.py)
 
 
 def test_not_shortlisted(harness):

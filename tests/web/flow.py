@@ -67,17 +67,19 @@ def submit_application(login, application_id: int, **overrides):
     return complete(login("applicant_a"), task, with_files(application_fields(**overrides)))
 
 
-def through_to_shortlist(login, world, application_id: int, experts=("expert1", "expert2", "expert3"), total=80):
+def through_to_shortlist(login, world, application_id: int, experts=("expert1", "expert2", "expert3"), total=80,
+                         totals: tuple[float, ...] | None = None):
+    """Every review up to the shortlist; each expert scores `total`, or the experts their own `totals`."""
     complete(login("recommender_a"), open_task(application_id, "recommender_review"),
              {"recommender_decision": "recommend", "recommendation_letter": "同意推荐", "recommender_comments": ""})
     complete(login("torch1"), open_task(application_id, "material_review"),
              {"material_decision": "complete", "material_comments": ""})
     ids = [world["users"][e].id for e in experts]
     complete(login("torch1"), open_task(application_id, "organise_review"), {"panel_experts": [str(i) for i in ids]})
-    for name in experts:
+    for name, score in zip(experts, totals or [total] * len(experts), strict=True):
         user = world["users"][name]
         complete(login(name), open_task(application_id, "expert_review", user.id),
-                 {"base": str(total), "bonus": "0", "comments": "材料齐全，运营良好"})
+                 {"base": str(score), "bonus": "0", "comments": "材料齐全，运营良好"})
     complete(login("torch1"), open_task(application_id, "site_inspection"),
              {"site_inspection_passed": "yes", "site_inspection_report": "场地与申报一致"})
     complete(login("torch2"), open_task(application_id, "credit_check"), {"credit_blacklisted": "no", "credit_abnormal": "no", "credit_notes": ""})

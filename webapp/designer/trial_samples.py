@@ -43,6 +43,7 @@ BY_FORM_KEY: dict[str, dict[str, Any]] = {
     "recognition.site_inspection": {"site_inspection_passed": True, "site_inspection_report": "场地与申报一致（试运行）"},
     "recognition.credit_check": {"credit_blacklisted": False, "credit_abnormal": False, "credit_notes": ""},
     "recognition.shortlist": {"shortlist_decision": "shortlist", "shortlist_comments": "", "override_reason": ""},
+    "recognition.panel_discussion": {"panel_discussion": "专家组讨论，维持原评分（试运行）"},
     "recognition.investigate_objection": {"objection_findings": "经核实，异议不成立（试运行）"},
     "recognition.decide_objection": {"objection_upheld": False, "objection_answer": "异议不成立（试运行）"},
     "lifecycle.half_year_report": {"report": REPORT},
