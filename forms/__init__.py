@@ -128,4 +128,4 @@ class GenericTaskForm(TaskForm):
 
 
 def _load() -> None:
-    from . import lifecycle, recognition  # noqa: F401  (registration on import)
+    from . import change_filing, lifecycle, recognition  # noqa: F401  (registration on import)

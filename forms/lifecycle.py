@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from . import TaskForm, register
@@ -13,7 +13,6 @@ from .fields import (
     as_bool,
     count_field,
     plain_number,
-    reasons_unless,
     yes_no_field,
 )
 from .recognition import ExpertPanelForm, ExpertScoreForm
@@ -202,63 +201,6 @@ class NationalFilingForm(TaskForm):
 
     national_filing_result = RadioField(_l("Outcome of the national filing"), choices=[],
                                         validators=[InputRequired(_l("Please choose one."))])
-
-
-@register("lifecycle.change_request")
-class ChangeRequestForm(TaskForm):
-    # The kinds of change (R15) are the diagram's: `choices.change_type` on the task.
-    change_type = SelectField(_l("What changed"), choices=[], validators=[InputRequired()])
-    new_organisation_id = SelectField(_l("New operating organisation (for a change of operator)"), coerce=int,
-                                      validators=[Optional()])
-    change_description = TextAreaField(_l("Description of the change"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
-
-    def prepare(self, ctx) -> None:
-        """Organisations registered in the system other than the current operator."""
-        from sqlalchemy import select
-
-        from webapp.extensions import db
-        from webapp.models import Organisation
-
-        super().prepare(ctx)
-        current = getattr(ctx.subject, "organisation_id", None)
-        self.new_organisation_id.choices = [(0, "—")] + [
-            (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name)) if o.id != current]
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if self.change_type.data == "operator" and not self.new_organisation_id.data:
-            self.new_organisation_id.errors.append(_l("Choose the new operating organisation."))
-            ok = False
-        return ok
-
-    def task_data(self) -> dict:
-        return {"change_type": self.change_type.data, "change_description": self.change_description.data,
-                "new_organisation_id": self.new_organisation_id.data if self.change_type.data == "operator" else None}
-
-
-@register("lifecycle.change_forward")
-class ChangeForwardForm(TaskForm):
-    forward_decision = RadioField(_l("Decision"), choices=[("forward", _l("Forward to the Department")),
-                                                          ("return", _l("Return to the operator"))],
-                                  validators=[InputRequired(_l("Please choose one."))])
-    forward_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)  # a return tells the operator what to change: never blank
-        return reasons_unless(self, self.forward_decision, "forward", self.forward_comments) and ok
-
-
-@register("lifecycle.change_accept")
-class ChangeAcceptForm(TaskForm):
-    change_accepted = yes_no_field(_l("The change is filed"))
-    change_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)  # a change not filed is told why
-        return reasons_unless(self, self.change_accepted, "yes", self.change_comments) and ok
-
-    def task_data(self) -> dict:
-        return {"change_accepted": as_bool(self.change_accepted.data), "change_comments": self.change_comments.data or ""}
 
 
 @register("lifecycle.investigate_violation")

@@ -106,7 +106,7 @@ def test_a_returned_change_filing_opens_with_its_text_and_files(login, world, sp
     # the kinds of change are the diagram's (choices.change_type), shown by their names
     assert ">场地面积<" in html and ">运营机构<" in html and ">经营方向<" in html
     submit(operator, request_id, {"change_type": "area", "change_description": "场地扩至 1600 平方米",
-                                  "file_change_evidence": pdf("新租赁合同.pdf")})
+                                  "new_total_area_m2": "1600", "file_change_evidence": pdf("新租赁合同.pdf")})
     submit(unit, inbox_task(unit, "推荐单位审核转报"), {"forward_decision": "return", "forward_comments": "请补充产权证明"})
 
     again = page(operator, f"/tasks/{inbox_task(operator, '提交变更报备')}")

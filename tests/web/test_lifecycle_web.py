@@ -166,9 +166,11 @@ def test_change_filing_returned_once_then_filed(login, world, space_id):
     html = page(operator, f"/tasks/{request_id}")
     assert "提交变更报备" in html and 'name="change_type"' in html
     # a request without a description is refused
-    response = operator.post(f"/tasks/{request_id}", {"change_type": "area", "change_description": ""})
+    response = operator.post(f"/tasks/{request_id}", {"change_type": "area", "change_description": "",
+                                                      "new_total_area_m2": "1600"})
     assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "change_description")
-    submit(operator, request_id, {"change_type": "area", "change_description": "场地由 1200 平方米扩至 1600 平方米"})
+    submit(operator, request_id, {"change_type": "area", "change_description": "场地由 1200 平方米扩至 1600 平方米",
+                                  "new_total_area_m2": "1600"})
 
     # the space's own recommending unit forwards; another unit can neither see nor complete it
     forward_id = inbox_task(unit, "推荐单位审核转报")
@@ -185,7 +187,8 @@ def test_change_filing_returned_once_then_filed(login, world, space_id):
     again_id = inbox_task(operator, "提交变更报备")
     assert "请补充新场地租赁合同" in page(operator, f"/tasks/{again_id}")
     assert "推荐单位审核转报" not in inbox_links(unit)
-    submit(operator, again_id, {"change_type": "area", "change_description": "场地扩至 1600 平方米，已附新租赁合同"})
+    submit(operator, again_id, {"change_type": "area", "change_description": "场地扩至 1600 平方米，已附新租赁合同",
+                                "new_total_area_m2": "1600"})
     submit(unit, inbox_task(unit, "推荐单位审核转报"), {"forward_decision": "forward", "forward_comments": "同意转报"})
 
     # the Department files it
@@ -224,10 +227,13 @@ def test_a_filed_change_of_operator_moves_the_space_and_its_work(login, world, s
     dossier = f"/spaces/{space_id}"
     response = operator.post(f"{dossier}/changes", {}, from_page=dossier)
     request_id = int(re.search(r"/tasks/(\d+)$", response.headers["Location"]).group(1))
-    response = operator.post(f"/tasks/{request_id}", {"change_type": "operator", "new_organisation_id": "0",
-                                                      "change_description": "运营机构变更"})
-    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "new_organisation_id")
-    submit(operator, request_id, {"change_type": "operator", "new_organisation_id": str(world["org_b"].id),
+    # the new operator is typed as its name and unified social credit code (test_change_filing_values.py)
+    world["org_b"].credit_code = "91150100MA0Q1B2C3D"
+    db.session.commit()
+    response = operator.post(f"/tasks/{request_id}", {"change_type": "operator", "change_description": "运营机构变更"})
+    assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "new_organisation_credit_code")
+    submit(operator, request_id, {"change_type": "operator", "new_organisation_name": "鹿城众创孵化服务有限公司",
+                                  "new_organisation_credit_code": "91150100MA0Q1B2C3D",
                                   "change_description": "运营机构变更为鹿城众创孵化服务有限公司"})
     submit(unit, inbox_task(unit, "推荐单位审核转报"), {"forward_decision": "forward", "forward_comments": ""})
     submit(login("approver"), inbox_task(login("approver"), "科技厅备案确认"),

@@ -1,0 +1,275 @@
+"""Forms of the change filing (变更备案, Art. 17; R15): the operator says what changed and gives the new
+values; its recommending unit and the Department read them beside the values on record, and a filed change
+of operator moves the space to the organisation of the code typed.
+
+The kinds of change are the diagram's (`choices.change_type` on 提交变更报备); this module knows which new
+values the kinds it knows cannot be filed without (REQUIRED_BY_KIND). A new operator is typed as its name and
+unified social credit code, never chosen from the system's organisations: those are other operators, and
+the one taking over may not be registered here yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from . import TaskForm, register
+from .fields import NumberField, as_bool, check_credit_code, credit_code_filter, reasons_unless, yes_no_field
+from .text import single_line
+
+# Beyond a hundred hectares an area is a typing slip (the largest maker spaces have tens of thousands of m²).
+MAX_AREA_M2 = 1_000_000
+OPERATOR_FIELDS = ("new_organisation_name", "new_organisation_credit_code")
+# The new values a kind of change cannot be filed without; the others are optional with any kind (a move
+# changes the address and often the area). A kind a designer adds to the diagram needs the description only.
+REQUIRED_BY_KIND = {
+    "area": ("new_total_area_m2",),
+    "address": ("new_address",),
+    "operator": OPERATOR_FIELDS,
+    "direction": ("new_direction",),
+}
+
+
+def _area(form, field) -> None:
+    if field.data is not None and not 0 < field.data <= MAX_AREA_M2:
+        raise ValidationError(_l("Enter an area greater than 0 and at most %(max)s m².", max=MAX_AREA_M2))
+
+
+def area_field(label) -> NumberField:
+    return NumberField(label, places=2, validators=[Optional(), _area])
+
+
+def _number(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+@register("lifecycle.change_request")
+class ChangeRequestForm(TaskForm):
+    change_type = SelectField(_l("What changed"), choices=[], validators=[InputRequired()])
+    new_total_area_m2 = area_field(_l("Total area after the change (m²)"))
+    new_public_area_m2 = area_field(_l("Public service area after the change (m²)"))
+    new_address = StringField(_l("Address of the premises after the change"), filters=[single_line],
+                              validators=[Optional(), Length(max=200)])
+    new_direction = StringField(_l("Business direction after the change"), filters=[single_line],
+                                validators=[Optional(), Length(max=300)])
+    new_organisation_name = StringField(_l("Name of the new operating organisation (as on its business licence)"),
+                                        filters=[single_line], validators=[Optional(), Length(max=200)])
+    new_organisation_credit_code = StringField(_l("Unified social credit code of the new operating organisation"),
+                                               filters=[credit_code_filter], validators=[Optional(), check_credit_code])
+    change_description = TextAreaField(_l("Description of the change"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        kind = self.change_type.data
+        label = dict(self.change_type.choices or []).get(kind, kind)
+        for name in REQUIRED_BY_KIND.get(kind, ()):
+            field = self._fields[name]
+            if field.data in (None, "") and not field.errors:
+                field.errors.append(_l("A change of “%(kind)s” cannot be filed without this.", kind=label))
+                ok = False
+        if kind != "operator":  # only a change of operator moves the space: its fields go with that kind
+            for name in OPERATOR_FIELDS:
+                if self._fields[name].data:
+                    self._fields[name].errors.append(_l(
+                        "Fill this in only for a change of operating organisation: choose that kind of change, "
+                        "or clear this field."))
+                    ok = False
+        total, public = self.new_total_area_m2.data, self.new_public_area_m2.data
+        if total is not None and public is not None and public > total and not self.new_public_area_m2.errors:
+            self.new_public_area_m2.errors.append(_l("The public area cannot exceed the total area."))
+            ok = False
+        return self._not_the_current_operator() and ok
+
+    def _not_the_current_operator(self) -> bool:
+        current = getattr(getattr(self.ctx, "subject", None), "organisation", None)
+        code, name = self.new_organisation_credit_code, self.new_organisation_name
+        if current is None or self.change_type.data != "operator" or code.errors:
+            return True
+        if (code.data and code.data == current.credit_code) or (name.data and name.data == current.name):
+            field = code if code.data and code.data == current.credit_code else name
+            field.errors.append(_l("This is the space's current operating organisation. Enter the organisation "
+                                   "that takes over."))
+            return False
+        return True
+
+    def task_data(self) -> dict:
+        operator = self.change_type.data == "operator"
+        name, code = (self.new_organisation_name.data or "", self.new_organisation_credit_code.data or "") \
+            if operator else ("", "")
+        return {
+            "change_type": self.change_type.data, "change_description": self.change_description.data,
+            "new_total_area_m2": _number(self.new_total_area_m2.data),
+            "new_public_area_m2": _number(self.new_public_area_m2.data),
+            "new_address": self.new_address.data or "", "new_direction": self.new_direction.data or "",
+            "new_organisation_name": name, "new_organisation_credit_code": code,
+            "new_organisation_id": None,  # the Department's acceptance names it (ChangeAcceptForm)
+            "change_before": values_on_record(self.ctx.subject),
+        }
+
+
+def values_on_record(space) -> dict:
+    """What the registry holds of what a filing may change, when it is filed: the operator, and the area
+    from the latest half-year report, else from the application the space was recognised on. (Address and
+    business direction are on record nowhere.)"""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import Application, Report
+
+    if space is None or getattr(space, "__tablename__", "") != "maker_space":
+        return {}
+    before = {"organisation_name": space.organisation.name, "organisation_credit_code": space.organisation.credit_code or "",
+              "total_area_m2": None, "public_area_m2": None, "area_source": "", "area_at": ""}
+    report = db.session.scalars(select(Report).where(Report.space_id == space.id, Report.submitted_at.is_not(None))
+                                .order_by(Report.submitted_at.desc(), Report.id.desc()).limit(1)).first()
+    application = db.session.get(Application, space.application_id) if space.application_id else None
+    if report is not None and (report.data or {}).get("total_area_m2") is not None:
+        before.update(total_area_m2=report.data.get("total_area_m2"), public_area_m2=report.data.get("public_area_m2"),
+                      area_source="report", area_at=report.submitted_at.isoformat())
+    elif application is not None and (application.facts or {}).get("total_area_m2") is not None:
+        before.update(total_area_m2=application.facts.get("total_area_m2"),
+                      public_area_m2=application.facts.get("public_area_m2"), area_source="application")
+    return before
+
+
+# ---- what the reviewers read ------------------------------------------------------------------------------
+
+
+def find_operator(name: str, code: str):
+    """The organisation a typed name and code are, if the system knows it: the one registered with that code;
+    else one of that name with no code on record (the code is then recorded for it). Returns (organisation,
+    how): how is "code", "name", or "" when the system does not know it."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import Organisation
+
+    if not code:
+        return None, ""
+    found = db.session.scalars(select(Organisation).where(Organisation.credit_code == code).order_by(Organisation.id)).first()
+    if found is not None:
+        return found, "code"
+    found = db.session.scalars(select(Organisation).where(Organisation.name == name, (Organisation.credit_code.is_(None))
+                                                          | (Organisation.credit_code == "")).order_by(Organisation.id)).first()
+    return (found, "name") if found is not None else (None, "")
+
+
+def has_accounts(organisation) -> bool:
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import User
+
+    return organisation is not None and db.session.scalar(select(User.id).where(
+        User.organisation_id == organisation.id, User.active.is_(True)).limit(1)) is not None
+
+
+class ChangeReview:
+    """What the steps after the request show beside their form: each new value beside the one on record
+    when the change was filed, and, for a change of operator, whether the system knows the new organisation."""
+
+    def prepare(self, ctx) -> None:
+        super().prepare(ctx)
+        data = ctx.data or {}
+        before = data.get("change_before") if isinstance(data.get("change_before"), dict) else {}
+        self.change_rows = change_rows(data)
+        # where the area on record came from: "report" (a half-year report, handed in at area_at) or
+        # "application"; shown only when the filing changes the area
+        self.area_source = before.get("area_source", "") if data.get("new_total_area_m2") is not None or \
+            data.get("new_public_area_m2") is not None else ""
+        self.area_at = datetime.fromisoformat(before["area_at"]) if before.get("area_at") else None
+        self.new_operator, self.new_operator_known_by = None, ""
+        self.new_operator_has_accounts = False
+        if data.get("change_type") == "operator" and data.get("new_organisation_credit_code"):
+            self.new_operator, self.new_operator_known_by = find_operator(data.get("new_organisation_name", ""),
+                                                                          data["new_organisation_credit_code"])
+            self.new_operator_has_accounts = has_accounts(self.new_operator)
+
+
+def _operator(name: str, code: str) -> str:
+    if not name:
+        return ""
+    return str(_l("%(name)s (unified social credit code %(code)s)", name=name, code=code)) if code else \
+        str(_l("%(name)s (no unified social credit code on record)", name=name))
+
+
+def change_rows(data: dict) -> list[tuple[str, str, str]]:
+    """(item, before, after) for each value the filing changes, in the order of the form."""
+    from webapp.labels import as_number
+
+    before = data.get("change_before") if isinstance(data.get("change_before"), dict) else {}
+    unknown = str(_l("Not on record"))
+
+    def shown(value) -> str:
+        return as_number(value) if value not in (None, "") else unknown
+
+    rows = []
+    if data.get("new_organisation_name"):
+        rows.append((str(_l("Operating organisation")),
+                     _operator(before.get("organisation_name", ""), before.get("organisation_credit_code", "")) or unknown,
+                     _operator(data["new_organisation_name"], data.get("new_organisation_credit_code", ""))))
+    if data.get("new_total_area_m2") is not None:
+        rows.append((str(_l("Total area of the premises (m²)")), shown(before.get("total_area_m2")),
+                     as_number(data["new_total_area_m2"])))
+    if data.get("new_public_area_m2") is not None:
+        rows.append((str(_l("Public service area of the premises (m²)")), shown(before.get("public_area_m2")),
+                     as_number(data["new_public_area_m2"])))
+    if data.get("new_address"):
+        rows.append((str(_l("Address of the premises")), unknown, data["new_address"]))
+    if data.get("new_direction"):
+        rows.append((str(_l("Business direction")), unknown, data["new_direction"]))
+    return rows
+
+
+@register("lifecycle.change_forward")
+class ChangeForwardForm(ChangeReview, TaskForm):
+    forward_decision = RadioField(_l("Decision"), choices=[("forward", _l("Forward to the Department")),
+                                                          ("return", _l("Return to the operator"))],
+                                  validators=[InputRequired(_l("Please choose one."))])
+    forward_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)  # a return tells the operator what to change: never blank
+        return reasons_unless(self, self.forward_decision, "forward", self.forward_comments) and ok
+
+
+@register("lifecycle.change_accept")
+class ChangeAcceptForm(ChangeReview, TaskForm):
+    change_accepted = yes_no_field(_l("The change is filed"))
+    change_comments = TextAreaField(_l("Comments"), validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)  # a change not filed is told why
+        return reasons_unless(self, self.change_accepted, "yes", self.change_comments) and ok
+
+    def task_data(self) -> dict:
+        accepted = as_bool(self.change_accepted.data)
+        data = {"change_accepted": accepted, "change_comments": self.change_comments.data or ""}
+        if accepted and self.ctx.data.get("change_type") == "operator" and self.ctx.data.get("new_organisation_credit_code"):
+            # The diagram's transfer step (变更运营机构) moves the space to this organisation. (A filing made
+            # before operators were typed by their code already holds the organisation chosen then.)
+            data["new_organisation_id"] = self._operator_taking_over().id
+        return data
+
+    def _operator_taking_over(self):
+        """The organisation of the code filed, registered now (in this completion's transaction) if the
+        system does not know it, under the space's recommending unit."""
+        from webapp.extensions import db
+        from webapp.models import Organisation
+
+        name, code = self.ctx.data["new_organisation_name"], self.ctx.data["new_organisation_credit_code"]
+        found, how = find_operator(name, code)
+        if found is not None:
+            if how == "name":
+                found.credit_code = code
+            return found
+        organisation = Organisation(name=name, credit_code=code, unit_id=self.ctx.subject.unit_id)
+        db.session.add(organisation)
+        db.session.flush()
+        return organisation
+
+
+__all__ = ["ChangeAcceptForm", "ChangeForwardForm", "ChangeRequestForm"]

@@ -1,0 +1,61 @@
+"""change_filing.bpmn with the data its forms now give (forms/change_filing.py): the kinds of change the
+diagram offers, including a move (场地地址); a filed change of operator hands the space to the organisation
+the Department's acceptance names (new_organisation_id), and any other kind, or a change not filed, moves
+nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from forms.declared import declared_choices
+from webapp.engine.definitions import latest_bundle, parsed_bundle
+from webapp.engine.runtime import task_properties
+from webapp.extensions import db
+from webapp.models import ChangeFiling, MakerSpace, Organisation
+
+from .test_lifecycle_scenarios import space_id_of
+
+CODE = "91150100MA0Q1B2C3D"
+
+
+def filing(harness, **request):
+    lh = harness.recognised_space()
+    space_id = space_id_of(lh)
+    h = harness("change_filing", data={"space_id": space_id})
+    h.complete("change_request", **{"new_total_area_m2": None, "new_public_area_m2": None, "new_address": "",
+                                    "new_direction": "", "new_organisation_name": "", "new_organisation_credit_code": "",
+                                    "new_organisation_id": None, "change_before": {}, **request})
+    h.complete("change_forward", forward_decision="forward", forward_comments="")
+    assert h.ready() == ["change_accept"]
+    return h, space_id
+
+
+def test_the_kinds_of_change_include_a_move(app):
+    spec, _ = parsed_bundle(latest_bundle()).specs["change_filing"]
+    kinds = dict(dict(declared_choices(task_properties(spec.task_specs["change_request"])))["change_type"])
+    assert kinds == {"area": "场地面积", "address": "场地地址", "operator": "运营机构", "direction": "经营方向"}
+
+
+def test_a_filed_change_of_operator_hands_the_space_to_the_organisation_named(harness):
+    h, space_id = filing(harness, change_type="operator", change_type_label="运营机构", change_description="运营主体变更",
+                         new_organisation_name="新运营有限公司", new_organisation_credit_code=CODE)
+    new = Organisation(name="新运营有限公司", credit_code=CODE, unit_id=harness.unit.id)
+    db.session.add(new)
+    db.session.commit()
+    h.complete("change_accept", change_accepted=True, change_comments="", new_organisation_id=new.id)
+    assert h.done
+    assert db.session.get(MakerSpace, space_id).organisation_id == new.id
+    [record] = db.session.scalars(select(ChangeFiling).where(ChangeFiling.space_id == space_id)).all()
+    assert record.accepted and record.change_type == "operator"
+
+
+def test_a_move_filed_or_an_operator_change_refused_hands_nothing_over(harness):
+    h, space_id = filing(harness, change_type="address", change_type_label="场地地址", change_description="整体搬迁",
+                         new_address="呼和浩特市赛罕区敕勒川大街 1 号", new_total_area_m2=2000.0)
+    h.complete("change_accept", change_accepted=True, change_comments="")
+    assert h.done and db.session.get(MakerSpace, space_id).organisation_id == harness.organisation.id
+
+    h, space_id = filing(harness, change_type="operator", change_type_label="运营机构", change_description="运营主体变更",
+                         new_organisation_name="新运营有限公司", new_organisation_credit_code=CODE)
+    h.complete("change_accept", change_accepted=False, change_comments="材料不实")
+    assert h.done and db.session.get(MakerSpace, space_id).organisation_id == harness.organisation.id
