@@ -86,7 +86,7 @@ def test_material_review_sends_the_application_back_to_the_applicant(harness, to
     data = h.task_data("submit_application")
     assert data["operating_years"] == 2.5  # the form reopens filled in as submitted
     assert "recommender_decision" not in data  # what came after the step is rewound
-    assert office.note_text(data, reopened.task_guid) == "「材料完整性审核」由火炬中心甲退回：缺少场地租赁合同"
+    assert office.note_text(data, reopened.task_guid) == "「材料完整性审核」由火炬中心退回：缺少场地租赁合同"
     closed = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == h.instance_id,
                                                         HumanTask.task_spec == "material_review"))
     assert closed.status == "cancelled"
@@ -380,7 +380,7 @@ def test_an_application_sent_back_after_a_resubmission_reopens_as_resubmitted(ha
     assert data["services_offered"] == ["创业孵化"]  # not merged with the first submission's three
     # Exactly as submitted, but for the note and the fresh deadline of the diagram's onReturn.
     assert without_note(data, "submission_due") == without_note(submitted, "submission_due")
-    assert office.note_text(data, reopened.task_guid) == "「材料完整性审核」由火炬中心甲退回：缺少场地租赁合同"
+    assert office.note_text(data, reopened.task_guid) == "「材料完整性审核」由火炬中心退回：缺少场地租赁合同"
 
 
 def test_a_resubmission_withdrawn_reopens_as_resubmitted(harness, applicant):

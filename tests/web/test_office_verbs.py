@@ -62,7 +62,7 @@ def test_torch_center_sends_the_application_back_with_a_reason(login, world):
     reopened = open_task(application_id, "submit_application")
     assert db.session.get(HumanTask, task.id).status == "cancelled"
     applicant_page = login("applicant_a").get(f"/tasks/{reopened.id}").get_data(as_text=True)
-    assert "由torch1退回：缺少场地租赁合同" in applicant_page
+    assert "由火炬中心退回：缺少场地租赁合同" in applicant_page
     assert 'value="青城创客空间"' in applicant_page  # the form reopens as it was submitted
     # ... all of it, not only the name: the figures and texts typed in before
     assert "开放共享降低成本，投资与专业服务获得收益" in applicant_page and 'name="management_staff" type="number" value="3"' in applicant_page.replace(" required", "")
@@ -103,7 +103,7 @@ def test_a_resubmission_sent_back_reopens_as_resubmitted(login, world):
     reopened = open_task(application_id, "submit_application")
     assert reopened.id == second.id
     applicant_page = login("applicant_a").get(f"/tasks/{reopened.id}").get_data(as_text=True)
-    assert "由torch1退回：缺少场地租赁合同" in applicant_page
+    assert "由火炬中心退回：缺少场地租赁合同" in applicant_page
     assert f'value="{SECOND_NAME}"' in applicant_page
     assert 'value="青城创客空间"' not in applicant_page  # the first submission's name
 

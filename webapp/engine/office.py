@@ -26,8 +26,9 @@ from sqlalchemy import func, select
 from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, ProcessInstance, User
+from webapp.models.accounts import SEE_ALL_ROLES
 
-from .runtime import Runtime, WorkflowError, find_task, task_properties
+from .runtime import Runtime, WorkflowError, find_task, lane_role, task_properties
 
 RETURN_TO = "returnTo"
 ON_RETURN = "onReturn"
@@ -36,6 +37,10 @@ NOTE = "office_note"  # task-data key of the note shown on a reopened step
 TAKEN_UP = ("claimed", "released", "transferred")
 # Anything that moved or touched the case after a completion: the completion can no longer be taken back.
 ACTED = ("completed", *TAKEN_UP, "returned", "step_withdrawn", "message", "cancelled", "withdrawn")
+# The offices by their Chinese names, as the notes (written in Chinese, like the notices they go into) name
+# them; the same words as the roles' entries in the catalogs.
+ROLE_NAMES = {"applicant": "申报单位", "recommender": "推荐单位", "torch_center": "火炬中心", "expert": "评审专家",
+              "approver": "科技厅"}
 # Key in a completion's audit detail: why the step can never be taken back, known right after it (absent: the
 # checks at the time decide).
 TAKE_BACK = "cannot_withdraw"
@@ -103,7 +108,10 @@ def note_text(data: dict, task_guid: str) -> str:
     if note.get("task") != task_guid:
         return ""
     if note.get("verb") == "returned":
-        return f"「{note.get('from', '')}」由{note.get('by', '')}退回：{note.get('reason', '')}"
+        # Who, as the step's people may know it: a note holds the person only for staff (`_returned_note`);
+        # an older note named the person whoever the step was for, so it names nobody now.
+        who = (note.get("by") or ROLE_NAMES.get(note.get("by_role"), "")) if "by_role" in note else ""
+        return f"「{note.get('from', '')}」{f'由{who}' if who else ''}退回：{note.get('reason', '')}"
     if note.get("verb") == "withdrawn":
         return f"{note.get('by', '')}撤回了已提交的「{note.get('title', '')}」，可修改后重新提交。"
     return ""
@@ -157,8 +165,7 @@ def send_back(runtime: Runtime, row: HumanTask, target_spec: str, reason: str) -
         raise Refused("return_not_reached")
     title = target.task_spec.bpmn_name or target_spec
     actor = runtime.actor
-    _reopen(wf, target, {"verb": "returned", "from": row.title, "by": _name(actor), "reason": reason,
-                         "at": clock.now().isoformat()})
+    _reopen(wf, target, _returned_note(row.title, actor, lane_role(target.task_spec.lane) or "torch_center", reason))
     runtime._audit(instance, "returned", task_spec=row.task_spec, title=f"{row.title} → {title}"[:200],
                    detail={"from": row.task_spec, "from_title": row.title, "to": target_spec, "to_title": title,
                            "reason": reason})
@@ -166,6 +173,18 @@ def send_back(runtime: Runtime, row: HumanTask, target_spec: str, reason: str) -
     runtime._save(instance, wf)
     runtime.run_deferred()
     return Target(target_spec, title)
+
+
+def _returned_note(title: str, actor: User | None, to_role: str, reason: str) -> dict:
+    """The note on a step sent back to `to_role`'s lane (a step without a lane is the Torch Center's, as its
+    task row says). It is read by the people of that step (its task page, the notice that it
+    opened) and kept in the case's data: staff read their colleague's name, applicants, recommending units and
+    experts the office that sent it back, as in every history they read. The audit event names the person."""
+    note = {"verb": "returned", "from": title, "by_role": actor.role if actor else "", "reason": reason,
+            "at": clock.now().isoformat()}
+    if to_role in SEE_ALL_ROLES:
+        note["by"] = _name(actor)
+    return note
 
 
 def withdrawable(row: HumanTask, user: User) -> str | None:
