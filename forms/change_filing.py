@@ -16,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from webapp.models import Organisation
+
 from . import TaskForm, register
 from .fields import NumberField, as_bool, check_credit_code, credit_code_filter, reasons_unless, yes_no_field
 from .text import single_line
@@ -117,7 +119,7 @@ def values_on_record(space) -> dict:
     from sqlalchemy import select
 
     from webapp.extensions import db
-    from webapp.models import Application, Report
+    from webapp.models import Application, ChangeFiling, Report
 
     if space is None or getattr(space, "__tablename__", "") != "maker_space":
         return {}
@@ -132,29 +134,18 @@ def values_on_record(space) -> dict:
     elif application is not None and (application.facts or {}).get("total_area_m2") is not None:
         before.update(total_area_m2=application.facts.get("total_area_m2"),
                       public_area_m2=application.facts.get("public_area_m2"), area_source="application")
+    # A change of area filed after that report counts instead (its public area, where it gave one).
+    filed = next((c for c in db.session.scalars(select(ChangeFiling).where(
+        ChangeFiling.space_id == space.id, ChangeFiling.accepted.is_(True)).order_by(ChangeFiling.id.desc()))
+        if (c.filed_values or {}).get("new_total_area_m2") is not None), None)
+    if filed is not None and (report is None or filed.at >= report.submitted_at):
+        values = filed.filed_values
+        before.update(total_area_m2=values["new_total_area_m2"], area_source="change", area_at=filed.at.isoformat(),
+                      public_area_m2=values.get("new_public_area_m2", before["public_area_m2"]))
     return before
 
 
 # ---- what the reviewers read ------------------------------------------------------------------------------
-
-
-def find_operator(name: str, code: str):
-    """The organisation a typed name and code are, if the system knows it: the one registered with that code;
-    else one of that name with no code on record (the code is then recorded for it). Returns (organisation,
-    how): how is "code", "name", or "" when the system does not know it."""
-    from sqlalchemy import select
-
-    from webapp.extensions import db
-    from webapp.models import Organisation
-
-    if not code:
-        return None, ""
-    found = db.session.scalars(select(Organisation).where(Organisation.credit_code == code).order_by(Organisation.id)).first()
-    if found is not None:
-        return found, "code"
-    found = db.session.scalars(select(Organisation).where(Organisation.name == name, (Organisation.credit_code.is_(None))
-                                                          | (Organisation.credit_code == "")).order_by(Organisation.id)).first()
-    return (found, "name") if found is not None else (None, "")
 
 
 def has_accounts(organisation) -> bool:
@@ -184,8 +175,8 @@ class ChangeReview:
         self.new_operator, self.new_operator_known_by = None, ""
         self.new_operator_has_accounts = False
         if data.get("change_type") == "operator" and data.get("new_organisation_credit_code"):
-            self.new_operator, self.new_operator_known_by = find_operator(data.get("new_organisation_name", ""),
-                                                                          data["new_organisation_credit_code"])
+            self.new_operator, self.new_operator_known_by = Organisation.known_as(
+                data.get("new_organisation_name", ""), data["new_organisation_credit_code"])
             self.new_operator_has_accounts = has_accounts(self.new_operator)
 
 
@@ -246,30 +237,9 @@ class ChangeAcceptForm(ChangeReview, TaskForm):
         return reasons_unless(self, self.change_accepted, "yes", self.change_comments) and ok
 
     def task_data(self) -> dict:
-        accepted = as_bool(self.change_accepted.data)
-        data = {"change_accepted": accepted, "change_comments": self.change_comments.data or ""}
-        if accepted and self.ctx.data.get("change_type") == "operator" and self.ctx.data.get("new_organisation_credit_code"):
-            # The diagram's transfer step (变更运营机构) moves the space to this organisation. (A filing made
-            # before operators were typed by their code already holds the organisation chosen then.)
-            data["new_organisation_id"] = self._operator_taking_over().id
-        return data
-
-    def _operator_taking_over(self):
-        """The organisation of the code filed, registered now (in this completion's transaction) if the
-        system does not know it, under the space's recommending unit."""
-        from webapp.extensions import db
-        from webapp.models import Organisation
-
-        name, code = self.ctx.data["new_organisation_name"], self.ctx.data["new_organisation_credit_code"]
-        found, how = find_operator(name, code)
-        if found is not None:
-            if how == "name":
-                found.credit_code = code
-            return found
-        organisation = Organisation(name=name, credit_code=code, unit_id=self.ctx.subject.unit_id)
-        db.session.add(organisation)
-        db.session.flush()
-        return organisation
+        # A change of operator: the diagram's steps register the organisation of the code filed if the system
+        # does not know it (登记新运营机构) and move the space to it (变更运营机构).
+        return {"change_accepted": as_bool(self.change_accepted.data), "change_comments": self.change_comments.data or ""}
 
 
 __all__ = ["ChangeAcceptForm", "ChangeForwardForm", "ChangeRequestForm"]

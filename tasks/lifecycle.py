@@ -218,12 +218,38 @@ def record_change(ctx) -> dict:
                                 description=ctx.data.get("change_description", ""),
                                 accepted=bool(ctx.data.get("change_accepted")),
                                 comments=ctx.data.get("change_comments", ""), at=ctx.now,
-                                instance_id=ctx.instance.id))
+                                instance_id=ctx.instance.id,
+                                filed_values={key: ctx.data[key] for key in ChangeFiling.VALUE_KEYS
+                                        if ctx.data.get(key) not in (None, "", {})}))
     return {}
 
 
+@registry.register("register_operator")
+def register_operator(ctx) -> dict:
+    """A filed change of operator names the new organisation by name and 统一社会信用代码 (the operator types
+    them): the organisation of that code, or one of that name with no code on record (which gets the code),
+    or else a new one registered under the space's recommending unit. `new_organisation_id` for the transfer
+    step. (A filing from before operators were typed already holds the organisation chosen then.)"""
+    from webapp.models import Organisation
+
+    if ctx.data.get("new_organisation_id"):
+        return {}
+    name = str(ctx.data.get("new_organisation_name") or "").strip()
+    code = str(ctx.data.get("new_organisation_credit_code") or "").strip()
+    if not (name and code):
+        raise ValueError("a change of operator names no organisation (new_organisation_name, new_organisation_credit_code)")
+    organisation, how = Organisation.known_as(name, code)
+    if organisation is None:
+        organisation = Organisation(name=name, credit_code=code, unit_id=subject_space(ctx).unit_id)
+        db.session.add(organisation)
+        db.session.flush()
+    elif how == "name":
+        organisation.credit_code = code
+    return {"new_organisation_id": organisation.id}
+
+
 @registry.register("transfer_operator")
-def transfer_operator(ctx, organisation_id: int) -> dict:
+def transfer_operator(ctx, organisation_id: int | None) -> dict:
     """A filed change of operator (R15): the space, its running cases and their open tasks move to the
     new organisation, so its people see them and the former operator no longer does."""
     from sqlalchemy import update
@@ -231,6 +257,8 @@ def transfer_operator(ctx, organisation_id: int) -> dict:
     from webapp.models import HumanTask, Organisation
 
     space = subject_space(ctx)
+    if organisation_id in (None, "", 0):  # a diagram without the registration step before this one
+        organisation_id = register_operator(ctx).get("new_organisation_id") or ctx.data.get("new_organisation_id")
     new = db.session.get(Organisation, int(organisation_id))
     if new is None:
         raise LookupError(f"organisation {organisation_id} not found")

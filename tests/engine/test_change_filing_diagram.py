@@ -5,10 +5,12 @@ nothing."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from forms.declared import declared_choices
-from webapp.engine.definitions import latest_bundle, parsed_bundle
+from webapp.engine.definitions import deploy, latest_bundle, parsed_bundle, read_directory
 from webapp.engine.runtime import task_properties
 from webapp.extensions import db
 from webapp.models import ChangeFiling, MakerSpace, Organisation
@@ -59,3 +61,47 @@ def test_a_move_filed_or_an_operator_change_refused_hands_nothing_over(harness):
                          new_organisation_name="新运营有限公司", new_organisation_credit_code=CODE)
     h.complete("change_accept", change_accepted=False, change_comments="材料不实")
     assert h.done and db.session.get(MakerSpace, space_id).organisation_id == harness.organisation.id
+
+
+def test_the_diagram_registers_an_operator_the_system_does_not_know_and_keeps_what_was_filed(harness):
+    """登记新运营机构 (register_operator) finds or registers the organisation of the code filed, and the filing
+    on the dossier keeps the values filed beside those on record."""
+    h, space_id = filing(harness, change_type="operator", change_type_label="运营机构", change_description="运营主体变更",
+                         new_organisation_name="新运营有限公司", new_organisation_credit_code=CODE,
+                         change_before={"organisation_name": "旧运营机构"})
+    h.complete("change_accept", change_accepted=True, change_comments="")
+    assert h.done
+    new = db.session.scalars(select(Organisation).where(Organisation.credit_code == CODE)).one()
+    assert (new.name, new.unit_id) == ("新运营有限公司", harness.unit.id)
+    assert db.session.get(MakerSpace, space_id).organisation_id == new.id
+    [record] = db.session.scalars(select(ChangeFiling).where(ChangeFiling.space_id == space_id)).all()
+    assert record.filed_values == {"new_organisation_name": "新运营有限公司", "new_organisation_credit_code": CODE,
+                                   "change_before": {"organisation_name": "旧运营机构"}}
+
+
+def test_a_case_on_a_diagram_without_the_registration_step_still_hands_over(harness):
+    """A filing under way on a version drawn before 登记新运营机构 existed: its transfer step resolves the
+    organisation itself."""
+    files = read_directory("bpmn")
+    xml = files["change_filing.bpmn"]
+    for old, new in (('sourceRef="gw_operator_change" targetRef="register_new_operator"',
+                      'sourceRef="gw_operator_change" targetRef="transfer_operator_task"'),
+                     ('<bpmn:incoming>flow_c_registered</bpmn:incoming>', '<bpmn:incoming>flow_c_transfer</bpmn:incoming>')):
+        assert xml.count(old) == 1
+        xml = xml.replace(old, new)
+    start = xml.index('<bpmn:serviceTask id="register_new_operator"')
+    xml = xml[:start] + xml[xml.index('</bpmn:serviceTask>', start) + len('</bpmn:serviceTask>'):]
+    xml = xml.replace('<bpmn:sequenceFlow id="flow_c_registered" sourceRef="register_new_operator" '
+                      'targetRef="transfer_operator_task" />', '')
+    xml = xml.replace('<bpmn:flowNodeRef>register_new_operator</bpmn:flowNodeRef>', '')
+    xml = re.sub(r'<bpmndi:BPMN(Shape|Edge) id="(register_new_operator|flow_c_registered)_di".*?</bpmndi:BPMN\1>', '',
+                 xml, flags=re.S)
+    deploy({**files, "change_filing.bpmn": xml}, note="before 登记新运营机构")
+    db.session.commit()
+    h, space_id = filing(harness, change_type="operator", change_type_label="运营机构", change_description="运营主体变更",
+                         new_organisation_name="新运营有限公司", new_organisation_credit_code=CODE)
+    assert "register_new_operator" not in parsed_bundle(h.instance.bundle).specs["change_filing"][0].task_specs
+    h.complete("change_accept", change_accepted=True, change_comments="")
+    assert h.done
+    new = db.session.scalars(select(Organisation).where(Organisation.credit_code == CODE)).one()
+    assert db.session.get(MakerSpace, space_id).organisation_id == new.id

@@ -84,6 +84,16 @@ def test_a_change_of_area_needs_the_new_area_and_is_read_beside_the_reported_one
         assert "租用相邻楼层，场地扩大" in html
         if reviewer is unit:
             submit(unit, task, {"forward_decision": "forward", "forward_comments": ""})
+    submit(approver, inbox_task(approver, ACCEPT), {"change_accepted": "yes", "change_comments": "予以备案"})
+    # the dossier keeps what was filed (it said only that the area had changed) ...
+    dossier = page(operator, f"/spaces/{space_id}")
+    assert "<th>场地总面积（㎡）</th><td>1200 → 1600</td>" in dossier
+    assert "<th>公共服务场地面积（㎡）</th><td>700 → 900</td>" in dossier
+    # ... and the next filing reads the filed area as the one on record, not the older report's
+    again = start_filing(operator, space_id)
+    submit(operator, again, {**base, "new_total_area_m2": "2000"})
+    html = page(unit, f"/tasks/{inbox_task(unit, FORWARD)}")
+    assert compared(html)["场地总面积（㎡）"] == ("1600", "2000") and "备案的场地面积变更" in html
 
 
 def test_a_new_operator_is_typed_with_its_credit_code_not_picked_from_every_organisation(login, world, space_id):

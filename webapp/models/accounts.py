@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -37,6 +37,20 @@ class Organisation(db.Model):
     credit_code: Mapped[str | None] = mapped_column(String(18))  # 统一社会信用代码
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     unit: Mapped[Unit] = relationship()
+
+    @classmethod
+    def known_as(cls, name: str, code: str) -> "tuple[Organisation | None, str]":
+        """The organisation a typed name and 统一社会信用代码 are, if the system knows it: the one registered
+        with that code; else one of that name with no code on record. Returns (organisation, how): how is
+        "code", "name", or "" when the system does not know it."""
+        if not code:
+            return None, ""
+        found = db.session.scalars(select(cls).where(cls.credit_code == code).order_by(cls.id)).first()
+        if found is not None:
+            return found, "code"
+        found = db.session.scalars(select(cls).where(
+            cls.name == name, or_(cls.credit_code.is_(None), cls.credit_code == "")).order_by(cls.id)).first()
+        return (found, "name") if found is not None else (None, "")
 
 
 class User(UserMixin, db.Model):

@@ -70,6 +70,13 @@ class ChangeFiling(db.Model):
     comments: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    # What was filed, as the reviewers read it: the new values by the form's keys (new_total_area_m2,
+    # new_address, new_organisation_name, …) and `change_before`, the values on record when it was filed.
+    # Empty for filings from before the form asked for values.
+    filed_values: Mapped[dict | None] = mapped_column(JSON)
+
+    VALUE_KEYS = ("new_total_area_m2", "new_public_area_m2", "new_address", "new_direction",
+                  "new_organisation_name", "new_organisation_credit_code", "change_before")
 
 
 class Evaluation(db.Model):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from forms.change_filing import change_rows
 from forms.objection import ObjectionForm
 from webapp import submissions
 from webapp.access import may_view_space, spaces_query
@@ -77,7 +78,8 @@ def show(space_id):
         certified=space.status in MakerSpace.CERTIFIED,
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
         evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
-        changes=rows(ChangeFiling, ChangeFiling.id), violation_form=_event_form("violation_case"),
+        changes=rows(ChangeFiling, ChangeFiling.id), change_rows=change_rows,
+        violation_form=_event_form("violation_case"),
         leave_form=_event_form("space_lifecycle", "leave_system"),
         objection_form=ObjectionForm() if current_user.role == "torch_center" else None, now=clock.now(),
         start_token=submissions.new_token,  # a new one for each form that starts a case
