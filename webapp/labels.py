@@ -2,6 +2,7 @@
 catalog extractor finds them. Their translations live in webapp/translations."""
 
 from datetime import date
+from functools import lru_cache
 
 from webapp.clock import CHINA
 
@@ -96,3 +97,53 @@ def service_labels(codes) -> str:
 
     names = dict(SERVICES)
     return "、".join(str(names.get(code, code)) for code in codes or [])
+
+
+def lane_label(name: str | None, gettext=None) -> str:
+    """A lane as people read it: its role by the role's label, not by the identifier the diagram keeps in
+    brackets for the engine (docs/diagram-conventions.md): 科技厅 (approver) reads 科技厅, 审批组 (approver)
+    审批组（科技厅）, a bare (approver) or approver 科技厅. A lane naming no known role reads as it is named."""
+    import re
+
+    from flask_babel import gettext as request_gettext
+
+    from webapp.models.accounts import LANE_ROLES
+
+    gettext = gettext or request_gettext
+    if (name or "").strip() in LANE_ROLES:  # the role alone
+        return gettext(name.strip())
+    match = re.search(r"\s*\(([a-z_]+)\)\s*$", name or "")
+    if not match or match.group(1) not in LANE_ROLES:
+        return name or ""
+    label, role = (name or "")[:match.start()].strip(), gettext(match.group(1))
+    return role if label in ("", role) else f"{label}（{role}）"
+
+
+def with_lane_labels(xml: str) -> bytes:
+    """A BPMN file for a diagram viewer (the case page's, the designer's version and comparison views): every
+    lane named as `lane_label` reads it, in the reader's language. The file itself is never changed; the editor
+    and downloads get it as stored. Anything that is not BPMN with lanes is returned as it is."""
+    from flask_babel import get_translations
+
+    from webapp.models.accounts import LANE_ROLES
+
+    gettext = get_translations().gettext
+    return _relabelled(xml, tuple((role, gettext(role)) for role in LANE_ROLES))
+
+
+@lru_cache(maxsize=16)
+def _relabelled(xml: str, roles: tuple[tuple[str, str], ...]) -> bytes:
+    from lxml import etree
+
+    from webapp.engine.safe_xml import SAFE_XML
+
+    data = xml.encode("utf-8")
+    try:
+        root = etree.fromstring(data, parser=SAFE_XML)
+    except (etree.XMLSyntaxError, ValueError):
+        return data
+    labels = dict(roles)
+    lanes = [lane for lane in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}lane") if lane.get("name")]
+    for lane in lanes:
+        lane.set("name", lane_label(lane.get("name"), lambda role: labels.get(role, role)))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") if lanes else data

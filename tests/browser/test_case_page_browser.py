@@ -53,6 +53,10 @@ def test_a_supervisor_follows_a_case_on_its_diagram(page: Page, live_server, scr
     expect(diagram.locator(".djs-element.state-completed[data-element-id=recommender_review]")).to_have_count(1)
     expect(diagram.locator(".djs-element.state-current")).to_have_count(1)
     expect(diagram).to_contain_text("材料完整性审核")
+    # lanes read by their roles' labels, not the identifiers the diagram keeps for the engine
+    expect(diagram.locator(".djs-element[data-element-id=Lane_approver]")).to_contain_text("科技厅")
+    expect(diagram).not_to_contain_text("(approver)")
+    expect(diagram).not_to_contain_text("(torch_center)")
     expect(page.locator("#diagram-legend")).to_contain_text("当前环节")
     diagram.scroll_into_view_if_needed()
     ui.shot("01-diagram")

@@ -86,7 +86,7 @@ def test_an_uploaded_diagram_becomes_the_version_new_cases_start_on(app, login, 
     assert response.headers["Location"].endswith("/designer/versions/2")
     page = designer.get("/designer/versions/2").get_data(as_text=True)
     assert "recognition.bpmn" in page and "2022年修订：申报书环节改名" in page
-    assert 'id="canvas"' in page and 'data-xml-url="/designer/versions/2/files/recognition.bpmn"' in page
+    assert 'id="canvas"' in page and 'data-xml-url="/designer/versions/2/files/recognition.bpmn?view=1"' in page
 
     new = bundle(2)
     assert new.deployed_by_id == world["users"]["designer"].id and new.note == "2022年修订：申报书环节改名"

@@ -70,9 +70,13 @@ def _version_page(bundle, form, problems=(), status=200):
 
 @bp.route("/versions/<int:version>/files/<name>")
 def file_xml(version: int, name: str):
-    """The file's XML as stored, for the diagram viewer."""
+    """The file's XML as stored, for the editor; `?view=1` for a viewer (the version's page, a comparison):
+    lanes read by their roles' labels in the reader's language (labels.with_lane_labels)."""
+    from webapp.labels import with_lane_labels
+
     text = _file(_bundle(version), name)
-    return Response(text.encode("utf-8"), mimetype="application/xml", headers={"Cache-Control": "private, max-age=3600"})
+    body = with_lane_labels(text) if request.args.get("view") == "1" else text.encode("utf-8")
+    return Response(body, mimetype="application/xml", headers={"Cache-Control": "private, max-age=3600", "Vary": "Cookie"})
 
 
 @bp.route("/versions/<int:version>/files/<name>/download")

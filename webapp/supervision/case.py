@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from webapp.access import may_follow_case, may_view_application, may_view_space, sees_fault_details
 from webapp.engine import faults
 from webapp.extensions import db
+from webapp.labels import with_lane_labels
 from webapp.models import (
     Application,
     Attachment,
@@ -66,8 +67,9 @@ def diagram_xml(instance_id):
     name = diagram_file(instance.bundle, instance.process_id)
     if name is None:
         abort(404)
-    return Response(instance.bundle.files[name].encode("utf-8"), mimetype="application/xml",
-                    headers={"Cache-Control": "private, max-age=3600"})  # a bundle never changes
+    # Lanes read by their roles' labels, in the reader's language (a bundle never changes; the language may).
+    return Response(with_lane_labels(instance.bundle.files[name]), mimetype="application/xml",
+                    headers={"Cache-Control": "private, max-age=3600", "Vary": "Cookie"})
 
 
 def business_record(instance: ProcessInstance) -> dict | None:
