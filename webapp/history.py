@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from webapp.decisions import decided
+from webapp.decisions import GRADE, decided, fact_needed
 from webapp.extensions import db
-from webapp.models import AuditEvent, HumanTask, User
+from webapp.models import AuditEvent, Evaluation, HumanTask, User
 
 # Reasons written for everyone concerned: an applicant's own withdrawal, a case ended with its space.
 PUBLIC_REASONS = ("withdrawn", "cancelled")
@@ -36,7 +36,7 @@ def case_events(instance_id: int) -> list[AuditEvent]:
 def history_for(instance_id: int, viewer: User, events: list[AuditEvent] | None = None) -> list[HistoryRow]:
     """`events`: the case's events, if the page has read them already."""
     events = case_events(instance_id) if events is None else events
-    return history_rows(events, viewer, lambda: applicant_steps(instance_id))
+    return history_rows(events, viewer, lambda: applicant_steps(instance_id), lambda name: case_facts(instance_id, name))
 
 
 def applicant_steps(instance_id: int) -> set[str]:
@@ -45,18 +45,38 @@ def applicant_steps(instance_id: int) -> set[str]:
         HumanTask.instance_id == instance_id, HumanTask.lane == "applicant").distinct()))
 
 
-def history_rows(events, viewer: User, applicant_steps_of) -> list[HistoryRow]:
+def case_facts(instance_id: int, name: str) -> list:
+    """The facts of this name the case recorded, in order, one right after each decision that rests on one: the
+    grade of every result an evaluation published (each confirmation publishes one; an upheld objection
+    withdraws it but keeps the row, so the n-th confirmation's grade is the n-th row's)."""
+    if name == GRADE:
+        return list(db.session.scalars(select(Evaluation.grade).where(Evaluation.instance_id == instance_id)
+                                       .order_by(Evaluation.id)))
+    return []
+
+
+def history_rows(events, viewer: User, applicant_steps_of, facts_of=lambda name: []) -> list[HistoryRow]:
     """`applicant_steps_of`: called (once) when a return needs it, to tell a return to the applicant, whose
-    reason is written to it, from a return between reviewers, whose reason is theirs."""
+    reason is written to it, from a return between reviewers, whose reason is theirs. `facts_of(name)`: called
+    (once a name) when a decision rests on a fact of the case (`case_facts`)."""
     staff = viewer.sees_everything
     steps: set[str] | None = None
+    facts: dict[str, list] = {}
+    used: dict[str, int] = {}  # how many of each fact the decisions so far took
     rows = []
     for event in events:
         detail = event.detail or {}
         own = event.actor_id is not None and event.actor_id == viewer.id
         decision, reason, title = "", "", event.title
         if event.action == "completed":
-            found = decided(detail.get("data") or {})
+            data = detail.get("data") or {}
+            fact = None
+            if (name := fact_needed(data)) is not None:
+                if name not in facts:
+                    facts[name] = facts_of(name)
+                taken = used[name] = used.get(name, 0) + 1
+                fact = facts[name][taken - 1] if taken <= len(facts[name]) else None
+            found = decided(data, fact)
             if found is not None:
                 decision = found.label
                 reason = found.reason if staff or own or found.reason_to_applicant else ""
