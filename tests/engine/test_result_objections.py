@@ -77,3 +77,16 @@ def test_an_upheld_objection_to_a_result_settles_the_ones_waiting(harness):
     assert "重新" in told and "不予认定" not in told  # not the recognition's wording
     end_result_notice(h)
     assert h.awards == []
+
+
+def test_the_history_names_an_objection_to_a_result_as_the_diagram_does(harness):
+    """The result notice waits at an event-based gateway (its end, or an objection): the history reads the
+    catching event's name, 收到异议, as the recognition notice's does, not the message's identifier."""
+    from webapp.models import AuditEvent
+
+    h, case = _result_notice(harness, 75)
+    _object(case, "张三", "在孵企业数量不实")
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.instance_id == case.instance_id, AuditEvent.action == "message")
+        .order_by(AuditEvent.id.desc())).first()
+    assert event.title == "收到异议" and event.detail["message"] == "objection"

@@ -388,9 +388,18 @@ class Runtime:
 def _catching_event_name(wf: BpmnWorkflow, message: str) -> str | None:
     """The name the diagram gives the event that waits for `message` now, if it gives one."""
     for task in tasks_in(wf, TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if getattr(definition, "name", None) == message and task.task_spec.bpmn_name:
-            return task.task_spec.bpmn_name
+        spec = task.task_spec
+        definition = getattr(spec, "event_definition", None)
+        if getattr(definition, "name", None) == message and spec.bpmn_name:
+            return spec.bpmn_name
+        # An event-based gateway waits for its outgoing events itself (SpiffWorkflow moves their definitions
+        # into its own, in the order of its outputs): the name is the catching event's, after the gateway.
+        for index, inner in enumerate(getattr(definition, "event_definitions", None) or []):
+            if isinstance(inner, MessageEventDefinition) and inner.name == message:
+                outputs = getattr(spec, "outputs", [])
+                named = outputs[index].bpmn_name if index < len(outputs) else None
+                if named or spec.bpmn_name:
+                    return named or spec.bpmn_name
     return None
 
 
