@@ -370,6 +370,35 @@ def test_saved_filters_belong_to_their_user(login, world):
     assert db.session.query(SavedFilter).count() == 0
 
 
+def test_saving_under_a_name_already_used_replaces_that_filter(login, world):
+    """Two saves under one name kept two links of that name, one of them stale: the second save now replaces
+    the first, and the page says so."""
+    torch1 = login("torch1")
+    torch1.post("/instances/filters", {"name": "我的案件", "query": "status=running"}, from_page="/instances")
+    login("torch2").post("/instances/filters", {"name": "我的案件", "query": "status=running"}, from_page="/instances")
+    response = torch1.post("/instances/filters", {"name": " 我的案件 ", "query": "status=completed"}, from_page="/instances")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/instances?status=completed")
+    page = torch1.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已更新筛选“我的案件”" in page and "筛选已保存" not in page
+    mine = db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == world["users"]["torch1"].id)).all()
+    assert [(f.name, f.query) for f in mine] == [("我的案件", "status=completed")]
+    assert page.count(">我的案件</a>") == 1 and '<a href="/instances?status=completed">我的案件</a>' in page
+    # another person's filter of the same name is theirs, and unchanged
+    theirs = db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == world["users"]["torch2"].id)).all()
+    assert [(f.name, f.query) for f in theirs] == [("我的案件", "status=running")]
+    # a new name is saved beside it
+    page = torch1.get(torch1.post("/instances/filters", {"name": "已办结", "query": "status=completed"},
+                                  from_page="/instances").headers["Location"]).get_data(as_text=True)
+    assert "筛选已保存" in page
+    assert "再次保存，将替换原来的筛选" in page  # said beside the name field
+    # copies of one name saved before this rule become the one filter
+    db.session.add(SavedFilter(user_id=world["users"]["torch1"].id, name="我的案件", query="status=cancelled"))
+    db.session.commit()
+    torch1.post("/instances/filters", {"name": "我的案件", "query": "status=running"}, from_page="/instances")
+    mine = db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == world["users"]["torch1"].id)).all()
+    assert sorted((f.name, f.query) for f in mine) == sorted([("我的案件", "status=running"), ("已办结", "status=completed")])
+
+
 def _filter_form_as_sent(html: str, **chosen) -> list[tuple[str, str]]:
     """What a browser sends when 筛选 is pressed on the page: every field of the filter form with the value
     it shows (a select's selected option, else its first), overridden by `chosen`."""

@@ -12,7 +12,7 @@ from forms.instance_list import SaveFilterForm
 from webapp.access import FAULT_READERS, INSTANCE_LIST_ROLES, may_follow_case
 from webapp.engine import faults
 from webapp.extensions import db
-from webapp.models import SavedFilter
+from webapp.models import SavedFilter, User
 from webapp.paging import cursors_from
 from webapp.views import get_or_404, require, role_required
 
@@ -62,9 +62,24 @@ def save_filter():
     # Keep only what makes up a filter, in the list's own spelling, so a saved filter is a clean link.
     parsed = instances.filter_form(current_user, MultiDict(parse_qsl(form.query.data or "")))
     query = instances.Filters.from_form(parsed).query_string if parsed.validate() else ""
-    db.session.add(SavedFilter(user_id=current_user.id, name=form.name.data.strip(), query=query))
+    name = form.name.data.strip()
+    # One filter per name and person: saving under a name the person already uses replaces that filter, as
+    # saving a file under its name would (the list could show two links of the same name, one of them stale).
+    # The person's account row is locked meanwhile, so two saves at once cannot both add one.
+    db.session.execute(select(User.id).where(User.id == current_user.id).with_for_update())
+    same_name = db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == current_user.id,
+                                                             SavedFilter.name == name).order_by(SavedFilter.id)).all()
+    if same_name:
+        kept, *older_copies = same_name  # copies saved before names were kept apart go
+        kept.query = query
+        for copy in older_copies:
+            db.session.delete(copy)
+        message = _("The saved filter “%(name)s” was updated to this filter.", name=name)
+    else:
+        db.session.add(SavedFilter(user_id=current_user.id, name=name, query=query))
+        message = _("The filter was saved.")
     db.session.commit()
-    flash(_("The filter was saved."), "success")
+    flash(message, "success")
     return redirect(url_for("supervision.index") + _query(query))
 
 
