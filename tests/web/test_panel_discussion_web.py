@@ -17,6 +17,9 @@ def test_the_torch_center_records_the_panel_s_discussion_and_the_approver_reads_
     page = torch.get(f"/tasks/{task.id}").get_data(as_text=True)
     # the scores under discussion, and why, in the diagram's numbers
     assert "专家总分最高与最低相差 25.00 分，超过 20.00 分，须经专家组集体讨论。" in page
+    # the step's instructions, from the diagram, with the numbers filled in (not the template's braces)
+    assert "专家独立评分的总分最高与最低相差 25.00 分，超过 20.00 分，请组织专家组集体讨论" in page
+    assert "{" not in page.split("<main", 1)[1].split("<form", 1)[0]
     assert "85.00" in page and "60.00" in page
     response = complete(torch, task, {"panel_discussion": "  "}, expect=422)
     assert "请填写此项。" in response.get_data(as_text=True)
