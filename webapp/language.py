@@ -5,7 +5,7 @@ next page stays in it. Without the cookie a choice held for one page only."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, request
 
@@ -24,7 +24,10 @@ def select_locale() -> str:
 def switch_url(language: str) -> str:
     """This page in `language` (its other parameters kept)."""
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-    return f"{request.path}?{urlencode([*args, ('lang', language)])}"
+    # The path as typed may hold a backslash, a tab or a second leading slash (a 404 page for "/%5Cevil.example"
+    # or "//evil.example"), which a browser reads as another host: re-encoded, and one leading slash only.
+    path = "/" + quote(request.path.lstrip("/"), safe="/!$&'()*+,;=:@-._~")
+    return f"{path}?{urlencode([*args, ('lang', language)])}"
 
 
 def init_app(app: Flask) -> None:

@@ -44,3 +44,21 @@ def test_a_language_the_site_does_not_have_is_not_kept(login):
     response = browser.get("/?lang=fr")
     assert "lang=" not in response.headers.get("Set-Cookie", "")
     assert "我的待办" in response.get_data(as_text=True)
+
+
+def test_the_switch_on_a_crafted_address_stays_on_this_site(app, world):
+    """An outside probe: a 404 page for "/%5Cevil.example" offered href="/\\evil.example?lang=en", which a browser
+    reads as http://evil.example/ (also a tab or a second leading slash). The link is re-encoded now."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    visitor = Browser(app, None)
+    client = app.test_client()
+    for crafted in ("/%5Cevil.example", "/%09/evil.example", "/%5C%5Cevil.example/", "/%2F%2Fevil.example",
+                    "/public/%5C%5Cevil.example", "//evil.example"):
+        # the path exactly as a browser would send it (the test client reads "//host" as a host of its own)
+        page = client.get("/", environ_overrides={"PATH_INFO": unquote(crafted)})
+        url, _ = _switch(page.get_data(as_text=True))
+        assert "\\" not in url and "\t" not in url and not url.startswith("//"), (crafted, url)
+        assert urlsplit(urljoin("http://makerspace.example/", url)).netloc == "makerspace.example", (crafted, url)
+    url, _ = _switch(visitor.get("/public/notices?page=2").get_data(as_text=True))
+    assert url == "/public/notices?page=2&lang=en"  # an ordinary address is kept as it was
