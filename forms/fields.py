@@ -6,6 +6,7 @@ import math
 import re
 import unicodedata
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, RadioField, SelectMultipleField, widgets
@@ -42,6 +43,9 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValidationError(_l("Some of the ticked options cannot be chosen here; please choose again.")) from None
 
 
+TINY = Decimal("1e-6")  # below a millionth (of a ㎡, a yuan, a point) a number people type means nothing
+
+
 class NumberField(DecimalField):
     """A decimal number as people write one. Python's Decimal also reads "NaN", "sNaN" and "Infinity": such
     a value compared with a bound (or with another field, in a form's own checks) raised an error, and as a
@@ -52,6 +56,10 @@ class NumberField(DecimalField):
         if self.data is not None and not (self.data.is_finite() and math.isfinite(float(self.data))):  # 1e400 too
             self.data = None
             raise ValueError(_l("Please enter a number."))
+        if self.data is not None and 0 < abs(self.data) < TINY:
+            # 1e-400 passed "greater than 0" as a Decimal and was stored as the float 0.0: a value this small
+            # is read as the 0 it would be stored as, so the bounds judge what is kept.
+            self.data = Decimal(0)
 
 
 def count_field(label, maximum: int = 100000) -> IntegerField:

@@ -250,3 +250,19 @@ def test_a_number_too_large_for_a_float_is_refused(app):
         assert not form.validate() and "请输入数字。" in form.x.errors
         form = form_class(MultiDict({"x": "12.5"}), meta={"csrf": False})
         assert form.validate() and form.task_data() == {"x": 12.5}
+
+
+def test_a_number_too_small_for_a_float_is_judged_as_the_zero_it_would_be(login, world, space_id):
+    """An outside probe: a change of area to 1e-400 ㎡ passed "greater than 0" (a Decimal) and was stored and shown
+    as 0 (a float). Such a value is read as 0 now, and refused where 0 is."""
+    from .lifecycle import field_errors
+
+    operator = login("applicant_a")
+    dossier = f"/spaces/{space_id}"
+    response = operator.post(f"{dossier}/changes", {}, from_page=dossier)
+    task = response.headers["Location"].rsplit("/", 1)[1]
+    for tiny in ("1e-400", "0.0000000001"):
+        response = operator.post(f"/tasks/{task}", {"change_type": "area", "change_description": "扩大",
+                                                     "new_total_area_m2": tiny})
+        assert response.status_code == 422, tiny
+        assert field_errors(response.get_data(as_text=True), "new_total_area_m2"), tiny
