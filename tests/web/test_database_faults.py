@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import re
 import sqlite3
 import subprocess
 import time
@@ -35,6 +36,7 @@ from webapp.engine.definitions import deploy, read_directory
 from webapp.extensions import db
 from webapp.models import Application, AuditEvent, HumanTask
 
+from .conftest import Browser
 from .flow import open_task, start_application, submit_application
 
 PG_URL = os.environ.get("MAKERSPACE_TEST_DATABASE_URL", "")
@@ -109,11 +111,19 @@ def database_down():
         event.remove(db.engine, "do_connect", refuse)
 
 
+HEADINGS = {503: "暂时无法使用", 404: "页面不存在"}
+# As every error page (tests/web/test_i18n_guard.py): what happened in words, then the message, the code beneath.
+ERROR_PAGE = re.compile(r'<div class="card"><h1>(.*?)</h1><p>(.*?)</p>.*?<p class="muted">错误代码：(\d+)</p>', re.S)
+
+
 def assert_error_page(response, took: float, code: int = 503, says: str = DOWN_PAGE) -> str:
     html = response.get_data(as_text=True)
     assert response.status_code == code, html[:2000]
     assert says in html and "Internal Server Error" not in html and "Traceback" not in html, html[:2000]
     assert took < CONNECT_TIMEOUT + 2, took  # answered, not hung
+    shown = ERROR_PAGE.search(html)  # headed by words, not the bare code (the minimal page said <h1>503</h1>)
+    assert shown and (shown.group(1), shown.group(3)) == (HEADINGS[code], str(code)), html[:2000]
+    assert f"<title>{HEADINGS[code]} · " in html
     return html
 
 
@@ -182,6 +192,11 @@ def test_with_the_database_down_every_page_answers_in_chinese_and_the_first_requ
         assert_error_page(*timed(lambda: recommender.post(f"/tasks/{task_id}", {**DECISION, "csrf_token": task_token},
                                                           csrf=False)))
         assert_error_page(*timed(lambda: torch.get("/no-such-page")), code=404, says="未找到")
+        # the page drawn without the database (no signed-in person, no menu), in English when chosen
+        minimal, _took = timed(lambda: torch.get("/"))
+        assert "<nav>" not in minimal.get_data(as_text=True)
+        english = Browser(app, None).get("/public/notices?lang=en").get_data(as_text=True)
+        assert "<h1>Temporarily unavailable</h1>" in english and "Error code: 503" in english
         # what needs no database still works: the stylesheet (signed in), the log-in form
         css, took = timed(lambda: torch.get("/static/app.css"))
         assert css.status_code == 200 and took < 2
