@@ -323,3 +323,17 @@ def test_an_objection_that_meets_a_decision_saved_meanwhile_is_not_lost(login, w
     assert not second.queued and second.refused_reason == ""
     task = open_task(application_id, "investigate_objection")  # delivered to the resumed notice
     assert "第二件异议" in html(login("torch1").get(f"/tasks/{task.id}"))
+
+
+def test_the_same_objection_sent_again_is_refused_and_a_new_one_is_heard(login, world, notice):
+    """An outside probe: the same objection (same objector, contact and reasons) posted twice was accepted twice
+    and queued for a second investigation; anyone could make a case's investigations go on and on. Sent again it
+    is refused, the reason told and recorded; the same person's objection with other reasons is heard."""
+    public = login(None)
+    assert "您的异议已收到" in flashed(public, object_to(public, notice, reasons="场地面积与申报不符"))
+    again = flashed(public, object_to(public, notice, reasons=" 场地面积与申报不符 "))  # whitespace aside, the same
+    assert "您已对本公示提出过内容相同的异议" in again
+    rows = db.session.scalars(select(Objection).order_by(Objection.id)).all()
+    assert [(o.refused_reason, o.queued) for o in rows] == [("", False), (objections.REPEATED, False)]
+    assert "您的异议已收到" in flashed(public, object_to(public, notice, reasons="公共服务场地被出租"))
+    assert db.session.scalars(select(Objection).order_by(Objection.id.desc())).first().queued

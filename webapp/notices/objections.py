@@ -29,6 +29,7 @@ LATE = "late: the public notice period had ended"
 ANONYMOUS = "anonymous: no real name or no contact details"
 NO_STAMP = "unit without the scan of its stamped letter"
 WITHDRAWN = "the notice was withdrawn"
+REPEATED = "repeated: the same objector already lodged the same objection to this notice"
 
 REFUSALS = {
     NOT_WAITING: _l("The case is not taking objections at the moment (for example, an earlier objection is "
@@ -40,6 +41,8 @@ REFUSALS = {
     NO_STAMP: _l("An objection from a unit must include the scan of its letter bearing the unit's official "
                  "stamp. This objection was not accepted."),
     WITHDRAWN: _l("This notice has been withdrawn and takes no objections. This objection was not accepted."),
+    REPEATED: _l("You have already lodged this same objection to this notice; it is being handled and one is "
+                 "enough. To add reasons or evidence, lodge an objection that says what is new."),
     Objection.SETTLED: _l("Another objection to the same notice was upheld and the applicant was not recognised; "
                           "this objection was settled by that decision."),
     Objection.SETTLED_RESULT_WITHDRAWN: _l(
@@ -107,6 +110,22 @@ def _claim(instance: ProcessInstance, seen: int) -> bool:
         .values(lock_version=seen + 1).execution_options(synchronize_session=False))
     db.session.expire(instance, ["lock_version"])
     return claimed.rowcount == 1
+
+
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def repeats(notice_id: int, form) -> bool:
+    """The same objector (name and contact) already lodged the same reasons to this notice, and it was
+    accepted: sent again (twice by mistake, or to flood the Torch Center with investigations), it is refused
+    with the reason recorded. Different reasons are a new objection and are heard."""
+    objector, contact = (form.objector.data or "").strip(), (form.contact.data or "").strip()  # as lodge stores them
+    reasons = _words(form.reasons.data)
+    earlier = db.session.scalars(select(Objection.reasons).where(
+        Objection.notice_id == notice_id, Objection.objector == objector, Objection.contact == contact,
+        Objection.refused_reason == ""))
+    return any(_words(text) == reasons for text in earlier)
 
 
 def refusal_text(reason: str) -> str:

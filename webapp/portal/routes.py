@@ -19,7 +19,7 @@ from forms.objection import PublicObjectionForm
 from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import MakerSpace, ProcessInstance, PublicNotice
-from webapp.notices.objections import ANONYMOUS, LATE, NO_STAMP, WITHDRAWN, lodge, refusal_text
+from webapp.notices.objections import ANONYMOUS, LATE, NO_STAMP, REPEATED, WITHDRAWN, lodge, refusal_text, repeats
 from webapp.views import get_or_404, report_engine_fault
 
 from .limits import init_limiter, limiter, objection_limit, read_limit
@@ -98,6 +98,8 @@ def _refusal(notice: PublicNotice, form: PublicObjectionForm) -> str:
         return ANONYMOUS
     if form.objector_kind.data == "unit" and form.uploaded_stamp() is None:
         return NO_STAMP
+    if repeats(notice.id, form):
+        return REPEATED
     return ""
 
 
