@@ -148,14 +148,17 @@ def values_on_record(space) -> dict:
 # ---- what the reviewers read ------------------------------------------------------------------------------
 
 
-def has_accounts(organisation) -> bool:
-    from sqlalchemy import select
+def account_count(organisation) -> int:
+    """The active accounts of an organisation the system knows (0 for one it does not)."""
+    from sqlalchemy import func, select
 
     from webapp.extensions import db
     from webapp.models import User
 
-    return organisation is not None and db.session.scalar(select(User.id).where(
-        User.organisation_id == organisation.id, User.active.is_(True)).limit(1)) is not None
+    if organisation is None:
+        return 0
+    return db.session.scalar(select(func.count(User.id)).where(
+        User.organisation_id == organisation.id, User.active.is_(True))) or 0
 
 
 class ChangeReview:
@@ -173,11 +176,17 @@ class ChangeReview:
             data.get("new_public_area_m2") is not None else ""
         self.area_at = datetime.fromisoformat(before["area_at"]) if before.get("area_at") else None
         self.new_operator, self.new_operator_known_by = None, ""
-        self.new_operator_has_accounts = False
+        self.new_operator_accounts, self.new_operator_other_unit = 0, None
         if data.get("change_type") == "operator" and data.get("new_organisation_credit_code"):
             self.new_operator, self.new_operator_known_by = Organisation.known_as(
                 data.get("new_organisation_name", ""), data["new_organisation_credit_code"])
-            self.new_operator_has_accounts = has_accounts(self.new_operator)
+            # Who will see the space's whole record once it is filed, and whether the organisation belongs to
+            # another recommending unit: the Department decides knowing both (an outside probe moved a space to
+            # another unit's organisation of the same name, its people then reading everything).
+            self.new_operator_accounts = account_count(self.new_operator)
+            space = ctx.subject
+            if self.new_operator is not None and space is not None and self.new_operator.unit_id != space.unit_id:
+                self.new_operator_other_unit = self.new_operator.unit
 
 
 def _operator(name: str, code: str) -> str:

@@ -147,6 +147,10 @@ def test_a_new_operator_known_to_the_system_takes_the_space_with_its_accounts(lo
                                "new_organisation_credit_code": NEW_CODE})
     html = page(unit, f"/tasks/{inbox_task(unit, FORWARD)}")
     assert "已在系统中登记" in html and "鹿城众创孵化服务有限公司" in html
+    # the reviewers know it belongs to another recommending unit, and who will read the space's record
+    # (an outside probe moved a space this way, the other unit's people then reading everything)
+    assert "该机构登记在另一推荐单位" in html
+    assert "该机构在系统中已有 1 个账号" in html
     submit(unit, inbox_task(unit, FORWARD), {"forward_decision": "forward", "forward_comments": ""})
     accept_id = inbox_task(approver, ACCEPT)
     assert "开通账号" not in page(approver, f"/tasks/{accept_id}")  # its people already have accounts
