@@ -19,7 +19,16 @@ from forms.objection import PublicObjectionForm
 from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import MakerSpace, ProcessInstance, PublicNotice
-from webapp.notices.objections import ANONYMOUS, LATE, NO_STAMP, REPEATED, WITHDRAWN, lodge, refusal_text, repeats
+from webapp.notices.objections import (
+    ANONYMOUS,
+    LATE,
+    NO_STAMP,
+    REPEATED,
+    WITHDRAWN,
+    lodge,
+    refusal_text,
+    repeats,
+)
 from webapp.views import get_or_404, report_engine_fault
 
 from .limits import init_limiter, limiter, objection_limit, read_limit
