@@ -12,7 +12,7 @@ from webapp.models import Application, Attachment
 
 from .applicant_view import returned_by_recommender, section
 from .conftest import pdf
-from .flow import application_fields, complete, open_task, with_files
+from .flow import application_fields, complete, open_task, start_application, submit_application, with_files
 
 
 def folded(html: str) -> tuple[str, str]:
@@ -59,3 +59,64 @@ def test_a_replaced_document_shows_in_its_current_version_and_older_ones_only_to
     task = open_task(application_id, "submit_application")
     form = login("applicant_a").get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "租赁合同（续签）.pdf" in form and "premises.pdf" not in form and form.count("legal_entity.pdf") == 1
+
+
+def item(html: str, name: str) -> str:
+    """The list item of the file of this name."""
+    found = [li for li in re.findall(r"<li>.*?</li>", html, re.S) if name in li and "<details" not in li]
+    assert len(found) == 1, html
+    return found[0]
+
+
+def supplemented(login) -> int:
+    """An application whose lease the Torch Center asked to supplement, and its applicant's supplement."""
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    complete(login("recommender_a"), open_task(application_id, "recommender_review"),
+             {"recommender_decision": "recommend", "recommendation_letter": "同意推荐", "recommender_comments": ""})
+    complete(login("torch1"), open_task(application_id, "material_review"),
+             {"material_decision": "supplement", "material_comments": "租赁合同缺少附页"})
+    complete(login("applicant_a"), open_task(application_id, "supplement_materials"),
+             {"supplement_note": "已补充租赁合同附页", "file_premises": pdf("租赁合同附页.pdf")})
+    return application_id
+
+
+def test_a_supplement_adds_to_the_documents_for_everyone_and_is_labelled_as_one(login, world):
+    application_id = supplemented(login)
+    for reader in ("applicant_a", "torch1", "recommender_a", "supervisor"):
+        current, older = folded(section(login(reader).get(f"/applications/{application_id}").get_data(as_text=True),
+                                        "attachments"))
+        assert "premises.pdf" in current and "租赁合同附页.pdf" in current, reader  # the original lease stays
+        assert "以前的版本" not in older, reader  # nothing folded away: nothing was replaced
+        assert "补充材料" in item(current, "租赁合同附页.pdf") and "补充材料" not in item(current, "premises.pdf"), reader
+
+    # The Torch Center's step, then the experts: the lease and its supplement.
+    material = open_task(application_id, "material_review")
+    current, older = folded(login("torch1").get(f"/tasks/{material.id}").get_data(as_text=True))
+    assert "premises.pdf" in current and "租赁合同附页.pdf" in current and "以前的版本" not in older
+    complete(login("torch1"), material, {"material_decision": "complete", "material_comments": ""})
+    complete(login("torch1"), open_task(application_id, "organise_review"),
+             {"panel_experts": [str(world["users"][e].id) for e in ("expert1", "expert2", "expert3")]})
+    expert = world["users"]["expert1"]
+    review = open_task(application_id, "expert_review", expert.id)
+    for page in (f"/tasks/{review.id}", f"/applications/{application_id}"):
+        html = login("expert1").get(page).get_data(as_text=True)
+        assert "premises.pdf" in html and "补充材料" in item(html, "租赁合同附页.pdf"), page
+
+
+def test_a_resubmission_after_a_supplement_replaces_the_original_and_keeps_the_supplement(login, world):
+    application_id = supplemented(login)
+    material = open_task(application_id, "material_review")
+    login("torch1").post(f"/tasks/{material.id}/return", {"target": "submit_application", "reason": "请更新租赁合同"},
+                         from_page=f"/tasks/{material.id}")
+    fields = application_fields()
+    fields["file_premises"] = pdf("租赁合同（续签）.pdf")  # only the lease handed in again
+    complete(login("applicant_a"), open_task(application_id, "submit_application"), fields)
+
+    files = section(login("applicant_a").get(f"/applications/{application_id}").get_data(as_text=True), "attachments")
+    assert "租赁合同（续签）.pdf" in files and "premises.pdf" not in files
+    assert "补充材料" in item(files, "租赁合同附页.pdf")
+    current, older = folded(section(login("torch1").get(f"/applications/{application_id}").get_data(as_text=True),
+                                    "attachments"))
+    assert "租赁合同（续签）.pdf" in current and "租赁合同附页.pdf" in current and "premises.pdf" not in current
+    assert "以前的版本（1）" in older and "premises.pdf" in older and "租赁合同附页.pdf" not in older

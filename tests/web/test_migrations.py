@@ -9,6 +9,7 @@ scripts/with-postgres for PostgreSQL.
 
 from __future__ import annotations
 
+import re
 import tarfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -204,3 +205,39 @@ def test_init_db_migrates_a_new_database_to_head(bare_app):
     assert result.exit_code == 0, result.output
     assert revision() == head()
     assert db.session.scalar(sa.select(sa.func.count(ProcessInstance.id))) == 0
+
+
+def test_files_stored_before_0009_take_the_form_of_their_step_so_a_supplement_is_not_read_as_a_replacement(bare_app):
+    upgrade_database(BASELINE)
+    restore_backup(FIXTURE)
+    upgrade_database("0008_change_filing_values")
+    waiting = db.session.scalars(sa.select(HumanTask).where(HumanTask.status == "open",
+                                                            HumanTask.task_spec == "recommender_review")).one()
+    instance_id = waiting.instance_id
+    application_id = db.session.scalar(sa.select(Application.id).where(Application.instance_id == instance_id))
+    assert db.session.scalar(sa.select(HumanTask.form_key).where(
+        HumanTask.instance_id == instance_id, HumanTask.task_spec == "submit_application")) == "recognition.application"
+    db.session.rollback()
+    seeded_at = datetime.fromisoformat(manifest()["created_at"])
+    with db.engine.begin() as connection:  # a supplement's step, and a file of each step plus one of no step
+        connection.execute(sa.text(
+            "INSERT INTO human_task (instance_id, task_guid, task_spec, title, lane, form_key, status, created_at) "
+            "VALUES (:i, 'guid-supplement', 'supplement_materials', '补充材料', 'applicant', 'recognition.supplement', "
+            "'completed', :at)"), {"i": instance_id, "at": seeded_at})
+        for stored, spec in (("a1", "submit_application"), ("a2", "supplement_materials"), ("a3", None)):
+            connection.execute(sa.text(
+                "INSERT INTO attachment (application_id, instance_id, task_spec, kind, original_name, stored_name, "
+                "content_type, size, uploaded_at) VALUES (:a, :i, :spec, 'premises', :name, :stored, "
+                "'application/pdf', 10, :at)"),
+                {"a": application_id, "i": instance_id, "spec": spec, "name": f"{stored}.pdf", "stored": stored,
+                 "at": seeded_at})
+
+    upgrade_database()
+    forms = dict(db.session.execute(sa.text("SELECT stored_name, form_key FROM attachment")).all())
+    assert forms == {"a1": "recognition.application", "a2": "recognition.supplement", "a3": None}
+    # On the page the supplement stays beside the document; a file of no step counts as the application's own.
+    clock.freeze(seeded_at + timedelta(minutes=5))
+    page = demo_login(bare_app, "supervisor").get(f"/applications/{application_id}").get_data(as_text=True)
+    folded = "".join(re.findall(r"<details class=\"earlier-versions\">.*?</details>", page, re.S))
+    assert "a3.pdf" in page and "a1.pdf" in folded and "a2.pdf" in page and "a2.pdf" not in folded
+    assert "补充材料" in re.search(r"<li>[^\n]*a2\.pdf.*?</li>", page).group(0)

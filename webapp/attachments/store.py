@@ -32,7 +32,8 @@ def storage_path(stored_name: str) -> Path:
 
 def save_upload(upload, *, kind: str, kind_label: str, user: User | None, application: Application | None = None,
                 space: MakerSpace | None = None, instance_id: int | None = None,
-                task_spec: str | None = None, objection: Objection | None = None) -> Attachment:
+                task_spec: str | None = None, form_key: str | None = None,
+                objection: Objection | None = None) -> Attachment:
     """Store one uploaded file (a werkzeug FileStorage) and add its Attachment row. Flushes only.
 
     At least one owner is needed: an application, a space, the case (`instance_id`) it was uploaded
@@ -60,6 +61,7 @@ def save_upload(upload, *, kind: str, kind_label: str, user: User | None, applic
         instance_id=instance_id,
         objection_id=objection.id if objection is not None else None,
         task_spec=task_spec[:255] if task_spec else None,
+        form_key=form_key[:100] if form_key else None,
         kind=kind[:30],
         kind_label=(kind_label or "")[:200] or None,
         original_name=name,

@@ -106,8 +106,10 @@ def complete_task(user: User, task: HumanTask, form: TaskForm, runtime: Runtime 
 
         record = subject()
         for spec, upload in form.uploads():
+            # The step's form is kept with the file: it tells a resubmission (which replaces) from a supplement.
             save_upload(upload, kind=spec.kind, kind_label=spec.label, user=user, instance_id=task.instance_id,
-                        task_spec=task.task_spec, application=record if isinstance(record, Application) else None,
+                        task_spec=task.task_spec, form_key=task.form_key,
+                        application=record if isinstance(record, Application) else None,
                         space=record if isinstance(record, MakerSpace) else None)
     data = form.task_data()
     if task.form_key == "recognition.application" and isinstance(application := subject(), Application):
