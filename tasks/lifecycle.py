@@ -221,7 +221,27 @@ def record_change(ctx) -> dict:
                                 instance_id=ctx.instance.id,
                                 filed_values={key: ctx.data[key] for key in ChangeFiling.VALUE_KEYS
                                         if ctx.data.get(key) not in (None, "", {})}))
+    _tell_change_outcome(ctx, space)
     return {}
+
+
+def _tell_change_outcome(ctx, space) -> None:
+    """The operator learns how the Department decided its filing; a refusal says why (the Department must give
+    a reason, ChangeAcceptForm) and what to do next. A remark beside a filing stays with the staff."""
+    kind = ctx.data.get("change_type_label") or ctx.data.get("change_type", "")
+    what = f"「{space.name}」的变更报备（{kind}）" if kind else f"「{space.name}」的变更报备"
+    link = f"/spaces/{space.id}"
+    if ctx.data.get("change_accepted"):
+        # A filed change of operator hands the space over next (变更运营机构, which tells both organisations):
+        # the dossier will no longer open for the organisation told here.
+        if ctx.data.get("change_type") == "operator":
+            link = ""
+        notify_organisation(space.organisation_id, f"{what}已准予备案。", link)
+        return
+    reason = str(ctx.data.get("change_comments") or "").strip().rstrip("。")
+    next_step = (f"理由：{reason}。如仍需变更，请按此理由准备材料，在众创空间页面重新提交变更报备。" if reason
+                 else "如仍需变更，可在众创空间页面重新提交变更报备。")
+    notify_organisation(space.organisation_id, f"{what}未予备案，科技厅未同意此次变更。{next_step}", link)
 
 
 @registry.register("register_operator")
