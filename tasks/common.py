@@ -39,6 +39,16 @@ def notify_organisation(organisation_id: int, text: str, link: str = "") -> None
         notify(user, text, link)
 
 
+def notify_unit(unit_id: int | None, text: str, link: str = "") -> None:
+    """The recommending unit's people (推荐单位), who recommended the case and answer for it locally."""
+    if unit_id is None:
+        return
+    for user in db.session.scalars(
+        select(User).where(User.unit_id == unit_id, User.role == "recommender", User.active.is_(True))
+    ):
+        notify(user, text, link)
+
+
 def capped_total(sheet: dict, base_max: float, bonus_max: float) -> Decimal:
     """Art. 19: base (out of `base_max`) + bonus (out of `bonus_max`), however the sheet arrived — the
     items of a sheet may add up to more than its caps, and a sheet may carry only a total."""

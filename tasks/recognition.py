@@ -9,7 +9,7 @@ from webapp.models import MakerSpace, Objection, PublicNotice, SpaceStatusChange
 from webapp.workdays import add_working_days
 
 from . import registry
-from .common import capped_total, combine_scores, notify_organisation, subject_application
+from .common import capped_total, combine_scores, notify_organisation, notify_unit, subject_application
 
 OUTCOME_TEXT = {
     "recognised": "已认定为自治区众创空间",
@@ -31,6 +31,8 @@ def set_outcome(ctx, outcome: str, reason: str = "") -> dict:
     if application.outcome_reason:
         told += ("。" if outcome == "recognised" else "。原因：") + application.outcome_reason
     notify_organisation(application.organisation_id, told, f"/applications/{application.id}")
+    if outcome != "declined":  # the unit's own refusal needs no telling back
+        notify_unit(application.unit_id, told, f"/applications/{application.id}")
     return {"outcome": outcome}
 
 
@@ -108,6 +110,16 @@ def settle_queued_objections(ctx, because: str = "not_recognised") -> dict:
     for queued in db.session.scalars(select(Objection).where(
             Objection.instance_id == ctx.instance.id, Objection.queued.is_(True))):
         queued.queued, queued.refused_reason = False, reason
+    return {}
+
+
+@registry.register("withdraw_notice")
+def withdraw_notice(ctx) -> dict:
+    """The case's notice ends early (an objection was upheld: the applicant is not recognised): withdrawn, so
+    the portal no longer offers it as running nor takes objections to it."""
+    for notice in db.session.scalars(select(PublicNotice).where(
+            PublicNotice.instance_id == ctx.instance.id, PublicNotice.withdrawn_at.is_(None))):
+        notice.withdrawn_at = ctx.now
     return {}
 
 

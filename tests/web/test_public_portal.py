@@ -337,3 +337,28 @@ def test_the_same_objection_sent_again_is_refused_and_a_new_one_is_heard(login, 
     assert [(o.refused_reason, o.queued) for o in rows] == [("", False), (objections.REPEATED, False)]
     assert "您的异议已收到" in flashed(public, object_to(public, notice, reasons="公共服务场地被出租"))
     assert db.session.scalars(select(Objection).order_by(Objection.id.desc())).first().queued
+
+
+def test_a_notice_whose_objection_was_upheld_is_withdrawn_and_takes_no_more(login, world, notice):
+    """A walk of the demo: after an upheld objection ended the case (不予认定), the portal still showed the
+    shortlist entry as 公示中 with its objection form, and a further objection was refused as "not taking
+    objections (for example, an earlier one is being investigated)". The notice is withdrawn now."""
+    application_id = notice.subject_id
+    public = login(None)
+    assert "您的异议已收到" in flashed(public, object_to(public, notice, objector="张三"))
+    token = public.token(f"/public/notices/{notice.id}")  # a page opened while the notice still ran
+    complete(login("torch1"), open_task(application_id, "investigate_objection"), {"objection_findings": "属实"})
+    complete(login("approver"), open_task(application_id, "decide_objection"),
+             {"objection_upheld": "yes", "objection_answer": "异议成立，不予认定"})
+    db.session.expire_all()
+    assert db.session.get(PublicNotice, notice.id).withdrawn_at is not None
+    page = html(public.get(f"/public/notices/{notice.id}"))
+    assert "已撤回" in page and 'name="reasons"' not in page
+    text = flashed(public, object_to(public, notice, token, objector="李四", reasons="另有异议"))
+    assert "该公示已撤回" in text and "例如" not in text
+    # the recommending unit, which recommended it, is told the outcome too (it was not)
+    from webapp.models import Notification
+
+    told = db.session.scalars(select(Notification.text).where(
+        Notification.user_id == world["users"]["recommender_a"].id)).all()
+    assert any("公示异议成立，不予认定" in t and "异议成立，不予认定" in t for t in told), told

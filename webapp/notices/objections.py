@@ -32,8 +32,8 @@ WITHDRAWN = "the notice was withdrawn"
 REPEATED = "repeated: the same objector already lodged the same objection to this notice"
 
 REFUSALS = {
-    NOT_WAITING: _l("The case is not taking objections at the moment (for example, an earlier objection is "
-                    "being investigated), so this objection was not accepted."),
+    NOT_WAITING: _l("The case of this notice is not taking objections (for example, the notice has ended or the "
+                    "case has been closed), so this objection was not accepted."),
     LATE: _l("The public notice period has ended; objections are accepted only until its last day "
              "(inclusive). This objection was not accepted."),
     ANONYMOUS: _l("Anonymous objections are not accepted: an individual must give a real name and contact "
