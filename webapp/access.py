@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, and_, false, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
+from webapp.applications.files import EARLIER_VERSION_READERS, replaced
 from webapp.extensions import db
 from webapp.models import Application, HumanTask, MakerSpace, ProcessInstance, User
 from webapp.models.accounts import GROUP_ROLES
@@ -141,12 +142,25 @@ def may_view_space(user: User, space: MakerSpace) -> bool:
     return False
 
 
+def _reads_earlier_versions(user: User, application: Application) -> bool:
+    """The earlier versions of an application's documents: its applicant (they are its own files) and the
+    staff who compare versions (EARLIER_VERSION_READERS); an expert reviews the documents as they stand."""
+    if user.role == "applicant":
+        return user.organisation_id is not None and application.organisation_id == user.organisation_id
+    return user.role in EARLIER_VERSION_READERS
+
+
 def may_view_attachment(user: User, attachment) -> bool:
     """Whoever may see what the file belongs to: its application, its space, or the case it was uploaded
     in (so an expert assigned to an evaluation case reads the space's self-assessment files). An
-    objection's files (the objector's stamped letter, evidence) only to the staff who handle objections."""
+    objection's files (the objector's stamped letter, evidence) only to the staff who handle objections.
+    A document's earlier version only to those who read earlier versions, whatever else the file belongs to
+    (it is also the case's: an expert may not reach it through the case)."""
     if attachment.objection_id is not None:
         return user.sees_everything
+    if attachment.application is not None and not _reads_earlier_versions(user, attachment.application) \
+            and replaced(attachment):
+        return False
     if attachment.application is not None and may_view_application(user, attachment.application):
         return True
     if attachment.space is not None and may_view_space(user, attachment.space):

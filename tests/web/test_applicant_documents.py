@@ -12,7 +12,15 @@ from webapp.models import Application, Attachment
 
 from .applicant_view import returned_by_recommender, section
 from .conftest import pdf
-from .flow import application_fields, complete, open_task, start_application, submit_application, with_files
+from .flow import (
+    application_fields,
+    complete,
+    open_task,
+    start_application,
+    submit_application,
+    through_to_shortlist,
+    with_files,
+)
 
 
 def folded(html: str) -> tuple[str, str]:
@@ -120,3 +128,22 @@ def test_a_resubmission_after_a_supplement_replaces_the_original_and_keeps_the_s
                                     "attachments"))
     assert "租赁合同（续签）.pdf" in current and "租赁合同附页.pdf" in current and "premises.pdf" not in current
     assert "以前的版本（1）" in older and "premises.pdf" in older and "租赁合同附页.pdf" not in older
+
+
+def test_an_earlier_version_is_downloaded_by_its_applicant_and_the_staff_who_read_it_not_by_the_experts(login, world):
+    application_id = returned_by_recommender(login)
+    fields = application_fields()
+    fields["file_premises"] = pdf("租赁合同（续签）.pdf")
+    complete(login("applicant_a"), open_task(application_id, "submit_application"), fields)
+    premises = db.session.scalars(select(Attachment).where(
+        Attachment.application_id == application_id, Attachment.kind == "premises").order_by(Attachment.id)).all()
+    earlier, current = premises[0].id, premises[1].id
+    through_to_shortlist(login, world, application_id)  # the panel scores it
+
+    for reader in ("applicant_a", "recommender_a", "torch1", "approver", "supervisor"):
+        assert login(reader).get(f"/attachments/{earlier}").status_code == 200, reader
+    for reader in ("expert1", "expert2", "expert3"):  # on the panel: the documents as they stand now
+        assert login(reader).get(f"/attachments/{current}").status_code == 200, reader
+        assert login(reader).get(f"/attachments/{earlier}").status_code == 403, reader
+    for outsider in ("applicant_b", "recommender_b", "expert4"):
+        assert login(outsider).get(f"/attachments/{earlier}").status_code == 403, outsider

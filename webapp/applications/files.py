@@ -11,12 +11,14 @@ from webapp.attachments import storage_path
 from webapp.models import Application, Attachment, User
 from webapp.models.recognition import ATTACHMENT_KINDS
 
-__all__ = ["APPLICATION_FORM", "EARLIER_VERSION_READERS", "Versions", "replaces_earlier", "save_upload", "storage_path",
-           "versions"]
+__all__ = ["APPLICATION_FORM", "EARLIER_VERSION_READERS", "Versions", "replaces_earlier", "replaced", "save_upload",
+           "storage_path", "versions"]
 
 # Who is shown the earlier versions of a document handed in again (folded under its current one): the staff
-# who review or oversee the application, to see what changed. The applicant and the experts read the current
-# versions only. Earlier versions are never deleted: they are the record of what was handed in when.
+# who review or oversee the application, to see what changed; they may download them too. The applicant's page
+# shows the current versions, but its own earlier files stay its to download (access.may_view_attachment); the
+# experts review the current versions only and may not download an earlier one even by its id. Earlier
+# versions are never deleted: they are the record of what was handed in when.
 EARLIER_VERSION_READERS = ("recommender", "torch_center", "approver", "supervisor")
 
 
@@ -36,6 +38,15 @@ def replaces_earlier(attachment: Attachment) -> bool:
     """Is this file a version of the application's document of its kind (handed in with the application form,
     or with no form: rows saved before the form was recorded), rather than one added to the documents?"""
     return attachment.application_id is not None and attachment.form_key in (None, APPLICATION_FORM)
+
+
+def replaced(attachment: Attachment) -> bool:
+    """Is this file an earlier version: did a later file of its kind, handed in with the application form,
+    replace it (as versions() folds it)?"""
+    if attachment.application is None or not replaces_earlier(attachment):
+        return False
+    return any(other.id > attachment.id and other.kind == attachment.kind and replaces_earlier(other)
+               for other in attachment.application.attachments)
 
 
 @dataclass
