@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from webapp.engine.sandbox import add_duration, china_date, last_day
+from webapp.engine.sentences import ended, joined
 from webapp.extensions import db
 from webapp.models import (
     Award,
@@ -147,8 +148,8 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
     told = (f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{why}）。"
             f"结果公示至 {last_day(ends_at.isoformat())}{'（暂定）' if provisional else ''}。"
             + _grade_consequence(ctx, grade, award))
-    if comments:
-        told += "专家意见：" + "；".join(comments)
+    if comments:  # an expert's comment may end its own sentence: one mark between them, never 。；
+        told += ended("专家意见：" + joined(comments))
     notify_organisation(space.organisation_id, told, f"/spaces/{space.id}")
     return {"result_notice_end": ends_at.isoformat(), "result_notice_provisional": provisional}
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from webapp.clock import clock
 from webapp.engine.sandbox import deadline_day
+from webapp.engine.sentences import sentences, tidy
 from webapp.extensions import db
 from webapp.models import HumanTask, Notification, User
 
@@ -24,7 +25,8 @@ NOTICE_BATCH = 100  # new steps whose notices one INSERT … SELECT writes
 
 
 def notify(user: User, text: str, link: str = "") -> None:
-    db.session.add(Notification(user_id=user.id, text=text[:500], link=link, created_at=clock.now()))
+    # tidy: a reason or comment that ends its own sentence, joined by a caller's 。 or ；, reads with one mark
+    db.session.add(Notification(user_id=user.id, text=tidy(text)[:500], link=link, created_at=clock.now()))
 
 
 def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = None) -> None:
@@ -39,9 +41,9 @@ def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = Non
         conditions = recipients_of(row)
         if conditions is None:
             continue
-        text = sentences(f"新的待办：{row.title}（{row.instance.subject_title}）" if row.instance.subject_title
-                         else f"新的待办：{row.title}", (because or {}).get(row.id, ""),
-                         f"办理期限：{deadline_day(row.due_at)}" if row.due_at else "")
+        text = tidy(sentences(f"新的待办：{row.title}（{row.instance.subject_title}）" if row.instance.subject_title
+                              else f"新的待办：{row.title}", (because or {}).get(row.id, ""),
+                              f"办理期限：{deadline_day(row.due_at)}" if row.due_at else ""))
         notices.append(select(User.id, _value(text[:500], Notification.text), _value(f"/tasks/{row.id}", Notification.link),
                               _value(now, Notification.created_at), _value(False, Notification.emailed),
                               _value(False, Notification.mail_failed)).where(*conditions))
@@ -52,13 +54,6 @@ def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = Non
         db.session.execute(insert(Notification).from_select(
             ["user_id", "text", "link", "created_at", "emailed", "mail_failed"],
             batch[0] if len(batch) == 1 else union_all(*batch), include_defaults=False))
-
-
-def sentences(*parts: str) -> str:
-    """Parts of a notice as sentences: empty parts left out, each ended by one 。 (a reason from the diagram
-    often ends its own sentence already), the last left open as the callers' texts are."""
-    kept = [part.strip() for part in parts if part and part.strip()]
-    return "".join(part if part.endswith(("。", "！", "？")) else part + "。" for part in kept[:-1]) + (kept[-1] if kept else "")
 
 
 def _value(value, column):

@@ -28,6 +28,7 @@ from .budget import Budget, DiagramBudgetExceeded, DiagramScriptError, check_dur
 from .sandbox_jinja import BoundedEnvironment
 from .sandbox_jinja import render as _render
 from .sandbox_policy import BudgetedPolicy
+from .sentences import tidy
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +220,8 @@ _text.filters.update(_FILTERS)
 def render_instructions(template_text: str, data: dict) -> Markup:
     """Render a diagram's documentation for the user (sandboxed Jinja; values HTML-escaped once)."""
     try:
-        return Markup(_render(_jinja, template_text, data))
+        # A value that ends its own sentence, put before the template's 。, reads with one mark (…人。请在…).
+        return Markup(tidy(_render(_jinja, template_text, data)))
     except DiagramBudgetExceeded as exc:  # shown on a page: the page still opens; the log says why
         log.warning("task instructions not rendered: %s", exc)
         return Markup.escape(template_text)
@@ -234,7 +236,7 @@ def render_text(template_text: str | None, data: dict, *, strict: bool = False) 
     if not template_text:
         return ""
     try:
-        return " ".join(_render(_text, template_text, data).split())
+        return tidy(" ".join(_render(_text, template_text, data).split()))
     except DiagramBudgetExceeded as exc:
         if strict:
             raise

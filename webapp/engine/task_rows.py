@@ -13,6 +13,7 @@ from webapp.extensions import db
 from webapp.models import HumanTask, ProcessInstance, User
 
 from .sandbox import duration_delta, render_text
+from .sentences import sentences
 from .walk import tasks_in
 
 
@@ -113,9 +114,8 @@ def sync_human_tasks(instance: ProcessInstance, wf, pending=()) -> tuple[list[Hu
         created.append(row)
         from .office import note_text
 
-        because[id(row)] = "。".join(filter(None, [note_text(task.data, guid),
-                                                   render_text(props.get("openedBecause"), task.data,
-                                                               strict=True)]))
+        because[id(row)] = sentences(note_text(task.data, guid),
+                                     render_text(props.get("openedBecause"), task.data, strict=True))
     # The open steps people work on, then what the case waits for and until when (e.g. 公示中（至 …）).
     from .waits import step_labels
 

@@ -16,6 +16,7 @@ from webapp.database import read_fresh, safe_rollback
 from webapp.engine.office import note_text
 from webapp.engine.runtime import Runtime, TaskUnavailable
 from webapp.engine.sandbox import render_instructions, render_text
+from webapp.engine.sentences import sentences
 from webapp.extensions import db
 from webapp.history import history_for
 from webapp.models import HumanTask, Notification, ProcessInstance
@@ -121,7 +122,7 @@ def task(task_id):
     instructions = render_instructions(service.documentation(task), {**data, "properties": ctx.properties})
     warning = render_text(ctx.properties.get("warning"), data)
     # Why the step is open: an office verb's note (sent back, withdrawn), then the diagram's `openedBecause`.
-    because = "。".join(filter(None, [note_text(data, task.task_guid), render_text(ctx.properties.get("openedBecause"), data)]))
+    because = sentences(note_text(data, task.task_guid), render_text(ctx.properties.get("openedBecause"), data))
     return render_template(
         form.template, task=task, form=form, ctx=ctx, data=data, history=history, subject=ctx.subject,
         instructions=instructions, warning=warning, because=because, now=clock.now(),
