@@ -11,6 +11,7 @@ the one taking over may not be registered here yet.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
@@ -27,8 +28,10 @@ MAX_AREA_M2 = 1_000_000
 OPERATOR_FIELDS = ("new_organisation_name", "new_organisation_credit_code")
 # The new values a kind of change cannot be filed without; the others are optional with any kind (a move
 # changes the address and often the area). A kind a designer adds to the diagram needs the description only.
+# A change of area needs one of the two areas (AREA_FIELDS): a value that does not change is left empty.
+AREA_FIELDS = ("new_total_area_m2", "new_public_area_m2")
 REQUIRED_BY_KIND = {
-    "area": ("new_total_area_m2",),
+    "area": (),
     "address": ("new_address",),
     "operator": OPERATOR_FIELDS,
     "direction": ("new_direction",),
@@ -48,8 +51,21 @@ def _number(value) -> float | None:
     return float(value) if value is not None else None
 
 
+def _same_number(typed, on_record) -> bool:
+    """1200, 1200.0 and "1200.00" are one area (to the hundredth the form keeps)."""
+    if typed is None or on_record in (None, ""):
+        return False
+    try:
+        return round(Decimal(str(typed)), 2) == round(Decimal(str(on_record)), 2)
+    except ArithmeticError:
+        return False
+
+
 @register("lifecycle.change_request")
 class ChangeRequestForm(TaskForm):
+    # The values on record beside the fields (the operator typed a "new" area equal to the old one, and the
+    # reviewers read 1800 | 1800 and had to send it back).
+    template = "tasks/form_change_request.html"
     change_type = SelectField(_l("What changed"), choices=[], validators=[InputRequired()])
     new_total_area_m2 = area_field(_l("Total area after the change (m²)"))
     new_public_area_m2 = area_field(_l("Public service area after the change (m²)"))
@@ -63,6 +79,36 @@ class ChangeRequestForm(TaskForm):
                                                filters=[credit_code_filter], validators=[Optional(), check_credit_code])
     change_description = TextAreaField(_l("Description of the change"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
 
+    def prepare(self, ctx) -> None:
+        super().prepare(ctx)
+        self.on_record = values_on_record(ctx.subject)  # read once: shown beside the fields, kept with the filing
+
+    def on_record_hints(self) -> dict[str, list[str]]:
+        """What the registry holds beside each field that may change it (address and direction: nothing)."""
+        before = getattr(self, "on_record", None) or {}
+        if not before:
+            return {}
+        from webapp.labels import as_number, local_date
+
+        def area(key: str) -> str:
+            value = before.get(key)
+            return str(_l("On record: %(value)s m²", value=as_number(value))) if value not in (None, "") \
+                else str(_l("Not on record"))
+
+        day = local_date(datetime.fromisoformat(before["area_at"])) if before.get("area_at") else ""
+        source = {"report": _l("The area on record is from the half-year report handed in on %(day)s.", day=day),
+                  "change": _l("The area on record is from the change filed on %(day)s.", day=day),
+                  "application": _l("The area on record is from the application the space was recognised on.")}
+        total = [area("total_area_m2")] + ([str(source[before["area_source"]])]
+                                           if before.get("area_source") in source else [])
+        return {
+            "new_total_area_m2": total, "new_public_area_m2": [area("public_area_m2")],
+            "new_organisation_name": [str(_l("Current operating organisation on record: %(name)s",
+                                             name=before.get("organisation_name", "")))],
+            "new_organisation_credit_code": [str(_l("Its unified social credit code on record: %(code)s",
+                                                    code=before.get("organisation_credit_code") or _l("Not on record")))],
+        }
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         kind = self.change_type.data
@@ -72,6 +118,11 @@ class ChangeRequestForm(TaskForm):
             if field.data in (None, "") and not field.errors:
                 field.errors.append(_l("A change of “%(kind)s” cannot be filed without this.", kind=label))
                 ok = False
+        areas = [self._fields[name] for name in AREA_FIELDS]
+        if kind == "area" and all(f.data is None and not f.errors for f in areas):
+            self.new_total_area_m2.errors.append(_l(
+                "A change of “%(kind)s” needs the total area or the public service area after the change.", kind=label))
+            ok = False
         if kind != "operator":  # only a change of operator moves the space: its fields go with that kind
             for name in OPERATOR_FIELDS:
                 if self._fields[name].data:
@@ -79,11 +130,34 @@ class ChangeRequestForm(TaskForm):
                         "Fill this in only for a change of operating organisation: choose that kind of change, "
                         "or clear this field."))
                     ok = False
-        total, public = self.new_total_area_m2.data, self.new_public_area_m2.data
-        if total is not None and public is not None and public > total and not self.new_public_area_m2.errors:
-            self.new_public_area_m2.errors.append(_l("The public area cannot exceed the total area."))
-            ok = False
+        ok = self._changed_areas() and ok
         return self._not_the_current_operator() and ok
+
+    def _changed_areas(self) -> bool:
+        """Each area typed differs from the one on record (an unchanged one is left empty), and the public area
+        stays within the total: the one typed, else the one on record."""
+        from webapp.labels import as_number
+
+        before, ok = getattr(self, "on_record", None) or {}, True
+        for field, key in ((self.new_total_area_m2, "total_area_m2"), (self.new_public_area_m2, "public_area_m2")):
+            if not field.errors and _same_number(field.data, before.get(key)):
+                field.errors.append(_l("This is the area on record (%(value)s m²). Enter the area after the change, "
+                                       "or leave this field empty if it does not change.",
+                                       value=as_number(before[key])))
+                ok = False
+        total, public = self.new_total_area_m2.data, self.new_public_area_m2.data
+        if public is None or self.new_public_area_m2.errors:
+            return ok
+        if total is not None:
+            if public > total:
+                self.new_public_area_m2.errors.append(_l("The public area cannot exceed the total area."))
+                ok = False
+        elif before.get("total_area_m2") not in (None, "") and public > Decimal(str(before["total_area_m2"])):
+            self.new_public_area_m2.errors.append(_l(
+                "The public area cannot exceed the total area on record (%(value)s m²). If the total area changes "
+                "too, enter it as well.", value=as_number(before["total_area_m2"])))
+            ok = False
+        return ok
 
     def _not_the_current_operator(self) -> bool:
         current = getattr(getattr(self.ctx, "subject", None), "organisation", None)
@@ -108,7 +182,7 @@ class ChangeRequestForm(TaskForm):
             "new_address": self.new_address.data or "", "new_direction": self.new_direction.data or "",
             "new_organisation_name": name, "new_organisation_credit_code": code,
             "new_organisation_id": None,  # the Department's acceptance names it (ChangeAcceptForm)
-            "change_before": values_on_record(self.ctx.subject),
+            "change_before": getattr(self, "on_record", None) or values_on_record(self.ctx.subject),
         }
 
 
