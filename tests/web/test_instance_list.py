@@ -259,7 +259,7 @@ def test_registry_and_evaluation_exports_are_scoped_like_the_registry(login, wor
     assert sorted(r[1] for r in registry[1:]) == ["青城创客空间", "鹿城众创空间"]
     assert {r[5] for r in registry[1:]} == {"已认定"}  # statuses in Chinese
     evaluations = xlsx_rows(login("torch1").get("/evaluations/export.xlsx"))
-    assert evaluations[0][:6] == ["众创空间名称", "证书编号", "推荐单位", "评估日期", "得分", "等级"]
+    assert evaluations[0][:6] == ["众创空间名称", "证书编号", "推荐单位", "考核日期", "考核得分", "考核等级"]
     assert sorted((r[0], r[4], r[5]) for r in evaluations[1:]) == [("青城创客空间", 91.5, "优秀"), ("鹿城众创空间", 65, "合格")]
 
     recommender = login("recommender_a")
@@ -277,7 +277,7 @@ def test_evaluation_result_pdf_in_chinese_and_only_for_those_who_see_the_space(l
     db.session.commit()
     url = f"/evaluations/{evaluation.id}/result.pdf"
     text = pdf_text(login("supervisor").get(url))
-    for expected in ("自治区众创空间评估结果", "青城创客空间", "91.50", "优秀", "服务体系完善"):
+    for expected in ("自治区众创空间绩效考核结果", "青城创客空间", "91.50", "优秀", "服务体系完善"):
         assert expected in text, (expected, text)
     assert login("recommender_a").get(url).status_code == 200
     assert login("applicant_a").get(url).status_code == 200

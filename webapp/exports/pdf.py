@@ -1,4 +1,4 @@
-"""A recommendation letter (推荐函) and an evaluation result (评估结果) as one-page A4 PDFs with Chinese text.
+"""A recommendation letter (推荐函) and an evaluation result (绩效考核结果) as one-page A4 PDFs with Chinese text.
 
 Plain values in, bytes out: no database, no request. The font is the certificate's (webapp/registry/
 certificate.py: the embedded AR PL UMing when installed, else the CID font STSong-Light), so every document
@@ -91,22 +91,26 @@ def recommendation_letter_pdf(*, space_name: str, applicant: str, unit: str, let
 
 
 def evaluation_result_pdf(*, space_name: str, operator: str, certificate_no: str, unit: str, evaluated_on: date,
-                          score: str, grade: str, notes: list[str], comments: list[str],
+                          score: str, grade: str, notes: list[str], comments: list[str], consequence: str = "",
                           font: str | None = None) -> bytes:
-    """A space's three-yearly evaluation result (Art. 18): score, grade, and the experts' comments (no names)."""
+    """A space's three-yearly performance evaluation result (绩效考核结果, Art. 18–19): score, grade, what a
+    failed grade means for the space (`consequence`), and the experts' comments (no names). The regulation's
+    and the rest of the system's words: 绩效考核, 考核等级."""
     styles = _Styles(font or default_font())
     width = A4[0] - 50 * mm
     rows = [("众创空间名称", space_name), ("运营机构", operator), ("证书编号", certificate_no), ("推荐单位", unit),
-            ("评估日期", chinese_date(evaluated_on)), ("评估得分", score), ("评估等级", grade)]
+            ("考核日期", chinese_date(evaluated_on)), ("考核得分", score), ("考核等级", grade)]
     rows += [("说明", note) for note in notes]
     story = [
-        _p("自治区众创空间评估结果", styles.title),
-        _p(f"根据{REGULATION}第十八条，现将该众创空间的评估结果通知如下。", styles.body),
+        _p("自治区众创空间绩效考核结果", styles.title),
+        _p(f"根据{REGULATION}第十八条、第十九条，现将该众创空间的绩效考核结果通知如下。", styles.body),
         _fields(rows, styles, width),
         Spacer(0, 6 * mm),
     ]
+    if consequence:
+        story += [_p(consequence, styles.body), Spacer(0, 2 * mm)]
     if comments:
         story.append(_p("专家意见：", styles.cell))
         story += [_p(f"{i}. {comment}", styles.body) for i, comment in enumerate(comments, start=1)]
     story += [Spacer(0, 12 * mm), _p(ISSUER, styles.right), _p(chinese_date(evaluated_on), styles.right)]
-    return _document(f"评估结果 {space_name}", f"{space_name}（{operator}）", story, ISSUER)
+    return _document(f"绩效考核结果 {space_name}", f"{space_name}（{operator}）", story, ISSUER)

@@ -20,6 +20,7 @@ from webapp.models import Application, AuditEvent, Evaluation, MakerSpace
 from webapp.supervision import instances
 from webapp.views import get_or_404, require, role_required
 
+from . import results
 from .pdf import evaluation_result_pdf, recommendation_letter_pdf
 from .xlsx import workbook
 
@@ -99,7 +100,7 @@ def registry_xlsx():
     spaces = db.session.scalars(spaces_query(current_user).limit(_max_rows() + 1)).all()
     if len(spaces) > _max_rows():
         return _too_many(url_for("registry.index"))
-    headers = ["证书编号", "众创空间名称", "运营机构", "推荐单位", "认定日期", "状态", "下次评估"]
+    headers = ["证书编号", "众创空间名称", "运营机构", "推荐单位", "认定日期", "状态", "下次考核"]
     data = workbook("众创空间名录", headers, (
         [s.certificate_no, s.name, s.organisation.name, s.unit.name, _local(s.recognised_at).date(), _zh(s.status),
          _local(s.next_evaluation_at).date() if s.next_evaluation_at else None] for s in spaces),
@@ -114,30 +115,19 @@ def _visible_evaluations():
             .where(MakerSpace.id.in_(visible)).order_by(Evaluation.at.desc(), Evaluation.id.desc()))
 
 
-def _notes(evaluation: Evaluation) -> list[str]:
-    notes = []
-    if evaluation.materials_late:
-        notes.append("评估材料未按时提交")
-    if evaluation.materials_false:
-        notes.append("评估材料弄虚作假")
-    if evaluation.withdrawn:
-        notes.append("公示期间异议成立，该结果已撤回")
-    return notes
-
-
 @bp.route("/evaluations/export.xlsx")
 @role_required(*REGISTRY_READERS)
 def evaluations_xlsx():
     rows = db.session.execute(_visible_evaluations().limit(_max_rows() + 1)).all()
     if len(rows) > _max_rows():
         return _too_many(url_for("registry.index"))
-    headers = ["众创空间名称", "证书编号", "推荐单位", "评估日期", "得分", "等级", "说明", "专家意见"]
-    data = workbook("评估结果", headers, (
+    headers = ["众创空间名称", "证书编号", "推荐单位", "考核日期", "考核得分", "考核等级", "说明", "专家意见"]
+    data = workbook("绩效考核结果", headers, (
         [s.name, s.certificate_no, s.unit.name, _local(e.at).date(),
-         float(e.score) if e.score is not None else None, _zh(e.grade), "；".join(_notes(e)),
+         float(e.score) if e.score is not None else None, _zh(e.grade), "；".join(results.notes(e)),
          "\n".join(str(c) for c in e.comments or [])] for e, s in rows),
         widths=[30, 16, 20, 12, 8, 8, 24, 60])
-    return _xlsx(data, "评估结果")
+    return _xlsx(data, "绩效考核结果")
 
 
 @bp.route("/evaluations/<evaluation_id>/result.pdf")
@@ -150,8 +140,9 @@ def evaluation_pdf(evaluation_id):
         space_name=space.name, operator=space.organisation.name, certificate_no=space.certificate_no,
         unit=space.unit.name, evaluated_on=evaluation.at.astimezone(CHINA).date(),
         score=as_score(evaluation.score) if evaluation.score is not None else "未评分", grade=_zh(evaluation.grade),
-        notes=_notes(evaluation), comments=[str(c) for c in evaluation.comments or []])
-    return _pdf(data, f"评估结果-{space.name}-{evaluation.at.astimezone(CHINA):%Y%m%d}.pdf")
+        notes=results.notes(evaluation), comments=[str(c) for c in evaluation.comments or []],
+        consequence=results.consequence(evaluation, space))
+    return _pdf(data, f"绩效考核结果-{space.name}-{evaluation.at.astimezone(CHINA):%Y%m%d}.pdf")
 
 
 def recommendation(application: Application) -> AuditEvent | None:
