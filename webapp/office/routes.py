@@ -28,7 +28,7 @@ def _office_helpers() -> dict:
     """What the task, case and application pages need to offer the verbs (templates/office/)."""
     return {"office_task_actions": service.task_actions, "office_urgeable": service.urgeable,
             "office_may_withdraw_application": service.may_withdraw_application,
-            "office_untouched": lambda application: service.office.untouched_by_others(application.instance, "applicant"),
+            "office_withdrawal": service.withdrawal,
             "office_withdrawable": service.withdrawable_rows}
 
 

@@ -121,6 +121,29 @@ def may_withdraw_application(user: User, application: Application) -> bool:
             and application.instance.status == "running")
 
 
+# The applicant's own application form (填写并提交申报书): open again after a return, the application is back in
+# the applicant's hands.
+APPLICATION_FORM = "recognition.application"
+
+
+def withdrawal(application: Application) -> str | None:
+    """Why the applicant may withdraw (give up) its running application now, or None: "untouched" (started by
+    mistake, or submitted and not yet taken up) or "returned" (sent back: the case waits only on the applicant's
+    application form). An application whose open steps include anyone else's, or the applicant's supplement to
+    a review the Torch Center holds open, has been taken up and cannot be withdrawn."""
+    instance = application.instance
+    if instance is None or instance.status != "running":
+        return None
+    if office.untouched_by_others(instance, "applicant"):
+        return "untouched"
+    open_rows = db.session.execute(select(HumanTask.lane, HumanTask.form_key).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == "open")).all()
+    if open_rows and all(lane == "applicant" for lane, _key in open_rows) \
+            and any(key == APPLICATION_FORM for _lane, key in open_rows):
+        return "returned"
+    return None
+
+
 # ---- the verbs ----------------------------------------------------------------------------------------------
 
 
@@ -153,20 +176,36 @@ def withdraw_application(user: User, application: Application, reason_text: str 
     if not may_withdraw_application(user, application):
         raise Refusal(str(_l("This application can no longer be withdrawn: it has been decided or has ended.")))
     instance = application.instance
-    if not office.untouched_by_others(instance, "applicant"):
+    why = withdrawal(application)
+    if why is None:
         raise Refusal(str(_l("The recommending unit or the Torch Center has already acted on this application, so it "
                              "can no longer be withdrawn. Ask them to send it back, or to decline it.")))
     waiting = [u for row in db.session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance.id, HumanTask.status == "open", HumanTask.lane != "applicant"))
         for u in users_for_task(row)]
+    # A returned application waits on nobody else; those who handled it and sent it back learn it will not
+    # come back.
+    handled = _handled_by_others(instance) if why == "returned" else []
     try:
         office.withdraw_case(Runtime(actor=user), instance, reason)
     except office.Refused as exc:
         raise _refused(exc) from None
     application.status = "withdrawn"
     application.outcome_reason = reason
+    link = f"/applications/{application.id}"
     for person in {u.id: u for u in waiting}.values():  # those it was waiting on need not look at it any more
-        notify(person, f"申报「{application.space_name}」已由申报单位撤回，无需再办理。", f"/applications/{application.id}")
+        notify(person, f"申报「{application.space_name}」已由申报单位撤回，无需再办理。", link)
+    for person in {u.id: u for u in handled}.values():
+        notify(person, f"申报「{application.space_name}」被退回后，申报单位已将其撤回，放弃本次申报，案件已结束。", link)
+
+
+def _handled_by_others(instance: ProcessInstance) -> list[User]:
+    """The people outside the applicant's lane who completed a step of the case or sent it back."""
+    completed = select(HumanTask.completed_by_id).where(
+        HumanTask.instance_id == instance.id, HumanTask.lane != "applicant", HumanTask.status == "completed")
+    returned = select(AuditEvent.actor_id).where(AuditEvent.instance_id == instance.id, AuditEvent.action == "returned")
+    return list(db.session.scalars(select(User).where(
+        User.id.in_(completed.union(returned).scalar_subquery()), User.role != "applicant", User.active.is_(True))))
 
 
 def transfer_candidates(user: User, task: HumanTask) -> list[User]:
