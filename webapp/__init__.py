@@ -120,6 +120,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.jinja_env.filters["localdate"] = local_date
     # An end instant as the last day it includes (a notice ending 12-09 00:00 runs to 12-08 inclusive).
     app.jinja_env.filters["lastday"] = lambda d: last_day(d.isoformat()) if d else ""
+    app.jinja_env.globals["provisional_end"] = _provisional_end  # （暂定） beside that day, while it may still move
     app.jinja_env.globals["due_label"] = due_label  # a deadline and the days left (inbox rows, task pages)
     _register_upload_limits(app)
     from .access import may_view_space
@@ -280,6 +281,21 @@ def _register_errors(app: Flask) -> None:
             return page(503, _l("The system cannot reach its database just now. Please try again in a few minutes."))
         safe_rollback()
         return page(500, _l("Something went wrong; nothing was saved. Please try again."))
+
+
+def _provisional_end(notice) -> bool:
+    """Whether to mark a notice's last day （暂定）: while it runs and a year it spans has no known calendar. The
+    years staff entered are read once a request, and only for a notice that was provisional when published."""
+    from flask import g
+
+    from .clock import clock
+    from .workdays import end_still_provisional, entered_years
+
+    if not notice.provisional_end:
+        return False
+    if "entered_years" not in g:
+        g.entered_years = entered_years()
+    return end_still_provisional(notice, clock.now(), g.entered_years)
 
 
 def _register_clock(app: Flask) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from webapp.clock import CHINA
 from webapp.extensions import db
-from webapp.models import Holiday
+from webapp.models import Holiday, PublicNotice
 
 
 def is_workday(day: date, overrides: dict[date, bool], entered_years: set[int]) -> tuple[bool, bool]:
@@ -30,6 +30,35 @@ def is_workday(day: date, overrides: dict[date, bool], entered_years: set[int]) 
         return day.weekday() < 5, True
 
 
+def entered_years() -> set[int]:
+    """The years staff entered holidays for: a year with any day entered is known as a whole."""
+    return {d.year for d in db.session.scalars(select(Holiday.day))}
+
+
+def year_known(year: int, entered: set[int]) -> bool:
+    """Is the holiday calendar of `year` known (entered by staff, or in the chinesecalendar data)?"""
+    if year in entered:
+        return True
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def end_still_provisional(notice: PublicNotice, now: datetime, entered: set[int]) -> bool:
+    """Whether a notice's last day is still to be read as provisional (（暂定）). It was worked out with weekends
+    only for a year whose calendar was unknown; once the notice has ended (or was withdrawn) its day is what it
+    was, and once the calendar of every year its days fall in is known the mark says nothing true any more."""
+    if not notice.provisional_end or notice.ends_at is None or notice.withdrawn_at is not None:
+        return False
+    if notice.ends_at <= now:
+        return False
+    first = notice.starts_at.astimezone(CHINA).date()
+    last = (notice.ends_at.astimezone(CHINA) - timedelta(microseconds=1)).date()  # its last day, as shown
+    return any(not year_known(year, entered) for year in range(first.year, last.year + 1))
+
+
 def add_working_days(start: datetime, count: int) -> tuple[datetime, bool]:
     """The notice runs for `count` full working days after the start day; it ends at 00:00 (Beijing
     time) of the day after the last one. Returns (end, provisional)."""
@@ -41,12 +70,11 @@ def add_working_days(start: datetime, count: int) -> tuple[datetime, bool]:
         h.day: h.is_workday
         for h in db.session.scalars(select(Holiday).where(Holiday.day > local, Holiday.day <= horizon))
     }
-    # A year staff entered (any day of it) is known as a whole, even where the window holds none of it.
-    entered_years = {d.year for d in db.session.scalars(select(Holiday.day))}
+    entered = entered_years()
     provisional, day, counted = False, local, 0
     while counted < count:
         day += timedelta(days=1)
-        working, guessed = is_workday(day, overrides, entered_years)
+        working, guessed = is_workday(day, overrides, entered)
         provisional = provisional or guessed
         if working:
             counted += 1

@@ -1,0 +1,73 @@
+"""（暂定） beside a notice's last day says the holiday calendar of that year was not known when the day was
+worked out, so it may still move. It said so for ever (found walking the demo): after the notice had ended, and
+after the Torch Center had entered that year's calendar. It is shown only while the notice runs and a year its
+days fall in is still unknown — on the space's page, the staff's list of notices and the public portal."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from webapp.clock import CHINA, clock
+from webapp.engine.sandbox import last_day
+from webapp.extensions import db
+from webapp.models import MakerSpace, PublicNotice
+from webapp.workdays import add_working_days
+
+# The holiday package knows 2026 and no later year: a notice from the last Monday of 2026 runs into 2027.
+LATE_DECEMBER = datetime(2026, 12, 28, 9, 0, tzinfo=CHINA)
+MARK = "暂定"
+
+
+@pytest.fixture
+def result_notice(space_id) -> PublicNotice:
+    """An evaluation result noticed for five working days from 2026-12-28, as publish_evaluation_result does."""
+    clock.freeze(LATE_DECEMBER)
+    ends_at, provisional = add_working_days(clock.now(), 5)
+    assert provisional and last_day(ends_at.isoformat()) == "2027-01-04"  # 2027-01-01 counted as a weekday
+    space = db.session.get(MakerSpace, space_id)
+    notice = PublicNotice(subject_type="space", subject_id=space.id, starts_at=clock.now(), ends_at=ends_at,
+                          provisional_end=provisional, title=f"众创空间绩效考核结果公示：{space.name} — 良好",
+                          body="运营机构：青城创客科技有限公司；考核得分：80.00", grade="good", score=80)
+    db.session.add(notice)
+    db.session.commit()
+    return notice
+
+
+def pages(login, notice: PublicNotice) -> dict[str, str]:
+    """The notice's last day as each reader sees it: the space's page, the staff's list, the portal."""
+    found = {
+        "space": login("torch1").get(f"/spaces/{notice.subject_id}").get_data(as_text=True),
+        "staff": login("supervisor").get("/notices").get_data(as_text=True),
+        "portal": login(None).get(f"/public/notices/{notice.id}").get_data(as_text=True),
+    }
+    for where, html in found.items():
+        assert "2027-01-04" in html, where
+    return found
+
+
+def test_a_running_notice_into_a_year_of_unknown_holidays_is_marked_provisional(login, result_notice):
+    for where, html in pages(login, result_notice).items():
+        assert MARK in html, where
+
+
+def test_the_mark_goes_once_the_notice_has_ended(login, result_notice):
+    clock.freeze(result_notice.ends_at + timedelta(minutes=1))
+    for where, html in pages(login, result_notice).items():
+        assert MARK not in html, where
+
+
+def test_the_mark_goes_once_the_calendar_of_that_year_is_entered(login, result_notice):
+    torch = login("torch1")
+    response = torch.post("/admin/holidays", {"day": "2027-01-01", "is_workday": "no", "name": "元旦"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    for where, html in pages(login, result_notice).items():
+        assert MARK not in html, where
+
+
+def test_a_withdrawn_notice_is_not_marked(login, result_notice):
+    result_notice.withdrawn_at = clock.now()
+    db.session.commit()
+    for where, html in pages(login, result_notice).items():
+        assert MARK not in html, where
