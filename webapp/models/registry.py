@@ -125,3 +125,12 @@ class PublicNotice(db.Model):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))  # where objections go
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     __table_args__ = (Index("ix_public_notice_subject", "subject_type", "subject_id"),)
+
+    def state(self, now: datetime) -> str:
+        """running | ended | withdrawn, by the calendar (the period's end instant): what the portal and the
+        staff's list say of it."""
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.ends_at is not None and self.ends_at <= now:
+            return "ended"
+        return "running"

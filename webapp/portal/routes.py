@@ -45,11 +45,7 @@ LIST_LIMIT = 300
 
 def notice_state(notice: PublicNotice, now: datetime) -> str:
     """running | ended | withdrawn, by the calendar (the period's end instant, China time)."""
-    if notice.withdrawn_at is not None:
-        return "withdrawn"
-    if notice.ends_at is not None and notice.ends_at <= now:
-        return "ended"
-    return "running"
+    return notice.state(now)
 
 
 def _published(notice_id: str) -> PublicNotice:
