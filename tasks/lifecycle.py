@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from webapp.engine.sandbox import add_duration, china_date, last_day
+from webapp.engine.sandbox import add_duration, day_end, last_day
 from webapp.engine.sentences import ended, joined
 from webapp.extensions import db
 from webapp.models import (
@@ -30,7 +30,8 @@ ENDING_STATUSES = ("revoked", "left")
 
 
 def _window(start: datetime, window: str, remind_before_days: int = 7) -> tuple[str, str]:
-    deadline = datetime.fromisoformat(add_duration(start.isoformat(), window))
+    """The deadline `window` after `start`, at the end of that day (China time), and the reminder a week before."""
+    deadline = datetime.fromisoformat(day_end(add_duration(start.isoformat(), window)))
     reminder = deadline - timedelta(days=remind_before_days)
     return deadline.isoformat(), reminder.isoformat()
 
@@ -95,12 +96,12 @@ def record_report(ctx, status: str) -> dict:
 @registry.register("send_reminder")
 def send_reminder(ctx, about: str = "") -> dict:
     space = subject_space(ctx)
-    def day(key: str) -> str:
-        return china_date(ctx.data[key]) if ctx.data.get(key) else ""
+    def day(key: str) -> str:  # the last day, as the steps name it (a deadline at midnight ends the day before)
+        return f"{last_day(ctx.data[key])}（含当日）" if ctx.data.get(key) else ""
 
     texts = {
-        "half_year_report": f"半年度报表截止提醒：请于 {day('report_deadline')} 前提交",
-        "self_assessment": f"绩效自评截止提醒：请于 {day('self_assessment_deadline')} 前提交，逾期视为不合格（第十九条第四项）",
+        "half_year_report": f"半年度报表截止提醒：请于 {day('report_deadline')}前提交",
+        "self_assessment": f"绩效自评截止提醒：请于 {day('self_assessment_deadline')}前提交，逾期视为不合格（第十九条第四项）",
     }
     notify_organisation(space.organisation_id, f"「{space.name}」{texts.get(about, about)}", f"/spaces/{space.id}")
     return {}

@@ -21,7 +21,7 @@ from webapp.models import Application, AuditEvent, HumanTask, ProcessFault, Proc
 from .flow import complete, open_task, start_application, submit_application
 
 FAULT_TEXT = "流程定义在此环节有错误"
-POST_SCRIPT = 'if recommender_decision == "return":\n    submission_due = add_duration(now_iso(), "P15D")'
+POST_SCRIPT = 'if recommender_decision == "return":\n    submission_due = day_end(add_duration(now_iso(), "P15D"))'
 LOOPING = POST_SCRIPT + "\nwhile recommender_decision:\n    pass"
 
 

@@ -4,7 +4,7 @@ the outbox, once each, only when a mail host is configured; reminders before a d
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import compat32
 from email.policy import default as default_policy
@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from tasks.sweep import sweep_once
 from webapp.clock import clock
+from webapp.engine.sandbox import day_end, last_day
 from webapp.extensions import db
 from webapp.models import HumanTask, Notification
 
@@ -138,18 +139,21 @@ def test_reminder_seven_days_before_the_report_deadline(login, world, smtp):
     task_id = inbox_task(login("applicant_a"), HALF_YEAR)
     assert smtp.subjects(operator) == [f"【众创空间管理系统】新的待办：{HALF_YEAR}（{SPACE_NAME}）"]
     opened = db.session.get(HumanTask, task_id).created_at
-    deadline, reminder_at = opened + timedelta(days=30), opened + timedelta(days=23)
+    # 30 days, to the end of the 30th day (China time); the reminder a week before that
+    deadline = datetime.fromisoformat(day_end((opened + timedelta(days=30)).isoformat()))
+    reminder_at = deadline - timedelta(days=7)
+    last = last_day(deadline.isoformat())
 
     move_clock(days=(reminder_at - clock.now()).total_seconds() / 86400 - 0.01)  # a quarter hour before
     assert not any(REMINDER in n.text for n in notifications(world, "applicant_a"))
     move_clock(days=0.02)
     assert clock.now() > reminder_at
     [notice] = [n for n in notifications(world, "applicant_a") if REMINDER in n.text]
-    assert f"请于 {deadline.date().isoformat()} 前提交" in notice.text and "青城创客空间" in notice.text
+    assert f"请于 {last}（含当日）前提交" in notice.text and "青城创客空间" in notice.text
     assert notice.emailed
     assert REMINDER in login("applicant_a").get("/notifications").get_data(as_text=True)
     [mail] = [m for m in smtp.to(operator) if REMINDER in str(m["Subject"])]
-    assert deadline.date().isoformat() in str(mail["Subject"]) and REMINDER in mail.get_content()
+    assert last in str(mail["Subject"]) and REMINDER in mail.get_content()
     # the report is still open, and the reminder comes once
     assert inbox_task(login("applicant_a"), HALF_YEAR) == task_id
     move_clock(days=5)

@@ -76,7 +76,20 @@ def china_date(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m-%d")
 
 
-HELPERS = {"add_duration": add_duration, "now_iso": now_iso, "china_date": china_date}
+def day_end(iso: str) -> str:
+    """The end of the day (China time) an instant falls in: the next midnight, or the instant itself when it
+    is one. A period counted in days ends with its last day whole — a step opened at 09:02 and given 15 days is
+    due at the end of the 15th day — which is how people read 截止某日（含当日）; a deadline at 09:02 of that day
+    lapsed a case on the day it had been told was still included."""
+    from datetime import timedelta
+
+    local = datetime.fromisoformat(iso).astimezone(CHINA)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return local.isoformat()
+    return (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)).isoformat()
+
+
+HELPERS = {"add_duration": add_duration, "now_iso": now_iso, "china_date": china_date, "day_end": day_end}
 
 
 def _last_day_helper(iso: str) -> str:  # defined below; a helper for diagrams too
