@@ -163,10 +163,6 @@ class Attachment(db.Model):
     space_id: Mapped[int | None] = mapped_column(ForeignKey("maker_space.id"))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))  # the case uploaded in
     task_spec: Mapped[str | None] = mapped_column(String(255))  # the step uploaded at
-    # The form of that step (its formKey): a file handed in with the application form replaces the earlier
-    # one of its kind, one handed in with any other (a supplement) adds to the documents. None: not handed
-    # in through a step's form.
-    form_key: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(30))
     # The label shown, as the form named it at upload time (survives later diagram changes).
     kind_label: Mapped[str | None] = mapped_column(String(200))
@@ -180,6 +176,10 @@ class Attachment(db.Model):
     # case, whose applicant must not learn who objected.
     objection_id: Mapped[int | None] = mapped_column(ForeignKey("objection.id"), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The form of the step it came with (its formKey): a file handed in with the application form replaces the
+    # earlier one of its kind, one handed in with any other (a supplement) adds to the documents. None: not
+    # handed in through a step's form. (Last, as migration 0009 added it: a backup lists columns in order.)
+    form_key: Mapped[str | None] = mapped_column(String(100))
 
     application: Mapped[Application | None] = relationship(back_populates="attachments")
     space = relationship("MakerSpace")
