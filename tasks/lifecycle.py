@@ -62,6 +62,12 @@ def _cancel_open_work(ctx, space_id: int) -> None:
     )
     for instance in list(others):
         ctx.runtime.cancel(instance, reason="众创空间资格已终止")
+        # A notice of that case still running (an evaluation result) ends with it: not 公示中 on the portal,
+        # taking objections nobody will hear.
+        for notice in db.session.scalars(select(PublicNotice).where(
+                PublicNotice.instance_id == instance.id, PublicNotice.withdrawn_at.is_(None),
+                PublicNotice.ends_at > ctx.now)):
+            notice.withdrawn_at = ctx.now
 
 
 @registry.register("open_report_period")
@@ -113,14 +119,16 @@ def open_self_assessment(ctx, window: str = "P30D") -> dict:
     return {"self_assessment_deadline": deadline, "self_assessment_reminder_at": reminder}
 
 
-def _grade_consequence(ctx, grade: str, award: int) -> str:
+def _grade_consequence(ctx, grade: str, award: int, notice_ends: datetime | None = None) -> str:
     """What the grade means for the space, as the decision tables and the diagram decided it."""
     if award > 0:
         return f"公示期满无异议后，给予奖励性补助 {award // 10000} 万元（第十九条第三项）。"
     if grade == "fail":
         if (ctx.data.get("evaluation_request") or {}).get("reevaluation"):
             return "本次为整改期满后的复核考核，仍未达到合格标准：公示期满后将取消众创空间资格（第十九条第三项）。"
-        return "公示期满后进入为期一年的整改期；整改期满仍未达到合格标准的，取消众创空间资格（第十九条第三项）。"
+        # The year counts from the notice's end (lifecycle.bpmn, 进入整改期: the evaluation's result_effective).
+        until = f"，至 {last_day(add_duration(notice_ends.isoformat(), 'P1Y'))}（含当日）止" if notice_ends else ""
+        return f"公示期满后进入为期一年的整改期{until}；整改期满仍未达到合格标准的，取消众创空间资格（第十九条第三项）。"
     return ""
 
 
@@ -148,7 +156,7 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
     award = int(ctx.data.get("award_amount", 0) or 0)
     told = (f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{why}）。"
             f"结果公示至 {last_day(ends_at.isoformat())}{'（暂定）' if provisional else ''}。"
-            + _grade_consequence(ctx, grade, award))
+            + _grade_consequence(ctx, grade, award, ends_at))
     if comments:  # an expert's comment may end its own sentence: one mark between them, never 。；
         told += ended("专家意见：" + joined(comments))
     notify_organisation(space.organisation_id, told, f"/spaces/{space.id}")

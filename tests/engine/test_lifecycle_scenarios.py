@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from webapp.models import ProcessInstance
 from webapp.simulation import Case
 
 STEP = 14
@@ -192,6 +193,35 @@ def test_the_rectification_year_counts_from_the_result_not_from_when_the_sweeper
     assert ends == notice_end.replace(year=notice_end.year + 1), (ends, notice_end)
 
 
+def test_the_operator_is_told_the_review_after_rectification_is_the_last_chance(harness, experts):
+    """A walk of the demo: the review at the end of the rectification year read like any evaluation to the
+    operator (only the Department was warned that failing it revokes)."""
+    from webapp.engine.definitions import parsed_bundle
+    from webapp.engine.sandbox import render_instructions
+    from webapp.extensions import db
+    from webapp.models import Notification, User
+
+    db.session.add(User(username="operator", display_name="运营机构", role="applicant", password_hash="x",
+                        organisation_id=harness.organisation.id, unit_id=harness.unit.id))
+    db.session.commit()
+    h = first_evaluation(harness)
+
+    def told() -> str:
+        return " ".join(db.session.scalars(select(Notification.text)).all())
+
+    def instructions() -> str:  # the self-assessment step's, as its page renders them
+        evaluation = db.session.scalars(select(ProcessInstance).where(
+            ProcessInstance.process_id == "evaluation", ProcessInstance.status == "running")).one()
+        spec = parsed_bundle(evaluation.bundle).specs["evaluation"][0].task_specs["self_assessment"]
+        return render_instructions(spec.documentation, Case(evaluation.id).task_data("self_assessment"))
+
+    assert "复核考核" not in told() + instructions()
+    evaluate(h, 40, experts)
+    live_until(h, "self_assessment")
+    assert "整改期满复核考核：仍未达到合格标准的，将取消众创空间资格" in told()
+    assert instructions().startswith("本次为整改期满后的复核考核：仍未达到合格标准的，将取消众创空间资格")
+
+
 def test_fail_then_rectification_then_fail_revokes(harness, experts):
     h = first_evaluation(harness)
     evaluate(h, 40, experts)
@@ -297,6 +327,30 @@ def test_revocation_during_an_evaluation_cancels_its_open_tasks(harness):
     lh.advance(days=400)  # no timer of the cancelled lifecycle fires later
     assert lh.ready() == [] and lh.space_status == "revoked"
     assert lh.awards == []
+
+
+def test_a_revocation_during_a_result_notice_withdraws_the_notice(harness, experts):
+    """The evaluation case is cancelled with the space's revocation; its result notice, still within its days,
+    read 公示中 on the portal and took objections nobody would hear (found walking the demo)."""
+    from webapp.extensions import db
+    from webapp.models import PublicNotice
+
+    lh = first_evaluation(harness)
+    lh.complete("self_assessment", self_assessment_summary="自评")
+    lh.complete("evaluation_material_review", materials_false=False, material_comments="齐全")
+    lh.complete("organise_evaluation", panel_experts=list(experts))
+    for expert in experts:
+        lh.complete("evaluation_score", assignee=expert, expert_score=expert_score(expert, 75))
+    lh.complete("confirm_grade")  # the result notice runs
+    notice = db.session.scalars(select(PublicNotice).where(PublicNotice.subject_type == "space")).one()
+    assert notice.withdrawn_at is None
+    vh = harness("violation_case", data={"space_id": space_id_of(lh), "violation_type": "blacklist",
+                                         "violation_description": "运营机构被列入失信黑名单"})
+    vh.complete("investigate_violation", violation_findings="属实")
+    vh.complete("decide_violation", revoke=True, decision_reason="列入失信黑名单（R22）")
+    db.session.expire_all()
+    assert lh.space_status == "revoked"
+    assert db.session.get(PublicNotice, notice.id).withdrawn_at is not None
 
 
 def test_violation_decided_not_to_revoke_keeps_the_space(harness):

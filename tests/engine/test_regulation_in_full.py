@@ -212,6 +212,8 @@ def test_the_current_step_names_the_rectification_year_and_its_end(harness):
     told = " ".join(db.session.scalars(select(Notification.text)).all())
     assert f"整改期至 {last}" in told
     assert "专家意见" in told  # the grade came with the experts' comments
+    # told with the result already, before the notice ended: the same last day (it said only 为期一年)
+    assert f"公示期满后进入为期一年的整改期，至 {last}（含当日）止" in told
 
 
 def test_each_missing_report_warns_with_how_many_more_revoke(harness):
