@@ -176,6 +176,15 @@ def test_an_objection_through_the_public_page_interrupts_the_running_notice(logi
     assert second.queued and second.refused_reason == "" and second.instance_id == notice.instance_id
     for viewer, page_url in (("supervisor", f"/instances/{notice.instance_id}"), ("torch1", f"/applications/{application_id}")):
         assert "排队中：前一件异议处理完后接着调查" in html(login(viewer).get(page_url)), viewer
+    # those investigating the first see that another waits (they did not), and the history has both arrivals
+    first_page = html(login("torch1").get(f"/tasks/{task.id}"))
+    others = first_page.split('id="other-objections"', 1)[1].split("</ul>", 1)[0]
+    assert "李四" in others and "排队中" in others
+    from webapp.models import AuditEvent
+
+    arrivals = db.session.scalars(select(AuditEvent.title).where(
+        AuditEvent.instance_id == notice.instance_id, AuditEvent.action == "message")).all()
+    assert arrivals == ["收到异议", "收到异议"]
     complete(login("torch1"), task, {"objection_findings": "经核实，场地与申报一致"})
     complete(login("approver"), open_task(application_id, "decide_objection"),
              {"objection_upheld": "no", "objection_answer": "异议不成立"})
@@ -186,6 +195,8 @@ def test_an_objection_through_the_public_page_interrupts_the_running_notice(logi
     db.session.expire_all()
     assert not db.session.get(Objection, second.id).queued
     assert "notice_timer" not in waiting_specs(application_id)
+    others = page.split('id="other-objections"', 1)[1].split("</ul>", 1)[0]
+    assert "某某孵化器有限公司" in others and "<strong>异议不成立</strong>：异议不成立" in others  # the first, decided
     complete(login("torch1"), again, {"objection_findings": "面积经复测相符"})
     complete(login("approver"), open_task(application_id, "decide_objection"),
              {"objection_upheld": "no", "objection_answer": "经复测，公共面积与申报相符"})

@@ -20,7 +20,7 @@ from webapp.attachments import save_upload
 from webapp.clock import clock
 from webapp.engine.runtime import NotWaiting, Runtime
 from webapp.extensions import db
-from webapp.models import Objection, ProcessInstance, PublicNotice, User
+from webapp.models import AuditEvent, Objection, ProcessInstance, PublicNotice, User
 
 # Why an objection was not accepted, as stored in Objection.refused_reason (stable text: the first one
 # is what rows written before the portal hold), and as told to the objector.
@@ -75,6 +75,27 @@ def diagram_takes_queued(bundle, process_id: str) -> bool:
     spec, subprocess_specs = specs[process_id]
     return any(getattr(task_spec, "operation_name", None) == QUEUE_TAKER
                for wf_spec in (spec, *subprocess_specs.values()) for task_spec in wf_spec.task_specs.values())
+
+
+def _objection_event_name(instance: ProcessInstance) -> str:
+    """What the case's diagram calls the event that receives an objection (收到异议), as the history names a
+    message the diagram caught; the message's name where the diagram gives none."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+
+    from webapp.engine.definitions import parsed_bundle
+
+    spec, subprocess_specs = parsed_bundle(instance.bundle).specs[instance.process_id]
+    for wf_spec in (spec, *subprocess_specs.values()):
+        for task_spec in wf_spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            inner = getattr(definition, "event_definitions", None) or [definition]
+            for index, one in enumerate(inner):
+                if isinstance(one, MessageEventDefinition) and one.name == "objection":
+                    outputs = task_spec.outputs if definition is not one else []
+                    named = outputs[index].bpmn_name if index < len(outputs) else task_spec.bpmn_name
+                    if named:
+                        return named
+    return "objection"
 
 
 def queued_for(instance: ProcessInstance) -> int:
@@ -179,6 +200,11 @@ def lodge(actor: User | None, form, *, instance: ProcessInstance | None, applica
             objection = Objection(**fields, queued=True)
             db.session.add(objection)
             db.session.flush()
+            # In the case's history as its arrival (the diagram takes it up later, by a service task): each
+            # objection a notice received is there, not only those its message event caught.
+            db.session.add(AuditEvent(instance_id=instance.id, actor_id=actor.id if actor is not None else None,
+                                      action="message", title=_objection_event_name(instance), at=clock.now(),
+                                      detail={"message": "objection", "objection_id": objection.id, "queued": True}))
             break
     # Files only now: written inside the savepoint, a refused delivery would have left them on disk
     # (the upload store removes files on the outer transaction's rollback only).

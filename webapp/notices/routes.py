@@ -28,6 +28,19 @@ def objection_files(objection_id) -> list:
                                    .order_by(Attachment.uploaded_at, Attachment.id)))
 
 
+@bp.app_template_global("other_objections")
+def other_objections(instance_id, objection_id) -> list:
+    """The case's other accepted objections, for the staff investigating or deciding one (waiting in the queue,
+    or decided, with the decision): each is decided on its own, but not in ignorance of the others."""
+    from webapp.models import Objection
+
+    if not (current_user.is_authenticated and current_user.sees_everything) or not instance_id:
+        return []
+    return list(db.session.scalars(select(Objection).where(
+        Objection.instance_id == int(instance_id), Objection.id != int(objection_id or 0),
+        (Objection.refused_reason == "") | Objection.queued.is_(True)).order_by(Objection.lodged_at, Objection.id)))
+
+
 @bp.app_template_global("objection_refusal")
 def objection_refusal(reason: str) -> str:
     """Why an objection was not accepted, in the reader's language (stored as a code: webapp/notices/objections.py)."""
