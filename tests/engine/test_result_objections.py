@@ -90,3 +90,25 @@ def test_the_history_names_an_objection_to_a_result_as_the_diagram_does(harness)
         AuditEvent.instance_id == case.instance_id, AuditEvent.action == "message")
         .order_by(AuditEvent.id.desc())).first()
     assert event.title == "收到异议" and event.detail["message"] == "objection"
+
+
+def test_experts_scoring_again_read_why(harness):
+    """A walk of the demo: after an upheld objection the experts scored again without knowing what the objection
+    had found (evidence missed the first time); the step now says, without the objector's name."""
+    from uuid import UUID
+
+    from webapp.engine.runtime import Runtime
+    from webapp.engine.sandbox import render_instructions
+
+    h, case = _result_notice(harness, 90)
+    _object(case, "张三", "漏计两项国家级奖项")
+    h.complete("investigate_result_objection", objection_findings="奖项证书属实，初评漏计")
+    h.complete("decide_result_objection", objection_upheld=True, objection_answer="异议成立，重新评分")
+    h.complete("evaluation_material_review", materials_false=False, material_comments="齐全")
+    h.complete("organise_evaluation", panel_experts=list(harness.expert_ids[:3]))
+    expert = case.open_tasks()[0]
+    assert expert.task_spec == "evaluation_score"
+    task = Runtime().load(case.instance).get_task_from_id(UUID(expert.task_guid))
+    shown = render_instructions(task.task_spec.documentation, task.data)  # as the expert's page renders it
+    assert shown.startswith("考核结果公示期间异议成立，原考核结果已撤回，本次为重新评分")
+    assert "漏计两项国家级奖项" in shown and "奖项证书属实，初评漏计" in shown and "张三" not in shown

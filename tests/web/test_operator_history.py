@@ -108,7 +108,10 @@ def test_the_operator_reads_the_evaluation_s_decisions_and_nothing_of_the_panel_
     torch.post(f"/notices/{notice.id}/objections", {
         "objector_kind": "individual", "objector": INTERNAL["objector"], "contact": "13900000000",
         "reasons": INTERNAL["objection_reasons"], "next": dossier}, from_page=dossier)
-    submit(torch, inbox_task(torch, "考核结果异议调查核实"), {"objection_findings": INTERNAL["objection_findings"]})
+    investigation = inbox_task(torch, "考核结果异议调查核实")
+    # the investigation checks the objection against the scores it is about (the page did not show them)
+    assert "专家组综合得分" in page(torch, f"/tasks/{investigation}")
+    submit(torch, investigation, {"objection_findings": INTERNAL["objection_findings"]})
     submit(approver, inbox_task(approver, "考核结果异议处理决定"), {"objection_upheld": "yes", "objection_answer": ANSWER})
     review_id = inbox_task(torch, "考核材料审核")
     response = torch.post(f"/tasks/{review_id}/return", {"target": "self_assessment", "reason": RETURN_REASON},
