@@ -97,3 +97,23 @@ def test_an_application_that_fails_the_conditions_says_it_came_back_from_the_che
     task = open_task(application_id, "submit_application")
     row = list_row(login("applicant_a"), application_id)
     assert "审核中" not in row and "退回修改" in row and "申报条件自动审查" in row and deadline_day(task.due_at) in row
+
+
+def test_a_step_the_applicant_took_back_is_not_said_to_have_been_sent_back(login, world):
+    """A review of the change: the applicant handed in its supplement, then took it back (撤回); the page said
+    申报条件自动审查退回修改 with the conditions' reason, none of which was true."""
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    complete(login("recommender_a"), open_task(application_id, "recommender_review"),
+             {"recommender_decision": "recommend", "recommendation_letter": "同意推荐", "recommender_comments": ""})
+    complete(login("torch1"), open_task(application_id, "material_review"),
+             {"material_decision": "supplement", "material_comments": "租赁合同缺少盖章页"})
+    applicant = login("applicant_a")
+    task = open_task(application_id, "supplement_materials")
+    complete(applicant, task, {"supplement_note": "已补充盖章页"})
+    response = applicant.post(f"/tasks/{task.id}/withdraw", {}, from_page="/")
+    assert response.status_code == 302
+    assert open_task(application_id, "supplement_materials").id == task.id  # open again, in its hands
+    page = applicant.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "申报条件自动审查" not in page and 'id="sent-back"' not in page
+    assert "申报条件自动审查" not in list_row(applicant, application_id)

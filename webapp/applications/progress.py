@@ -15,8 +15,9 @@ from webapp.decisions import RETURN, SUPPLEMENT, decided
 from webapp.extensions import db
 from webapp.models import Application, AuditEvent, HumanTask
 
-# The events that move a case on: one of them opened the applicant's step.
-MOVES = ("completed", "returned")
+# The events that move a case on: one of them opened the applicant's step (a step taken back, 撤回, reopens it
+# too, but then nobody sent it back).
+MOVES = ("completed", "returned", "step_withdrawn")
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,23 @@ def sent_back(applications: list[Application]) -> dict[int, SentBack]:
                                                   AuditEvent.action.in_(MOVES)).group_by(AuditEvent.instance_id))
     events = db.session.scalars(select(AuditEvent).options(selectinload(AuditEvent.actor))
                                 .where(AuditEvent.id.in_(last)))
-    return {cases[event.instance_id]: _sent_back(event, waiting[event.instance_id]) for event in events}
+    found = {cases[event.instance_id]: _sent_back(event, waiting[event.instance_id]) for event in events}
+    return {application_id: back for application_id, back in found.items() if back is not None}
 
 
-def _sent_back(event: AuditEvent, row: HumanTask) -> SentBack:
+def _sent_back(event: AuditEvent, row: HumanTask) -> SentBack | None:
     detail = event.detail or {}
     role = event.actor.role if event.actor is not None else None
     kind, reason = RETURN, ""
+    if event.action == "step_withdrawn":  # the applicant took its own step back: nobody sent anything back
+        return None
     if event.action == "returned":  # 退回 by the holder of a later step, with its reason
+        if detail.get("to") not in (None, row.task_spec):  # a return between reviewers is not the applicant's
+            return None
         reason = detail.get("reason") or ""
     elif role == "applicant" or role is None:
+        if event.task_spec != row.task_spec:  # not its own step handed straight back by the check of conditions
+            return None
         # The applicant's own submission came straight back: the conditions of application were checked
         # on it (the step opened lists those not met).
         return SentBack(kind=RETURN, by=_("the automatic check of the conditions of application"),
