@@ -284,18 +284,12 @@ def _register_errors(app: Flask) -> None:
 
 
 def _provisional_end(notice) -> bool:
-    """Whether to mark a notice's last day （暂定）: while it runs and a year it spans has no known calendar. The
-    years staff entered are read once a request, and only for a notice that was provisional when published."""
-    from flask import g
-
+    """Whether to mark a notice's last day （暂定）: published with an end counted on weekends only, and still
+    running (webapp/workdays.end_still_provisional)."""
     from .clock import clock
-    from .workdays import end_still_provisional, entered_years
+    from .workdays import end_still_provisional
 
-    if not notice.provisional_end:
-        return False
-    if "entered_years" not in g:
-        g.entered_years = entered_years()
-    return end_still_provisional(notice, clock.now(), g.entered_years)
+    return end_still_provisional(notice, clock.now())
 
 
 def _register_clock(app: Flask) -> None:

@@ -46,17 +46,15 @@ def year_known(year: int, entered: set[int]) -> bool:
     return True
 
 
-def end_still_provisional(notice: PublicNotice, now: datetime, entered: set[int]) -> bool:
-    """Whether a notice's last day is still to be read as provisional (（暂定）). It was worked out with weekends
-    only for a year whose calendar was unknown; once the notice has ended (or was withdrawn) its day is what it
-    was, and once the calendar of every year its days fall in is known the mark says nothing true any more."""
+def end_still_provisional(notice: PublicNotice, now: datetime) -> bool:
+    """Whether a notice's last day is still to be read as provisional (（暂定）): it was worked out with weekends
+    only, for a year whose calendar was unknown, and the notice still runs. Once it has ended (or was
+    withdrawn) its day is what it was. Entering that year's holidays later does not clear the mark: the end
+    and the case's timer were set when the notice was published and are not counted again, so the day may
+    still be off by the holidays entered."""
     if not notice.provisional_end or notice.ends_at is None or notice.withdrawn_at is not None:
         return False
-    if notice.ends_at <= now:
-        return False
-    first = notice.starts_at.astimezone(CHINA).date()
-    last = (notice.ends_at.astimezone(CHINA) - timedelta(microseconds=1)).date()  # its last day, as shown
-    return any(not year_known(year, entered) for year in range(first.year, last.year + 1))
+    return notice.ends_at > now
 
 
 def add_working_days(start: datetime, count: int) -> tuple[datetime, bool]:
