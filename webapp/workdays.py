@@ -35,17 +35,6 @@ def entered_years() -> set[int]:
     return {d.year for d in db.session.scalars(select(Holiday.day))}
 
 
-def year_known(year: int, entered: set[int]) -> bool:
-    """Is the holiday calendar of `year` known (entered by staff, or in the chinesecalendar data)?"""
-    if year in entered:
-        return True
-    try:
-        chinese_calendar.is_workday(date(year, 1, 1))
-    except NotImplementedError:
-        return False
-    return True
-
-
 def end_still_provisional(notice: PublicNotice, now: datetime) -> bool:
     """Whether a notice's last day is still to be read as provisional (（暂定）): it was worked out with weekends
     only, for a year whose calendar was unknown, and the notice still runs. Once it has ended (or was
