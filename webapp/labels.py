@@ -17,7 +17,8 @@ APPLICATION_STATUSES = [N_("draft"), N_("in_review"), N_("recognised"), N_("decl
                         N_("objection_upheld"), N_("withdrawn")]
 SPACE_STATUSES = [N_("rectification"), N_("revoked"), N_("left"), N_("national"), N_("national_professional")]
 INSTANCE_STATUSES = [N_("running"), N_("completed"), N_("cancelled"), N_("open")]
-AUDIT_ACTIONS = [N_("started"), N_("claimed"), N_("released"), N_("message"), N_("timer"), N_("error")]
+AUDIT_ACTIONS = [N_("started"), N_("claimed"), N_("released"), N_("message"), N_("queued"), N_("timer"),
+                 N_("error")]
 # The office verbs (webapp/office/): their audit actions, and an application withdrawn by its applicant.
 OFFICE_ACTIONS = [N_("returned"), N_("step_withdrawn"), N_("withdrawn"), N_("transferred"), N_("urged")]
 REPORT_STATUSES = [N_("on_time"), N_("late"), N_("missing")]

@@ -183,8 +183,9 @@ def test_an_objection_through_the_public_page_interrupts_the_running_notice(logi
     from webapp.models import AuditEvent
 
     arrivals = db.session.scalars(select(AuditEvent.title).where(
-        AuditEvent.instance_id == notice.instance_id, AuditEvent.action == "message")).all()
+        AuditEvent.instance_id == notice.instance_id, AuditEvent.action.in_(("message", "queued")))).all()
     assert arrivals == ["收到异议", "收到异议"]
+    assert "排队等候" in html(login("supervisor").get(f"/instances/{notice.instance_id}"))  # the second's, in words
     complete(login("torch1"), task, {"objection_findings": "经核实，场地与申报一致"})
     complete(login("approver"), open_task(application_id, "decide_objection"),
              {"objection_upheld": "no", "objection_answer": "异议不成立"})
@@ -373,3 +374,18 @@ def test_a_notice_whose_objection_was_upheld_is_withdrawn_and_takes_no_more(logi
     told = db.session.scalars(select(Notification.text).where(
         Notification.user_id == world["users"]["recommender_a"].id)).all()
     assert any("公示异议成立，不予认定" in t and "异议成立，不予认定" in t for t in told), told
+
+
+def test_an_objection_queued_meanwhile_does_not_stop_the_investigator_taking_back_the_findings(login, world, notice):
+    """A review of the change: the queued objection's arrival was recorded as a "message", which counts as the
+    case moving on, so the investigator could no longer take back (撤回) findings nobody had acted on."""
+    application_id = notice.subject_id
+    public = login(None)
+    assert "您的异议已收到" in flashed(public, object_to(public, notice, objector="张三"))
+    task = open_task(application_id, "investigate_objection")
+    torch = login("torch1")
+    complete(torch, task, {"objection_findings": "初步核实"})
+    assert "您的异议已收到" in flashed(public, object_to(public, notice, objector="李四", reasons="另一件"))
+    response = torch.post(f"/tasks/{task.id}/withdraw", {}, from_page="/")
+    assert "您已撤回" in flashed(torch, response)
+    assert open_task(application_id, "investigate_objection").id == task.id

@@ -201,9 +201,10 @@ def lodge(actor: User | None, form, *, instance: ProcessInstance | None, applica
             db.session.add(objection)
             db.session.flush()
             # In the case's history as its arrival (the diagram takes it up later, by a service task): each
-            # objection a notice received is there, not only those its message event caught.
+            # objection a notice received is there, not only those its message event caught. Its own action,
+            # not "message": the case did not move, so it stops nobody taking back a step (office.ACTED).
             db.session.add(AuditEvent(instance_id=instance.id, actor_id=actor.id if actor is not None else None,
-                                      action="message", title=_objection_event_name(instance), at=clock.now(),
+                                      action="queued", title=_objection_event_name(instance), at=clock.now(),
                                       detail={"message": "objection", "objection_id": objection.id, "queued": True}))
             break
     # Files only now: written inside the savepoint, a refused delivery would have left them on disk
