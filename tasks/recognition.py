@@ -31,8 +31,8 @@ def set_outcome(ctx, outcome: str, reason: str = "") -> dict:
     if application.outcome_reason:
         told += ("。" if outcome == "recognised" else "。原因：") + application.outcome_reason
     notify_organisation(application.organisation_id, told, f"/applications/{application.id}")
-    if outcome != "declined":  # the unit's own refusal needs no telling back
-        notify_unit(application.unit_id, told, f"/applications/{application.id}")
+    if ctx.data.get("recommender_decision") == "recommend":  # only what it recommended (not its own refusal,
+        notify_unit(application.unit_id, told, f"/applications/{application.id}")  # nor a lapse it never saw)
     return {"outcome": outcome}
 
 

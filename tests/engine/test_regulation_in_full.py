@@ -81,6 +81,10 @@ def test_a_clean_credit_check_goes_on_to_the_shortlist(harness):
 
 
 def test_an_application_not_submitted_when_its_round_closes_lapses(harness):
+    unit_user = User(username="bureau", display_name="推荐单位", role="recommender", password_hash="x",
+                     unit_id=harness.unit.id)
+    db.session.add(unit_user)
+    db.session.commit()
     h = harness("recognition", data=dict(START_DATA))
     closes = harness.round.closes_at
     h.advance_to((closes - (closes - clock.now()) / 2).isoformat())
@@ -90,6 +94,8 @@ def test_an_application_not_submitted_when_its_round_closes_lapses(harness):
     assert h.done
     application = db.session.get(Application, h.instance.subject_id)
     assert application.status == "lapsed" and "前提交" in application.outcome_reason
+    # the recommending unit never saw it: it is not told (a review found it was)
+    assert db.session.scalars(select(Notification).where(Notification.user_id == unit_user.id)).all() == []
 
 
 def scored_evaluation(harness, sheet):
