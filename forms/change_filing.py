@@ -181,7 +181,7 @@ class ChangeRequestForm(TaskForm):
             "new_public_area_m2": _number(self.new_public_area_m2.data),
             "new_address": self.new_address.data or "", "new_direction": self.new_direction.data or "",
             "new_organisation_name": name, "new_organisation_credit_code": code,
-            "new_organisation_id": None,  # the Department's acceptance names it (ChangeAcceptForm)
+            "new_organisation_id": None,  # the diagram's 登记新运营机构 (register_operator) names it
             "change_before": getattr(self, "on_record", None) or values_on_record(self.ctx.subject),
         }
 
@@ -252,13 +252,14 @@ class ChangeReview:
         self.new_operator, self.new_operator_known_by = None, ""
         self.new_operator_accounts, self.new_operator_other_unit = 0, None
         if data.get("change_type") == "operator" and data.get("new_organisation_credit_code"):
+            space = ctx.subject
             self.new_operator, self.new_operator_known_by = Organisation.known_as(
-                data.get("new_organisation_name", ""), data["new_organisation_credit_code"])
+                data.get("new_organisation_name", ""), data["new_organisation_credit_code"],
+                space.unit_id if space is not None else None)
             # Who will see the space's whole record once it is filed, and whether the organisation belongs to
             # another recommending unit: the Department decides knowing both (an outside probe moved a space to
             # another unit's organisation of the same name, its people then reading everything).
             self.new_operator_accounts = account_count(self.new_operator)
-            space = ctx.subject
             if self.new_operator is not None and space is not None and self.new_operator.unit_id != space.unit_id:
                 self.new_operator_other_unit = self.new_operator.unit
 

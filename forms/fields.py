@@ -122,15 +122,23 @@ def credit_code_check_character(first17: str) -> str:
     return CREDIT_CODE_CHARS[-total % 31]
 
 
+def credit_code_fault(code: str) -> str:
+    """What is wrong with a (filtered) code: "format", "check" (the check character does not match), or ""."""
+    if not CREDIT_CODE_FORMAT.match(code):
+        return "format"
+    return "check" if credit_code_check_character(code[:17]) != code[17] else ""
+
+
 def check_credit_code(form, field) -> None:
     """WTForms validator: an empty value passes (say elsewhere when one is required)."""
     code = field.data or ""
     if not code:
         return
-    if not CREDIT_CODE_FORMAT.match(code):
+    fault = credit_code_fault(code)
+    if fault == "format":
         raise ValidationError(_l("A unified social credit code has 18 characters, digits and capital letters (not "
                                  "I, O, S, V or Z), as printed on the business licence."))
-    if credit_code_check_character(code[:17]) != code[17]:
+    if fault == "check":
         raise ValidationError(_l("This unified social credit code does not add up: its last character does not "
                                  "match the others, so a character was probably mistyped. Please check it against "
                                  "the business licence."))

@@ -268,9 +268,10 @@ def register_operator(ctx) -> dict:
     code = str(ctx.data.get("new_organisation_credit_code") or "").strip()
     if not (name and code):
         raise ValueError("a change of operator names no organisation (new_organisation_name, new_organisation_credit_code)")
-    organisation, how = Organisation.known_as(name, code)
+    unit_id = subject_space(ctx).unit_id
+    organisation, how = Organisation.known_as(name, code, unit_id)
     if organisation is None:
-        organisation = Organisation(name=name, credit_code=code, unit_id=subject_space(ctx).unit_id)
+        organisation = Organisation(name=name, credit_code=code, unit_id=unit_id)
         db.session.add(organisation)
         db.session.flush()
     elif how == "name":

@@ -105,3 +105,23 @@ def test_a_case_on_a_diagram_without_the_registration_step_still_hands_over(harn
     assert h.done
     new = db.session.scalars(select(Organisation).where(Organisation.credit_code == CODE)).one()
     assert db.session.get(MakerSpace, space_id).organisation_id == new.id
+
+
+def test_a_namesake_under_another_unit_is_not_taken_for_the_new_operator(harness):
+    """An outside probe: a filing named another unit's organisation (no code on record) and the space moved to
+    it, the code written onto it. A name alone counts only under the space's own recommending unit."""
+    from webapp.models import Unit
+
+    other_unit = Unit(code="elsewhere", name="别处科技局", kind="bureau")
+    db.session.add(other_unit)
+    db.session.flush()
+    namesake = Organisation(name="新运营有限公司", unit_id=other_unit.id)
+    db.session.add(namesake)
+    db.session.commit()
+    h, space_id = filing(harness, change_type="operator", change_type_label="运营机构", change_description="运营主体变更",
+                         new_organisation_name="新运营有限公司", new_organisation_credit_code=CODE)
+    h.complete("change_accept", change_accepted=True, change_comments="")
+    db.session.expire_all()
+    moved_to = db.session.get(MakerSpace, space_id).organisation
+    assert moved_to.id != namesake.id and moved_to.unit_id == harness.unit.id and moved_to.credit_code == CODE
+    assert db.session.get(Organisation, namesake.id).credit_code is None

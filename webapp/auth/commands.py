@@ -11,6 +11,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from forms.fields import credit_code_fault, credit_code_filter
 from webapp.extensions import db
 from webapp.models import ROLES, Organisation, Unit, User
 
@@ -48,8 +49,12 @@ def register_account_commands(app: Flask) -> None:
     @click.option("--credit-code", default=None, help="统一社会信用代码 (18 characters)")
     def add_organisation(name: str, unit_code: str, credit_code: str | None) -> None:
         """Add an operating organisation (申报单位); prints its id for add-user --organisation."""
-        if credit_code is not None and len(credit_code) != 18:
-            raise click.ClickException("a unified social credit code has 18 characters")
+        if credit_code is not None:  # written and checked as the change filing's form does (Organisation.known_as)
+            credit_code = credit_code_filter(credit_code)
+            if fault := credit_code_fault(credit_code):
+                raise click.ClickException("not a unified social credit code: " + (
+                    "18 digits and capital letters (not I, O, S, V or Z)" if fault == "format"
+                    else "its last (check) character does not match the others"))
         organisation = Organisation(name=name, unit_id=_unit(unit_code).id, credit_code=credit_code)
         db.session.add(organisation)
         db.session.commit()

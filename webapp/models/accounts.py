@@ -39,17 +39,19 @@ class Organisation(db.Model):
     unit: Mapped[Unit] = relationship()
 
     @classmethod
-    def known_as(cls, name: str, code: str) -> "tuple[Organisation | None, str]":
+    def known_as(cls, name: str, code: str, unit_id: int | None) -> "tuple[Organisation | None, str]":
         """The organisation a typed name and 统一社会信用代码 are, if the system knows it: the one registered
-        with that code; else one of that name with no code on record. Returns (organisation, how): how is
-        "code", "name", or "" when the system does not know it."""
+        with that code; else one of that name with no code on record under the recommending unit `unit_id` (a
+        name alone is no proof across units: a filing moved a space to another unit's namesake). Returns
+        (organisation, how): how is "code", "name", or "" when the system does not know it."""
         if not code:
             return None, ""
         found = db.session.scalars(select(cls).where(cls.credit_code == code).order_by(cls.id)).first()
         if found is not None:
             return found, "code"
         found = db.session.scalars(select(cls).where(
-            cls.name == name, or_(cls.credit_code.is_(None), cls.credit_code == "")).order_by(cls.id)).first()
+            cls.name == name, cls.unit_id == unit_id, or_(cls.credit_code.is_(None), cls.credit_code == ""))
+            .order_by(cls.id)).first()
         return (found, "name") if found is not None else (None, "")
 
 
