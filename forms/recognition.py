@@ -30,7 +30,10 @@ BOOL_FACTS = ("legal_entity", "premises_leased", "has_admission_exit_rules", "ha
 NUMBER_FACTS = ("operating_years", "controlled_area_m2", "total_area_m2", "public_area_m2", "lease_years")
 
 
-@register("recognition.application")
+APPLICATION_FORM = "recognition.application"  # the applicant's own form: its files are the application's documents
+
+
+@register(APPLICATION_FORM)
 class ApplicationForm(TaskForm):
     """The application (Art. 6, Art. 7). Its attachments and the Art. 9 designations are declared in the
     diagram (`attachment.*`, `choices.existing_designation`; forms/declared.py)."""

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Application, MakerSpace, User
+from webapp.models import Application, MakerSpace, PublicNotice, User
 from webapp.notifications import notify
 
 TWO_PLACES = Decimal("0.01")
@@ -70,3 +70,14 @@ def combine_scores(totals: list, trim_when_at_least: int, flag_spread_over: floa
         scores = scores[1:-1]
     mean = sum(scores, Decimal(0)) / len(scores)
     return mean.quantize(TWO_PLACES, rounding=ROUND_HALF_UP), needs_discussion
+
+
+def withdraw_notices(instance_id: int, now, *, ended_too: bool) -> None:
+    """The case's notices are withdrawn now: the portal no longer shows them as 公示中 nor takes objections
+    nobody would hear. `ended_too`: also one whose days are over (an objection upheld after a notice's last
+    day withdraws what was noticed); else one that ran its course stays ended (a case cancelled later)."""
+    query = select(PublicNotice).where(PublicNotice.instance_id == instance_id, PublicNotice.withdrawn_at.is_(None))
+    if not ended_too:
+        query = query.where(PublicNotice.ends_at.is_(None) | (PublicNotice.ends_at > now))
+    for notice in db.session.scalars(query):
+        notice.withdrawn_at = now

@@ -21,7 +21,7 @@ from webapp.models import (
 from webapp.workdays import add_working_days
 
 from . import registry
-from .common import notify_organisation, subject_space, to_score
+from .common import notify_organisation, subject_space, to_score, withdraw_notices
 
 GRADE_TEXT = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
 STATUS_TEXT = {"recognised": "已认定", "rectification": "整改中", "revoked": "已撤销", "left": "已退出本体系",
@@ -62,12 +62,7 @@ def _cancel_open_work(ctx, space_id: int) -> None:
     )
     for instance in list(others):
         ctx.runtime.cancel(instance, reason="众创空间资格已终止")
-        # A notice of that case still running (an evaluation result) ends with it: not 公示中 on the portal,
-        # taking objections nobody will hear.
-        for notice in db.session.scalars(select(PublicNotice).where(
-                PublicNotice.instance_id == instance.id, PublicNotice.withdrawn_at.is_(None),
-                PublicNotice.ends_at > ctx.now)):
-            notice.withdrawn_at = ctx.now
+        withdraw_notices(instance.id, ctx.now, ended_too=False)  # a result still under notice ends with its case
 
 
 @registry.register("open_report_period")
@@ -171,9 +166,7 @@ def withdraw_evaluation_result(ctx) -> dict:
     for evaluation in db.session.scalars(select(Evaluation).where(
             Evaluation.instance_id == ctx.instance.id, Evaluation.withdrawn.is_(False))):
         evaluation.withdrawn = True
-    for notice in db.session.scalars(select(PublicNotice).where(
-            PublicNotice.instance_id == ctx.instance.id, PublicNotice.withdrawn_at.is_(None))):
-        notice.withdrawn_at = ctx.now
+    withdraw_notices(ctx.instance.id, ctx.now, ended_too=True)
     notify_organisation(space.organisation_id, f"「{space.name}」绩效考核结果公示期间异议成立，考核结果已撤回，将重新审核评分。",
                         f"/spaces/{space.id}")
     return {"expert_scores": [], "panel_score": 0, "materials_false": False}
@@ -248,8 +241,8 @@ def _tell_change_outcome(ctx, space) -> None:
             link = ""
         notify_organisation(space.organisation_id, f"{what}已准予备案。", link)
         return
-    reason = str(ctx.data.get("change_comments") or "").strip().rstrip("。")
-    next_step = (f"理由：{reason}。如仍需变更，请按此理由准备材料，在众创空间页面重新提交变更报备。" if reason
+    reason = str(ctx.data.get("change_comments") or "").strip()
+    next_step = (f"理由：{ended(reason)}如仍需变更，请按此理由准备材料，在众创空间页面重新提交变更报备。" if reason
                  else "如仍需变更，可在众创空间页面重新提交变更报备。")
     notify_organisation(space.organisation_id, f"{what}未予备案，科技厅未同意此次变更。{next_step}", link)
 

@@ -9,7 +9,14 @@ from webapp.models import MakerSpace, Objection, PublicNotice, SpaceStatusChange
 from webapp.workdays import add_working_days
 
 from . import registry
-from .common import capped_total, combine_scores, notify_organisation, notify_unit, subject_application
+from .common import (
+    capped_total,
+    combine_scores,
+    notify_organisation,
+    notify_unit,
+    subject_application,
+    withdraw_notices,
+)
 
 OUTCOME_TEXT = {
     "recognised": "已认定为自治区众创空间",
@@ -117,9 +124,7 @@ def settle_queued_objections(ctx, because: str = "not_recognised") -> dict:
 def withdraw_notice(ctx) -> dict:
     """The case's notice ends early (an objection was upheld: the applicant is not recognised): withdrawn, so
     the portal no longer offers it as running nor takes objections to it."""
-    for notice in db.session.scalars(select(PublicNotice).where(
-            PublicNotice.instance_id == ctx.instance.id, PublicNotice.withdrawn_at.is_(None))):
-        notice.withdrawn_at = ctx.now
+    withdraw_notices(ctx.instance.id, ctx.now, ended_too=True)
     return {}
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from forms.recognition import APPLICATION_FORM
 from webapp.attachments import save_upload as _save
 from webapp.attachments import storage_path
 from webapp.models import Application, Attachment, User
 from webapp.models.recognition import ATTACHMENT_KINDS
 
-__all__ = ["APPLICATION_FORM", "EARLIER_VERSION_READERS", "Versions", "replaces_earlier", "replaced", "save_upload",
+__all__ = ["EARLIER_VERSION_READERS", "Versions", "replaces_earlier", "replaced", "save_upload",
            "storage_path", "versions"]
 
 # Who is shown the earlier versions of a document handed in again (folded under its current one): the staff
@@ -24,7 +25,6 @@ EARLIER_VERSION_READERS = ("recommender", "torch_center", "approver", "superviso
 
 # The form whose files replace the earlier ones of their kind: the application itself, handed in again after a
 # return. Files handed in with any other form (补充材料, asked for by the Torch Center) add to the documents.
-APPLICATION_FORM = "recognition.application"
 
 
 def save_upload(application: Application, kind: str, upload, user: User) -> Attachment:

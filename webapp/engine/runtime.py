@@ -388,18 +388,22 @@ class Runtime:
 def _catching_event_name(wf: BpmnWorkflow, message: str) -> str | None:
     """The name the diagram gives the event that waits for `message` now, if it gives one."""
     for task in tasks_in(wf, TaskState.WAITING):
-        spec = task.task_spec
-        definition = getattr(spec, "event_definition", None)
-        if getattr(definition, "name", None) == message and spec.bpmn_name:
-            return spec.bpmn_name
-        # An event-based gateway waits for its outgoing events itself (SpiffWorkflow moves their definitions
-        # into its own, in the order of its outputs): the name is the catching event's, after the gateway.
-        for index, inner in enumerate(getattr(definition, "event_definitions", None) or []):
-            if isinstance(inner, MessageEventDefinition) and inner.name == message:
-                outputs = getattr(spec, "outputs", [])
-                named = outputs[index].bpmn_name if index < len(outputs) else None
-                if named or spec.bpmn_name:
-                    return named or spec.bpmn_name
+        if named := message_event_name(task.task_spec, message):
+            return named
+    return None
+
+
+def message_event_name(spec, message: str) -> str | None:
+    """The name of the event `spec` catches `message` with, if it does and the diagram names it. An event-based
+    gateway waits for its outgoing events itself (SpiffWorkflow moves their definitions into its own, in the
+    order of its outputs): the name is then the catching event's, after the gateway."""
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, MessageEventDefinition) and definition.name == message:
+        return spec.bpmn_name or None
+    for index, inner in enumerate(getattr(definition, "event_definitions", None) or []):
+        if isinstance(inner, MessageEventDefinition) and inner.name == message:
+            outputs = getattr(spec, "outputs", [])
+            return (outputs[index].bpmn_name if index < len(outputs) else None) or spec.bpmn_name or None
     return None
 
 

@@ -8,6 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, update
 
 from forms import FormContext, TaskForm
+from forms.recognition import APPLICATION_FORM
 from webapp.access import claim_blocks
 from webapp.engine.runtime import Runtime, TaskUnavailable, find_task
 from webapp.extensions import db
@@ -112,7 +113,7 @@ def complete_task(user: User, task: HumanTask, form: TaskForm, runtime: Runtime 
                         application=record if isinstance(record, Application) else None,
                         space=record if isinstance(record, MakerSpace) else None)
     data = form.task_data()
-    if task.form_key == "recognition.application" and isinstance(application := subject(), Application):
+    if task.form_key == APPLICATION_FORM and isinstance(application := subject(), Application):
         application.space_name = data["space_name"]
         application.facts = data
         if application.status == "draft":

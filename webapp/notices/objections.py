@@ -79,22 +79,15 @@ def diagram_takes_queued(bundle, process_id: str) -> bool:
 
 def _objection_event_name(instance: ProcessInstance) -> str:
     """What the case's diagram calls the event that receives an objection (收到异议), as the history names a
-    message the diagram caught; the message's name where the diagram gives none."""
-    from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-
+    message the diagram caught; the message's name where the diagram gives none (as the runtime does)."""
     from webapp.engine.definitions import parsed_bundle
+    from webapp.engine.runtime import message_event_name
 
     spec, subprocess_specs = parsed_bundle(instance.bundle).specs[instance.process_id]
     for wf_spec in (spec, *subprocess_specs.values()):
         for task_spec in wf_spec.task_specs.values():
-            definition = getattr(task_spec, "event_definition", None)
-            inner = getattr(definition, "event_definitions", None) or [definition]
-            for index, one in enumerate(inner):
-                if isinstance(one, MessageEventDefinition) and one.name == "objection":
-                    outputs = task_spec.outputs if definition is not one else []
-                    named = outputs[index].bpmn_name if index < len(outputs) else task_spec.bpmn_name
-                    if named:
-                        return named
+            if named := message_event_name(task_spec, "objection"):
+                return named
     return "objection"
 
 

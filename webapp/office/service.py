@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
+from forms.recognition import APPLICATION_FORM
 from webapp.access import claim_blocks, may_view_instance, may_work_on, users_for_task
 from webapp.clock import CHINA, clock
 from webapp.engine import office
@@ -121,11 +122,6 @@ def may_withdraw_application(user: User, application: Application) -> bool:
             and application.instance.status == "running")
 
 
-# The applicant's own application form (填写并提交申报书): open again after a return, the application is back in
-# the applicant's hands.
-APPLICATION_FORM = "recognition.application"
-
-
 def withdrawal(application: Application) -> str | None:
     """Why the applicant may withdraw (give up) its running application now, or None: "untouched" (started by
     mistake, or submitted and not yet taken up) or "returned" (sent back: the case waits only on the applicant's
@@ -165,7 +161,7 @@ def withdraw_step(user: User, task: HumanTask) -> None:
     except office.Refused as exc:
         raise _refused(exc) from None
     subject = task.instance.subject
-    if task.form_key == "recognition.application" and isinstance(subject, Application) and subject.status == "in_review":
+    if task.form_key == APPLICATION_FORM and isinstance(subject, Application) and subject.status == "in_review":
         subject.status = "draft"  # the submission is taken back: a draft again until submitted anew
 
 
