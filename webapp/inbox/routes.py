@@ -92,7 +92,11 @@ def task(task_id):
     data = service.task_data(task, runtime)
     ctx = service.context_for(current_user, task, data)
     form_class = form_class_for(task.form_key, ctx.properties)
-    form = form_class(data=form_class.initial(data)) if request.method == "GET" else form_class()
+    # The applicant's forms open with what it handed in before (a returned application keeps everything typed);
+    # a reviewer who sees the case again decides again, in an empty form: its earlier round's comment, carried
+    # in the case's data, was shown again and went in unnoticed with the opposite decision.
+    initial = form_class.initial(data) if task.lane == "applicant" else {}
+    form = form_class(data=initial) if request.method == "GET" else form_class()
     form.prepare(ctx)
     if request.method == "POST":
         if claim_blocks(current_user, task):
