@@ -429,3 +429,18 @@ def test_an_ad_hoc_sub_process_is_refused(app):
               '<bpmn:task id="free_a" name="甲" /></bpmn:adHocSubProcess>')
     files[name] = files[name].replace(marker, ad_hoc + marker, 1)
     refused(files, name, "free_order", "adHocSubProcess")
+
+
+def test_a_condition_changed_without_its_words_is_pointed_out(app):
+    """A walk of the demo: the designer raised 可自主支配面积 from < 500 to < 800 and deployed; applicants with
+    600 ㎡ were then refused as 不得低于500平方米. The deploy now names the rule whose words and condition differ
+    (a reminder: the deploy goes on), and the shipped tables, whose words agree, raise none."""
+    assert [p for p in check_files(read_directory(app.config["BPMN_DIR"])) if "输出文字" in p.message] == []
+    files = edited(app, "eligibility.dmn", "<text>&lt; 500</text>", "<text>&lt; 800</text>")
+    warned = [p for p in check_files(files) if "输出文字" in p.message]
+    assert len(warned) == 1 and warned[0].element_id == "Rule_controlled_area", warned
+    assert "500" in warned[0].message and "800" in warned[0].message and warned[0].severity == "warning"
+    assert errors(check_files(files)) == []
+    # the words changed too: nothing to remind
+    agreed = {**files, "eligibility.dmn": files["eligibility.dmn"].replace("不得低于500平方米", "不得低于800平方米")}
+    assert [p for p in check_files(agreed) if "输出文字" in p.message] == []

@@ -18,7 +18,7 @@ import hashlib
 import json
 
 from .conventions import _forms, _lanes, _operator_ids, _returns, _services
-from .decisions import _outputs_tested, _tables
+from .decisions import _outputs_tested, _rule_words, _tables
 from .engine import _engine, _executable
 from .expressions import _expressions
 from .index import _Index
@@ -69,7 +69,8 @@ def _check(files: dict[str, str], problems: list[Problem]) -> list[Problem]:
     index = _Index(roots)
     problems += _executable(index)
     problems += _engine(index, files)
-    for check in (_lanes, _forms, _services, _operator_ids, _returns, _expressions, _structure, _paths, _tables, _outputs_tested, _variables_written):
+    for check in (_lanes, _forms, _services, _operator_ids, _returns, _expressions, _structure, _paths, _tables,
+                  _rule_words, _outputs_tested, _variables_written):
         try:
             problems += check(index)
         except Exception as exc:  # a check must never turn into a server error

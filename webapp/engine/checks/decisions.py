@@ -8,7 +8,7 @@ import re
 
 from .expressions import expressions
 from .index import _MANUAL, BPMN_NS, _bpmn, _Index, _local, _properties, _text
-from .problem import Problem
+from .problem import WARNING, Problem
 
 # ---------------------------------------------------------------------------------- decision tables
 
@@ -286,3 +286,40 @@ def _tests_never_true(index: _Index, known: dict[str, set]) -> list[Problem]:
                 f"改为 \"{near[0]}\"" if near else f"改为决策表会给出的取值之一（{shown}），或在决策表中加上输出 \"{literal}\""))
     return problems
 
+
+
+# ---------------------------------------------------------------------------------- a rule's own words
+
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)(\s*[%％])?")
+
+
+def _numbers(text: str, percent_as_share: bool) -> set[float]:
+    found = set()
+    for digits, percent in _NUMBER.findall(text or ""):
+        value = float(digits)
+        found.add(round(value / 100, 6) if percent and percent_as_share else value)
+    return found
+
+
+def _rule_words(index: _Index) -> list[Problem]:
+    """A rule whose output text names a number (不得低于500平方米) while none of its conditions does (< 800): a
+    designer changed the condition and not the words, and applicants were refused for 600 ㎡ as "below 500".
+    A reminder, not a refusal: the words may quote a number of their own."""
+    problems = []
+    for name, root in index.dmn().items():
+        for rule in root.iter("{*}rule"):
+            conditions: set[float] = set()
+            for entry in rule.findall("{*}inputEntry"):
+                conditions |= _numbers(entry.findtext("{*}text") or "", percent_as_share=False)
+            if not conditions:
+                continue
+            for entry in rule.findall("{*}outputEntry"):
+                text = entry.findtext("{*}text") or ""
+                said = _numbers(text, percent_as_share=True)
+                if said and not said & conditions:
+                    quoted = "、".join(_fmt(n) for n in sorted(said))
+                    tested = "、".join(_fmt(n) for n in sorted(conditions))
+                    problems.append(index.problem(
+                        name, rule, f"规则的输出文字写的是 {quoted}，条件中的数值却是 {tested}：用户读到的说明可能与规则不一致",
+                        "修改条件后，请同时修改这条规则的输出文字（例如“不得低于 800 平方米”），使二者一致", WARNING))
+    return problems
