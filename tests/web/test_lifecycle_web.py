@@ -14,6 +14,7 @@ import re
 from sqlalchemy import func, select
 
 from webapp.clock import clock
+from webapp.engine.sandbox import last_day
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
@@ -147,7 +148,12 @@ def test_late_report_is_recorded_late(login, world, space_id):
     move_clock(days=40)  # past the 30-day window, before the next period opens
     submit(login("applicant_a"), task_id, REPORT)
     assert [r.status for r in reports(space_id)] == ["late"]
-    assert "逾期" in page(login("applicant_a"), f"/spaces/{space_id}")
+    dossier = page(login("applicant_a"), f"/spaces/{space_id}")
+    assert "迟报" in dossier  # as the step's instructions call it (记为迟报), not 逾期
+    # the deadline as the step named it: its last day (a walk of the demo: the table showed the next day,
+    # the midnight the period ends at, so a report handed in on that day read as late "on its deadline")
+    report = reports(space_id)[0]
+    assert f"<td>{last_day(report.deadline.isoformat())}</td>" in dossier
 
 
 # ---- change filing (R15) ------------------------------------------------------------------------------
