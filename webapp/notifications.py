@@ -104,9 +104,12 @@ def remind_task(task_id: int, now) -> bool:
     if claimed.rowcount != 1:
         return False
     row = db.session.get(HumanTask, task_id, populate_existing=True)  # as claimed, not as read before
+    # A reminder sent late (the sweeper was down, the demo clock jumped) says the deadline has passed, not
+    # that it is still to come.
+    when = (f"已于 {deadline_day(row.due_at)} 到期，已逾期，请尽快办理。" if row.due_at is not None and row.due_at <= now
+            else f"将于 {deadline_day(row.due_at)} 到期，请及时办理。")
     for user in users_for_task(row) if row.claimed_by_id is None else [row.claimed_by]:
-        notify(user, f"办理提醒：「{row.title}」（{row.instance.subject_title}）将于 "
-                     f"{deadline_day(row.due_at)} 到期，请及时办理。", f"/tasks/{row.id}")
+        notify(user, f"办理提醒：「{row.title}」（{row.instance.subject_title}）{when}", f"/tasks/{row.id}")
     return True
 
 

@@ -122,3 +122,21 @@ def test_a_reminder_names_the_last_day(app, world):
     db.session.expire_all()
     (notice,) = db.session.scalars(select(Notification))
     assert "将于 2027-01-30 到期" in notice.text, notice.text
+
+
+def test_a_reminder_sent_after_the_deadline_says_it_has_passed(app, world):
+    """A walk of the demo: with the clock moved on (as after a sweeper outage), reminders sent after the deadline
+    read 将于 2026-12-17 到期 on the 18th."""
+    from datetime import datetime
+
+    from webapp.notifications import remind_task
+
+    case = _case(world, "hohhot", "青城创客空间")
+    step = _step(case, "补正材料", "applicant")
+    step.due_at = datetime(2027, 1, 31, 0, 0, tzinfo=CHINA)
+    step.remind_at = datetime(2027, 1, 28, 0, 0, tzinfo=CHINA)
+    db.session.flush()
+    assert remind_task(step.id, datetime(2027, 2, 2, 9, 0, tzinfo=CHINA))
+    db.session.expire_all()
+    (notice,) = db.session.scalars(select(Notification))
+    assert "已于 2027-01-30 到期，已逾期" in notice.text and "将于" not in notice.text, notice.text
