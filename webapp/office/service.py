@@ -132,12 +132,26 @@ def withdrawal(application: Application) -> str | None:
         return None
     if office.untouched_by_others(instance, "applicant"):
         return "untouched"
-    open_rows = db.session.execute(select(HumanTask.lane, HumanTask.form_key).where(
+    open_rows = db.session.execute(select(HumanTask.lane, HumanTask.form_key, HumanTask.claimed_by_id).where(
         HumanTask.instance_id == instance.id, HumanTask.status == "open")).all()
-    if open_rows and all(lane == "applicant" for lane, _key in open_rows) \
-            and any(key == APPLICATION_FORM for _lane, key in open_rows):
+    if open_rows and all(lane == "applicant" for lane, _key, _claimed in open_rows) \
+            and any(key == APPLICATION_FORM for _lane, key, _claimed in open_rows):
         return "returned"
+    if _resubmitted_untaken(instance) and not any(claimed for _lane, _key, claimed in open_rows):
+        return "untouched"  # handed in again after a return, and nobody has taken it up since
     return None
+
+
+def _resubmitted_untaken(instance: ProcessInstance) -> bool:
+    """The last thing anyone did on the case was the applicant handing its application form in (again)."""
+    last = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.instance_id == instance.id, AuditEvent.action.in_(office.ACTED))
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if last is None or last.action != "completed" or last.actor is None or last.actor.role != "applicant":
+        return False
+    return db.session.scalar(select(HumanTask.id).where(
+        HumanTask.instance_id == instance.id, HumanTask.task_spec == last.task_spec,
+        HumanTask.form_key == APPLICATION_FORM).limit(1)) is not None
 
 
 # ---- the verbs ----------------------------------------------------------------------------------------------
