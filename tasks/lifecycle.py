@@ -21,7 +21,7 @@ from webapp.models import (
 from webapp.workdays import add_working_days
 
 from . import registry
-from .common import notify_organisation, subject_space, to_score, withdraw_notices
+from .common import notify_organisation, notify_unit, subject_space, to_score, withdraw_notices
 
 GRADE_TEXT = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
 STATUS_TEXT = {"recognised": "已认定", "rectification": "整改中", "revoked": "已撤销", "left": "已退出本体系",
@@ -155,6 +155,7 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
     if comments:  # an expert's comment may end its own sentence: one mark between them, never 。；
         told += ended("专家意见：" + joined(comments))
     notify_organisation(space.organisation_id, told, f"/spaces/{space.id}")
+    notify_unit(space.unit_id, told, f"/spaces/{space.id}")  # the recommending unit follows its spaces
     return {"result_notice_end": ends_at.isoformat(), "result_notice_provisional": provisional}
 
 
@@ -240,11 +241,14 @@ def _tell_change_outcome(ctx, space) -> None:
         if ctx.data.get("change_type") == "operator":
             link = ""
         notify_organisation(space.organisation_id, f"{what}已准予备案。", link)
+        notify_unit(space.unit_id, f"{what}已准予备案。", f"/spaces/{space.id}")  # it forwarded the filing
         return
     reason = str(ctx.data.get("change_comments") or "").strip()
     next_step = (f"理由：{ended(reason)}如仍需变更，请按此理由准备材料，在众创空间页面重新提交变更报备。" if reason
                  else "如仍需变更，可在众创空间页面重新提交变更报备。")
     notify_organisation(space.organisation_id, f"{what}未予备案，科技厅未同意此次变更。{next_step}", link)
+    if ctx.data.get("forward_decision") == "forward":
+        notify_unit(space.unit_id, f"{what}未予备案。" + (f"理由：{ended(reason)}" if reason else ""), f"/spaces/{space.id}")
 
 
 @registry.register("register_operator")

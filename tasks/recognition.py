@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from webapp.engine.sandbox import last_day
 from webapp.extensions import db
 from webapp.models import MakerSpace, Objection, PublicNotice, SpaceStatusChange
 from webapp.workdays import add_working_days
@@ -82,6 +83,12 @@ def open_public_notice(ctx, working_days: int = 5) -> dict:
             instance_id=ctx.instance.id,
         )
     )
+    # The applicant and its recommending unit learn the step (they were told nothing until the outcome).
+    told = (f"申报「{application.space_name}」已列入自治区众创空间拟认定名单，现向社会公示，公示至 {last_day(end.isoformat())}"
+            f"（含当日）{'，暂定' if provisional else ''}。公示期满无异议的，予以认定。")
+    link = f"/applications/{application.id}"
+    notify_organisation(application.organisation_id, told, link)
+    notify_unit(application.unit_id, told, link)
     return {"notice_end": end.isoformat(), "notice_provisional": provisional}
 
 
@@ -150,7 +157,7 @@ def recognise_space(ctx) -> dict:
     space = register_space(ctx.runtime, name=application.space_name, organisation_id=application.organisation_id,
                            unit_id=application.unit_id, application_id=application.id, instance_id=ctx.instance.id)
     # An objection dismissed during the notice (the case then ran on to the notice's end) is not "no objection".
-    heard = "经公示，所提异议经核实不成立" if ctx.data.get("objection") else "经公示无异议"
+    heard = "经公示，公示期间收到的异议经核实不成立" if ctx.data.get("objection") else "经公示无异议"
     set_outcome(ctx, "recognised", f"{heard}，认定为自治区众创空间并授牌，证书编号 {space.certificate_no}（第八条）")
     return {"outcome": "recognised", "space_id": space.id, "certificate_no": space.certificate_no}
 

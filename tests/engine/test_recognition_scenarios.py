@@ -427,7 +427,7 @@ def test_objection_dismissed_then_recognised_after_the_notice_period(harness):
     from webapp.models import Application
 
     reason = db.session.get(Application, h.instance.subject_id).outcome_reason
-    assert reason.startswith("经公示，所提异议经核实不成立，认定为自治区众创空间"), reason
+    assert reason.startswith("经公示，公示期间收到的异议经核实不成立，认定为自治区众创空间"), reason
 
 
 def test_an_objection_upheld_settles_those_queued_behind_it(harness):

@@ -35,8 +35,10 @@ def test_a_refused_change_is_told_to_the_operator_with_the_reason_and_kept_on_th
     assert "青城创客空间" in told and "未予备案" in told and REASON in told
     rows = change_rows_on_dossier(page(operator, f"/spaces/{space_id}"))
     assert "未予备案" in rows and REASON in rows
-    # the recommending unit that forwarded it reads the same on the dossier
+    # the recommending unit that forwarded it reads the same on the dossier, and is told (it was not)
     assert REASON in change_rows_on_dossier(page(login("recommender_a"), f"/spaces/{space_id}"))
+    unit_told = page(login("recommender_a"), "/notifications")
+    assert "未予备案" in unit_told and REASON in unit_told
 
 
 def test_a_filed_change_is_told_to_the_operator_and_the_departments_remark_stays_with_staff(login, world, space_id):
@@ -47,6 +49,8 @@ def test_a_filed_change_is_told_to_the_operator_and_the_departments_remark_stays
     told = page(operator, "/notifications")
     assert "青城创客空间" in told and "场地面积" in told and "已准予备案" in told
     assert "内部备注" not in told
+    unit_told = page(login("recommender_a"), "/notifications")
+    assert "已准予备案" in unit_told and "内部备注" not in unit_told
     rows = change_rows_on_dossier(page(operator, f"/spaces/{space_id}"))
     assert "已备案" in rows and "内部备注" not in rows
 

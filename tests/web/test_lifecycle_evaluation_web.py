@@ -142,6 +142,7 @@ def test_evaluation_after_three_years_through_every_role(login, world, space_id)
         assert "良好" in html and "80.00" in html
         assert "300,000" not in html  # no award while the result is publicly noticed
     assert "公示期满无异议后，给予奖励性补助 30 万元" in page(operator, "/notifications")
+    assert "绩效考核结果：良好" in page(login("recommender_a"), "/notifications")  # its unit is told too (it was not)
     move_clock(days=14)  # the 5-working-day notice ends without objection: the award (R19)
     for viewer in (operator, login("recommender_a"), torch):
         assert "300,000" in page(viewer, f"/spaces/{space_id}")

@@ -389,3 +389,16 @@ def test_an_objection_queued_meanwhile_does_not_stop_the_investigator_taking_bac
     response = torch.post(f"/tasks/{task.id}/withdraw", {}, from_page="/")
     assert "您已撤回" in flashed(torch, response)
     assert open_task(application_id, "investigate_objection").id == task.id
+
+
+def test_the_applicant_and_its_unit_are_told_when_the_notice_opens(login, world, notice):
+    """A walk of the demo: the applicant learnt nothing between handing in and the outcome — not that it was
+    shortlisted, nor that its notice ran and until when."""
+    from webapp.engine.sandbox import last_day
+    from webapp.models import Notification
+
+    for name in ("applicant_a", "recommender_a"):
+        told = db.session.scalars(select(Notification.text).where(
+            Notification.user_id == world["users"][name].id)).all()
+        assert any("已列入自治区众创空间拟认定名单" in t and f"公示至 {last_day(notice.ends_at.isoformat())}（含当日）" in t
+                   for t in told), (name, told)
