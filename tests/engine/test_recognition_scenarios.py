@@ -485,3 +485,4 @@ def test_objection_dismissed_after_the_notice_end_recognises_at_once(harness):
     h.complete("decide_objection", objection_upheld=False, objection_answer="异议不成立")
     assert h.done
     assert h.outcome == "recognised"
+

@@ -112,3 +112,22 @@ def test_experts_scoring_again_read_why(harness):
     shown = render_instructions(task.task_spec.documentation, task.data)  # as the expert's page renders it
     assert shown.startswith("考核结果公示期间异议成立，原考核结果已撤回，本次为重新评分")
     assert "漏计两项国家级奖项" in shown and "奖项证书属实，初评漏计" in shown and "张三" not in shown
+
+
+def test_the_notice_s_end_reads_as_the_timer_alone(harness):
+    """A walk of the demo: the history read 定时触发 收到异议、公示期满 at the notice's end — the objection's boundary
+    event, cancelled on the way, counted as fired, as if an objection had come."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import AuditEvent
+
+    from .test_recognition_scenarios import start, to_public_notice
+
+    h = start(harness)
+    to_public_notice(h, harness.expert_ids[:3])
+    h.advance(days=14)
+    assert h.done
+    titles = db.session.scalars(select(AuditEvent.title).where(
+        AuditEvent.instance_id == h.instance_id, AuditEvent.action == "timer")).all()
+    assert titles == ["公示中"], titles  # the notice's timer, by its name in the diagram

@@ -17,6 +17,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -439,10 +440,29 @@ def due_instances(now: datetime, limit: int = 100, after: tuple[datetime, int] |
 
 
 def _waiting_marks(wf: BpmnWorkflow) -> dict[str, tuple[str, str]]:
-    """Each waiting task: its name, and for a cycle timer where its cycle stands."""
+    """Each task waiting on a timer: the timer's name, and for a cycle timer where its cycle stands. Other waits
+    (a message boundary event a timer cancels on its way) are not timers firing: the history read 定时触发
+    收到异议、公示中 at a notice's end, as if an objection had come."""
     marks = {}
     for task in tasks_in(wf, TaskState.WAITING):
+        name = _timer_name(task.task_spec)
+        if name is None:
+            continue
         value = task._get_internal_data("event_value")
         mark = json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict) else ""
-        marks[str(task.id)] = (task.task_spec.bpmn_name or "", mark)
+        marks[str(task.id)] = (name, mark)
     return marks
+
+
+def _timer_name(spec) -> str | None:
+    """The name of the timer `spec` waits on ("" unnamed), or None when it waits on no timer. An event-based
+    gateway holds its outgoing events' definitions, in the order of its outputs: the timer's own name is the
+    catching event's after the gateway."""
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return spec.bpmn_name or ""
+    for index, inner in enumerate(getattr(definition, "event_definitions", None) or []):
+        if isinstance(inner, TimerEventDefinition):
+            outputs = getattr(spec, "outputs", [])
+            return (outputs[index].bpmn_name if index < len(outputs) else None) or spec.bpmn_name or ""
+    return None
