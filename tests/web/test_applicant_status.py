@@ -53,6 +53,9 @@ def test_a_request_to_supplement_and_a_return_by_the_torch_center_name_the_torch
     complete(applicant, task, {"supplement_note": "已补充盖章页"})
     material = open_task(application_id, "material_review")
     torch = login("torch1")
+    # the Torch Center reads what the applicant says it supplemented (only supervisors could, in the audit)
+    review = torch.get(f"/tasks/{material.id}").get_data(as_text=True)
+    assert "申报单位的补充说明" in review and "已补充盖章页" in review
     response = torch.post(f"/tasks/{material.id}/return", {"target": "submit_application", "reason": "场地面积与合同不符"},
                           from_page=f"/tasks/{material.id}")
     assert response.status_code == 302
