@@ -81,3 +81,7 @@ def withdraw_notices(instance_id: int, now, *, ended_too: bool) -> None:
         query = query.where(PublicNotice.ends_at.is_(None) | (PublicNotice.ends_at > now))
     for notice in db.session.scalars(query):
         notice.withdrawn_at = now
+
+
+# Beside a notice's last day counted without the year's holiday calendar (webapp/workdays.py): why it may move.
+PROVISIONAL = "（暂定：该年节假日安排尚未公布，截止日期按周末推算，可能顺延）"

@@ -21,7 +21,7 @@ from webapp.models import (
 from webapp.workdays import add_working_days
 
 from . import registry
-from .common import notify_organisation, notify_unit, subject_space, to_score, withdraw_notices
+from .common import PROVISIONAL, notify_organisation, notify_unit, subject_space, to_score, withdraw_notices
 
 GRADE_TEXT = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
 STATUS_TEXT = {"recognised": "已认定", "rectification": "整改中", "revoked": "已撤销", "left": "已退出本体系",
@@ -150,7 +150,7 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
                                 body=f"运营机构：{space.organisation.name}；{why}", grade=grade, score=score))
     award = int(ctx.data.get("award_amount", 0) or 0)
     told = (f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{why}）。"
-            f"结果公示至 {last_day(ends_at.isoformat())}{'（暂定）' if provisional else ''}。"
+            f"结果公示至 {last_day(ends_at.isoformat())}（含当日）{PROVISIONAL if provisional else ''}。"
             + _grade_consequence(ctx, grade, award, ends_at))
     if comments:  # an expert's comment may end its own sentence: one mark between them, never 。；
         told += ended("专家意见：" + joined(comments))

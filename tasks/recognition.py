@@ -11,6 +11,7 @@ from webapp.workdays import add_working_days
 
 from . import registry
 from .common import (
+    PROVISIONAL,
     capped_total,
     combine_scores,
     notify_organisation,
@@ -85,7 +86,7 @@ def open_public_notice(ctx, working_days: int = 5) -> dict:
     )
     # The applicant and its recommending unit learn the step (they were told nothing until the outcome).
     told = (f"申报「{application.space_name}」已列入自治区众创空间拟认定名单，现向社会公示，公示至 {last_day(end.isoformat())}"
-            f"（含当日）{'，暂定' if provisional else ''}。公示期满无异议的，予以认定。")
+            f"（含当日）{PROVISIONAL if provisional else ''}。公示期满无异议的，予以认定。")
     link = f"/applications/{application.id}"
     notify_organisation(application.organisation_id, told, link)
     notify_unit(application.unit_id, told, link)

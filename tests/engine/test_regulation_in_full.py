@@ -233,3 +233,12 @@ def test_each_missing_report_warns_with_how_many_more_revoke(harness):
     assert let_period_lapse(h) == "missing"
     texts = db.session.scalars(select(Notification.text).where(Notification.text.contains("未报送"))).all()
     assert any("已连续 2 期未报送" in t and "再有 2 期" in t for t in texts), texts
+
+
+def test_those_told_of_a_provisional_end_are_told_why(harness):
+    """A walk of the demo: the operator read 公示至 2027-01-01（暂定） with no word of why, on New Year's Day. (The
+    first evaluation falls in 2029, a year the holiday data does not know: its notice's end is provisional.)"""
+    h = scored_evaluation(harness, lambda e: expert_score(e, 75))
+    h.complete("confirm_grade")
+    told = db.session.scalars(select(Notification.text).order_by(Notification.id.desc())).first()
+    assert "（暂定：该年节假日安排尚未公布，截止日期按周末推算，可能顺延）" in told, told

@@ -74,3 +74,4 @@ def test_a_withdrawn_notice_is_not_marked(login, result_notice):
     db.session.commit()
     for where, html in pages(login, result_notice).items():
         assert MARK not in html, where
+
