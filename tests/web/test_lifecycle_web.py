@@ -250,3 +250,18 @@ def test_a_filed_change_of_operator_moves_the_space_and_its_work(login, world, s
     move_clock_to(FIRST_REPORT)
     report_id = inbox_task(login("applicant_b"), HALF_YEAR)  # the next report goes to the new operator
     forbidden(operator, "get", f"/tasks/{report_id}")
+
+
+def test_a_handed_in_report_can_be_read_by_those_who_read_the_dossier(login, world, space_id):
+    """A walk of the demo: a submitted half-year report could not be opened by anyone, the Torch Center included."""
+    operator = login("applicant_a")
+    submit(operator, until_half_year_report(login), REPORT)
+    [report] = reports(space_id)
+    url = f"/spaces/{space_id}/reports/{report.id}"
+    assert f'href="{url}"' in page(operator, f"/spaces/{space_id}")  # linked from the dossier's table
+    for reader in ("applicant_a", "torch1", "recommender_a", "supervisor"):
+        html = page(login(reader), url)
+        figures = html.split('id="report-figures"', 1)[1].split("</table>", 1)[0]
+        assert "公共服务面积（平方米）" in figures and f"<td>{REPORT['workstations']}</td>" in figures, reader
+    forbidden(login("applicant_b"), "get", url)  # another operator, guessing the address
+    assert login("torch1").get(f"/spaces/{space_id}/reports/{report.id + 1000}").status_code == 404

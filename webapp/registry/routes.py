@@ -121,6 +121,23 @@ def _active(space: MakerSpace) -> bool:
 
 
 
+@bp.route("/spaces/<space_id>/reports/<report_id>")
+@login_required
+def report(space_id, report_id):
+    """A half-year report as it was handed in: its figures, labelled as the form asked for them, and its summary.
+    Whoever may open the space's dossier may read its reports (the Torch Center checks them; they could not be
+    opened at all)."""
+    from forms.lifecycle import REPORT_AMOUNTS, REPORT_COUNTS
+
+    space = _visible(space_id)
+    entry = get_or_404(Report, report_id)
+    if entry.space_id != space.id:
+        abort(404)
+    figures = [(label, (entry.data or {}).get(name)) for name, label in [*REPORT_COUNTS, *REPORT_AMOUNTS]]
+    return render_template("registry/report.html", space=space, report=entry, figures=figures,
+                           summary=(entry.data or {}).get("summary", ""))
+
+
 @bp.route("/spaces/<space_id>/certificate.pdf")
 @login_required
 def certificate(space_id):
