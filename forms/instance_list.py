@@ -13,7 +13,7 @@ STATUSES = (("running", _l("running")), ("completed", _l("completed")), ("cancel
 SORTS = (("created", _l("Created")), ("updated", _l("Last changed")))
 ORDERS = (("desc", _l("newest first")), ("asc", _l("oldest first")))
 # The parameters that make up a filter (what a saved filter keeps); cursors and the language are not part.
-FILTER_PARAMS = ("procedure", "version", "step", "status", "unit", "round", "created_from", "created_to",
+FILTER_PARAMS = ("name", "procedure", "version", "step", "status", "unit", "round", "created_from", "created_to",
                  "overdue", "sort", "order")
 
 
@@ -37,6 +37,7 @@ class InstanceFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
+    name = StringField(_l("Space or organisation name"), validators=[Optional(), Length(max=100)])
     procedure = SelectField(_l("Procedure"), choices=[], validate_choice=True, default="")
     version = SelectField(_l("Version"), choices=[], coerce=_optional_int, default=None)
     step = StringField(_l("Current step"), validators=[Optional(), Length(max=100)])

@@ -137,6 +137,14 @@ def test_each_filter_narrows_the_list(login, world):
     until = (clock.now() - timedelta(days=2)).date().isoformat()
     assert listed(supervisor, f"created_from={since}&created_to={until}") == [c["life_done"]]
     assert set(listed(supervisor, f"created_from={since}")) == {c["life_done"], c["baotou"], c["recog_r2"]}
+    # by name: the space or application's own, or its organisation's (a walk of the demo: no way to find a case
+    # by the name people know it by); LIKE's own characters are only text
+    named = case(world, "baotou", title="北疆青创工场", created_hours_ago=2)
+    db.session.commit()
+    assert listed(supervisor, "name=青创") == [named]
+    assert set(listed(supervisor, "name=鹿城众创")) == {c["baotou"], named}  # org_b's cases, whatever their title
+    assert listed(supervisor, "name=%25") == []  # a typed % is a percent sign, not "anything"
+    assert set(listed(supervisor)) == {*c.values(), named}
     # filters combine
     assert listed(supervisor, "procedure=recognition&step=推荐") == [c["recog_r1"]]
     # a mistyped filter is refused with a message, never widened to everything

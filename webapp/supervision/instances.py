@@ -25,6 +25,7 @@ from webapp.models import (
     ApplicationRound,
     DefinitionBundle,
     HumanTask,
+    Organisation,
     ProcessInstance,
     Unit,
     User,
@@ -47,6 +48,7 @@ class Page:
 class Filters:
     """A validated filter, as the query needs it."""
 
+    name: str = ""
     procedure: str = ""
     version: int | None = None
     step: str = ""
@@ -65,6 +67,7 @@ class Filters:
     def from_form(cls, form: InstanceFilterForm) -> Filters:
         values = {name: getattr(form, name).data for name in FILTER_PARAMS}
         values["step"] = (values["step"] or "").strip()
+        values["name"] = (values["name"] or "").strip()
         values["overdue"] = bool(values["overdue"])
         args = {name: _as_param(value) for name, value in values.items()
                 if value not in (None, "", False) and not (name == "sort" and value == "created")
@@ -124,11 +127,14 @@ def _conditions(user: User, filters: Filters) -> list[ColumnElement]:
     if filters.version is not None:
         bundle_id = db.session.scalar(select(DefinitionBundle.id).where(DefinitionBundle.version == filters.version))
         conditions.append(ProcessInstance.bundle_id == bundle_id if bundle_id is not None else false())
-    if filters.step and "\x00" in filters.step:  # no stored text holds a NUL, and PostgreSQL refuses one
-        conditions.append(false())
-    elif filters.step:
-        escaped = filters.step.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(ProcessInstance.current_step.like(f"%{escaped}%", escape="\\"))
+    if filters.step:
+        conditions.append(_containing(ProcessInstance.current_step, filters.step))
+    if filters.name:
+        # The case's own title (the space or application name, copied onto it), or its organisation's name:
+        # an IN set of the few organisations that match, built once.
+        conditions.append(or_(_containing(ProcessInstance.subject_title, filters.name),
+                              ProcessInstance.organisation_id.in_(select(Organisation.id).where(
+                                  _containing(Organisation.name, filters.name)))))
     if filters.status:
         conditions.append(ProcessInstance.status == filters.status)
     if filters.unit is not None:
@@ -147,6 +153,15 @@ def _conditions(user: User, filters: Filters) -> list[ColumnElement]:
         conditions.append(ProcessInstance.id.in_(select(HumanTask.instance_id).where(
             HumanTask.status == "open", HumanTask.due_at.is_not(None), HumanTask.due_at < clock.now())))
     return conditions
+
+
+def _containing(column, text: str) -> ColumnElement:
+    """`column` contains `text` as typed (LIKE's own characters escaped); never a NUL, which no stored text holds
+    and PostgreSQL refuses."""
+    if "\x00" in text:
+        return false()
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
 
 
 def _sort_column(filters: Filters):
