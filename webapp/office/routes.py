@@ -5,7 +5,7 @@ other forbidden route; someone who may act on the case but not in this way is to
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -116,8 +116,14 @@ def urge(task_id):
     title = task.title
     ok, people = _run(lambda: service.urge(current_user, task), task=task, step=title, instance_id=task.instance_id)
     if ok:
-        flash(_("Urged: %(step)s. %(n)s people were told in the app and by mail.", step=title, n=len(people)),
-              "success")
+        # Mail only where it goes: a mail server configured and the person has an address (a walk of the demo:
+        # it said "and by mail" with no mail server at all).
+        mailed = sum(1 for person in people if person.email) if current_app.config.get("MAIL_HOST") else 0
+        if mailed:
+            flash(_("Urged: %(step)s. %(n)s people were told in the app, %(m)s of them also by mail.", step=title,
+                    n=len(people), m=mailed), "success")
+        else:
+            flash(_("Urged: %(step)s. %(n)s people were told in the app.", step=title, n=len(people)), "success")
     return _back(url_for("inbox.index"))
 
 
