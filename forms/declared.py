@@ -62,7 +62,10 @@ def declared_choices(properties: dict) -> tuple[tuple[str, tuple[tuple[str, str]
 @lru_cache(maxsize=256)
 def with_declarations(form_class, attachments: tuple[AttachmentSpec, ...], choices: tuple):
     """The task's form class with the diagram's file fields and choices added."""
-    attributes = {spec.field_name: FileField(spec.label, validators=[Optional(), check_upload], render_kw=CASE_FILE)
+    # A required material says so from the start (it said 此项材料为必交材料 only once a submission failed).
+    attributes = {spec.field_name: FileField(_l("%(label)s (required)", label=spec.label) if spec.required
+                                             else spec.label,
+                                             validators=[Optional(), check_upload], render_kw=CASE_FILE)
                   for spec in attachments}
     attributes["declared_attachments"] = attachments
     attributes["declared_choices"] = dict(choices)

@@ -26,6 +26,8 @@ def test_the_form_says_which_files_it_takes_and_how_large(login, world):
     page = applicant.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "单个文件不超过 20 MB，一次提交的文件合计不超过 64 MB" in page
     assert 'accept=".pdf,.jpg,.jpeg,.png,' in page
+    # the required materials say so from the start (only a failed submission said so before)
+    assert "独立法人的证明（复印件）（必交）" in page
 
 
 def test_an_application_s_documents_of_twelve_megabytes_each_go_in_one_submission(login, world):
