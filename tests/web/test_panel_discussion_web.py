@@ -21,6 +21,7 @@ def test_the_torch_center_records_the_panel_s_discussion_and_the_approver_reads_
     assert "专家独立评分的总分最高与最低相差 25.00 分，超过 20.00 分，请组织专家组集体讨论" in page
     assert "{" not in page.split("<main", 1)[1].split("<form", 1)[0]
     assert "85.00" in page and "60.00" in page
+    assert "（满分 120.00）" in page  # the combined score's scale, from the diagram's caps (100 + 20)
     response = complete(torch, task, {"panel_discussion": "  "}, expect=422)
     assert "请填写此项。" in response.get_data(as_text=True)
     complete(torch, task, {"panel_discussion": "专家组于 3 月 5 日会商，差异源于孵化案例认定口径，维持原评分"})
