@@ -402,3 +402,19 @@ def test_the_applicant_and_its_unit_are_told_when_the_notice_opens(login, world,
             Notification.user_id == world["users"][name].id)).all()
         assert any("已列入自治区众创空间拟认定名单" in t and f"公示至 {last_day(notice.ends_at.isoformat())}（含当日）" in t
                    for t in told), (name, told)
+
+
+def test_staff_are_offered_the_objection_form_only_while_the_notice_runs(login, world):
+    """A walk of the demo: the Torch Center's form to record an objection showed on an application under review
+    with no notice, and refused only once filled in (该申报不在公示期内)."""
+    from .flow import submit_application, through_to_shortlist
+
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    through_to_shortlist(login, world, application_id)
+    torch = login("torch1")
+    form = 'action="/applications/%d/objections"' % application_id
+    assert form not in html(torch.get(f"/applications/{application_id}"))  # under review, no notice yet
+    complete(login("approver"), open_task(application_id, "shortlist_decision"),
+             {"shortlist_decision": "shortlist", "shortlist_comments": ""})
+    assert form in html(torch.get(f"/applications/{application_id}"))  # the notice runs

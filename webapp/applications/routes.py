@@ -20,7 +20,7 @@ from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.history import case_events, history_for
 from webapp.models import Application, Attachment, HumanTask, Objection
-from webapp.notices.objections import lodge
+from webapp.notices.objections import lodge, notice_running
 from webapp.rounds import service as rounds
 from webapp.views import get_or_404, report_engine_fault, require, role_required
 
@@ -172,7 +172,10 @@ def show(application_id):
     return render_template("applications/show.html", application=application,
                            history=history, has_letter=has_letter, objections=objections,
                            sent_back=progress.sent_back([application]).get(application.id), now=clock.now(),
-                           objection_form=ObjectionForm() if current_user.role == "torch_center" else None)
+                           # offered while its notice runs (it was offered on any application under review,
+                           # refused only once filled in: 该申报不在公示期内)
+                           objection_form=ObjectionForm() if current_user.role == "torch_center" and application.instance
+                           and notice_running(application.instance) else None)
 
 
 @bp.route("/attachments/<attachment_id>")
