@@ -16,7 +16,8 @@ def setup_database(app: Flask, demo: bool) -> list[tuple[str, str, str]]:
     from webapp.maintenance.schema import upgrade_database
 
     upgrade_database()
-    deploy(read_directory(app.config["BPMN_DIR"]), note="bpmn/ at start-up")
+    # The note is shown to designers and supervisors beside the version, in their language like their own notes.
+    deploy(read_directory(app.config["BPMN_DIR"]), note="系统启动时随程序部署的流程定义")
     accounts = []
     if demo:
         from webapp.demo import seed
