@@ -143,14 +143,17 @@ class MaterialReviewForm(TaskForm):
         return reasons_unless(self, self.material_decision, "complete", self.material_comments) and ok
 
 
-def eligible_experts(ctx: FormContext):
-    """Experts without a conflict of interest with the case (same organisation or unit)."""
+def experts_by_conflict(ctx: FormContext):
+    """(experts without a conflict of interest with the case, those with one: same organisation or unit)."""
     from webapp.extensions import db
     from webapp.models import User
 
     subject = ctx.subject
     experts = db.session.scalars(select(User).where(User.role == "expert", User.active.is_(True)).order_by(User.id))
-    return [u for u in experts if not u.has_conflict_with(subject.organisation_id, subject.unit_id)]
+    free, recused = [], []
+    for expert in experts:
+        (recused if expert.has_conflict_with(subject.organisation_id, subject.unit_id) else free).append(expert)
+    return free, recused
 
 
 class ExpertPanelForm(TaskForm):
@@ -160,7 +163,12 @@ class ExpertPanelForm(TaskForm):
 
     def prepare(self, ctx: FormContext) -> None:
         super().prepare(ctx)
-        self.panel_experts.choices = [(u.id, u.display_name) for u in eligible_experts(ctx)]
+        free, recused = experts_by_conflict(ctx)
+        self.panel_experts.choices = [(u.id, u.display_name) for u in free]
+        if recused:  # said, not silently left out (a walk of the demo looked for an expert who was not there)
+            self.panel_experts.description = _l(
+                "Not offered, for a conflict of interest with the applicant (the same organisation or recommending "
+                "unit): %(names)s.", names="、".join(u.display_name for u in recused))
         self.min_experts = int(ctx.properties.get("minExperts", 1))
         self.max_experts = int(ctx.properties.get("maxExperts", 99))
 

@@ -72,7 +72,8 @@ def test_experts_see_only_their_own_review_and_never_a_conflicted_case(login, wo
     organise = open_task(submitted, "organise_review")
     page = login("torch1").get(f"/tasks/{organise.id}").get_data(as_text=True)
     conflict = world["users"]["expert_conflict"]
-    assert f'value="{conflict.id}"' not in page  # never offered
+    assert f'value="{conflict.id}"' not in page  # never offered ...
+    assert "应予回避" in page and conflict.display_name in page  # ... and the page says so, and why
     # forging the conflicted expert into the panel is refused by validation
     response = login("torch1").post(f"/tasks/{organise.id}", {"panel_experts": [
         str(conflict.id), str(world["users"]["expert1"].id), str(world["users"]["expert2"].id)]})
