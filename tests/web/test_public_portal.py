@@ -413,7 +413,7 @@ def test_staff_are_offered_the_objection_form_only_while_the_notice_runs(login, 
     submit_application(login, application_id)
     through_to_shortlist(login, world, application_id)
     torch = login("torch1")
-    form = 'action="/applications/%d/objections"' % application_id
+    form = f'action="/applications/{application_id}/objections"'
     assert form not in html(torch.get(f"/applications/{application_id}"))  # under review, no notice yet
     complete(login("approver"), open_task(application_id, "shortlist_decision"),
              {"shortlist_decision": "shortlist", "shortlist_comments": ""})
