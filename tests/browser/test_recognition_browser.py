@@ -87,8 +87,10 @@ def test_application_walks_from_new_to_recognised(page: Page, live_server, scree
     panel = page.locator("#task-form fieldset.field").filter(has=page.locator("input[name=panel_experts]"))
     expect(panel.locator("input[name=panel_experts]")).to_have_count(4)
     for username, name in EXPERTS.items():
-        if username == "expert1":  # conflict of interest (same unit as the applicant): not offered
-            expect(panel).not_to_contain_text(name)
+        if username == "expert1":  # conflict of interest (same unit as the applicant): not offered, and said why
+            expect(panel.get_by_label(name, exact=True)).to_have_count(0)
+            expect(panel.locator(".hint")).to_contain_text(name)
+            expect(panel.locator(".hint")).to_contain_text("应予回避")
         else:
             expect(panel.get_by_label(name, exact=True)).to_be_visible()
     for username in PANEL:
