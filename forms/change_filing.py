@@ -88,19 +88,15 @@ class ChangeRequestForm(TaskForm):
         before = getattr(self, "on_record", None) or {}
         if not before:
             return {}
-        from webapp.labels import as_number, local_date
+        from webapp.labels import as_number
 
         def area(key: str) -> str:
             value = before.get(key)
             return str(_l("On record: %(value)s m²", value=as_number(value))) if value not in (None, "") \
                 else str(_l("Not on record"))
 
-        day = local_date(datetime.fromisoformat(before["area_at"])) if before.get("area_at") else ""
-        source = {"report": _l("The area on record is from the half-year report handed in on %(day)s.", day=day),
-                  "change": _l("The area on record is from the change filed on %(day)s.", day=day),
-                  "application": _l("The area on record is from the application the space was recognised on.")}
-        total = [area("total_area_m2")] + ([str(source[before["area_source"]])]
-                                           if before.get("area_source") in source else [])
+        source = area_source_text(before)
+        total = [area("total_area_m2")] + ([source] if source else [])
         return {
             "new_total_area_m2": total, "new_public_area_m2": [area("public_area_m2")],
             "new_organisation_name": [str(_l("Current operating organisation on record: %(name)s",
@@ -186,10 +182,25 @@ class ChangeRequestForm(TaskForm):
         }
 
 
+def area_source_text(before: dict) -> str:
+    """Where the area on record (values_on_record) came from, in words; "" when there is none."""
+    from webapp.labels import local_date
+
+    day = local_date(datetime.fromisoformat(before["area_at"])) if before.get("area_at") else ""
+    source = before.get("area_source")
+    if source == "report" and day:
+        return str(_l("The area on record is from the half-year report handed in on %(day)s.", day=day))
+    if source == "change" and day:
+        return str(_l("The area on record is from the change filed on %(day)s.", day=day))
+    if source == "application":
+        return str(_l("The area on record is from the application the space was recognised on."))
+    return ""
+
+
 def values_on_record(space) -> dict:
     """What the registry holds of what a filing may change, when it is filed: the operator, and the area
-    from the latest half-year report, else from the application the space was recognised on. (Address and
-    business direction are on record nowhere.)"""
+    from the latest half-year report or accepted change of area, whichever is newer, else from the application
+    the space was recognised on. (Address and business direction are on record nowhere.)"""
     from sqlalchemy import select
 
     from webapp.extensions import db
@@ -244,11 +255,9 @@ class ChangeReview:
         data = ctx.data or {}
         before = data.get("change_before") if isinstance(data.get("change_before"), dict) else {}
         self.change_rows = change_rows(data)
-        # where the area on record came from: "report" (a half-year report, handed in at area_at) or
-        # "application"; shown only when the filing changes the area
-        self.area_source = before.get("area_source", "") if data.get("new_total_area_m2") is not None or \
-            data.get("new_public_area_m2") is not None else ""
-        self.area_at = datetime.fromisoformat(before["area_at"]) if before.get("area_at") else None
+        # where the area on record came from, shown only when the filing changes the area
+        changes_area = data.get("new_total_area_m2") is not None or data.get("new_public_area_m2") is not None
+        self.area_source = area_source_text(before) if changes_area else ""
         self.new_operator, self.new_operator_known_by = None, ""
         self.new_operator_accounts, self.new_operator_other_unit = 0, None
         if data.get("change_type") == "operator" and data.get("new_organisation_credit_code"):
