@@ -114,6 +114,16 @@ def open_self_assessment(ctx, window: str = "P30D") -> dict:
     return {"self_assessment_deadline": deadline, "self_assessment_reminder_at": reminder}
 
 
+# Art. 19.3: 整改期为一年, from when the failed result takes effect (its notice ends) — lifecycle.bpmn's 进入整改期
+# counts the same year (result_effective + P1Y); the words of the notification and of the result PDF use this.
+RECTIFICATION = "P1Y"
+
+
+def rectification_last_day(notice_ends: datetime) -> str:
+    """The last day of the year of rectification that follows a failed result whose notice ends then."""
+    return last_day(add_duration(notice_ends.isoformat(), RECTIFICATION))
+
+
 def _grade_consequence(ctx, grade: str, award: int, notice_ends: datetime | None = None) -> str:
     """What the grade means for the space, as the decision tables and the diagram decided it."""
     if award > 0:
@@ -121,8 +131,7 @@ def _grade_consequence(ctx, grade: str, award: int, notice_ends: datetime | None
     if grade == "fail":
         if (ctx.data.get("evaluation_request") or {}).get("reevaluation"):
             return "本次为整改期满后的复核考核，仍未达到合格标准：公示期满后将取消众创空间资格（第十九条第三项）。"
-        # The year counts from the notice's end (lifecycle.bpmn, 进入整改期: the evaluation's result_effective).
-        until = f"，至 {last_day(add_duration(notice_ends.isoformat(), 'P1Y'))}（含当日）止" if notice_ends else ""
+        until = f"，至 {rectification_last_day(notice_ends)}（含当日）止" if notice_ends else ""
         return f"公示期满后进入为期一年的整改期{until}；整改期满仍未达到合格标准的，取消众创空间资格（第十九条第三项）。"
     return ""
 

@@ -9,12 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from webapp.clock import CHINA
-from webapp.engine.sandbox import add_duration, last_day
+from tasks.lifecycle import rectification_last_day
 from webapp.extensions import db
 from webapp.models import Evaluation, MakerSpace, PublicNotice, SpaceStatusChange
-
-RECTIFICATION = "P1Y"  # Art. 19.3: 整改期为一年, from when the failed result takes effect (its notice ends)
 
 
 def notes(evaluation: Evaluation) -> list[str]:
@@ -35,10 +32,8 @@ def consequence(evaluation: Evaluation, space: MakerSpace) -> str:
     if _under_rectification(space.id, evaluation.at):  # the review at the end of the year of rectification
         return "本次为整改期满后的复核考核，仍未达到合格标准，公示期满后取消其众创空间资格（第十九条第三项）。"
     end = _notice_end(evaluation)
-    # The same arithmetic as the lifecycle diagram's 进入整改期 (the notice's end + one year), so the PDF read
-    # while the result is noticed names the day the space's record will show.
-    until = (f"，至 {last_day(add_duration(end.astimezone(CHINA).isoformat(), RECTIFICATION))}（含当日）止"
-             if end else "")
+    # The year the notification names and the lifecycle diagram's 进入整改期 counts (tasks/lifecycle.py).
+    until = f"，至 {rectification_last_day(end)}（含当日）止" if end else ""
     return (f"该众创空间限期整改，整改期为一年，自考核结果公示期满起算{until}；"
             "整改期满仍未达到合格标准的，取消其众创空间资格（第十九条第三项）。")
 
