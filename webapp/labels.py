@@ -104,19 +104,18 @@ def lane_label(name: str | None, gettext=None) -> str:
     """A lane as people read it: its role by the role's label, not by the identifier the diagram keeps in
     brackets for the engine (docs/diagram-conventions.md): 科技厅 (approver) reads 科技厅, 审批组 (approver)
     审批组（科技厅）, a bare (approver) or approver 科技厅. A lane naming no known role reads as it is named."""
-    import re
-
     from flask_babel import gettext as request_gettext
 
+    from webapp.engine.runtime import lane_parts
     from webapp.models.accounts import LANE_ROLES
 
     gettext = gettext or request_gettext
     if (name or "").strip() in LANE_ROLES:  # the role alone
         return gettext(name.strip())
-    match = re.search(r"\s*\(([a-z_]+)\)\s*$", name or "")
-    if not match or match.group(1) not in LANE_ROLES:
+    label, code = lane_parts(name)
+    if code not in LANE_ROLES:
         return name or ""
-    label, role = (name or "")[:match.start()].strip(), gettext(match.group(1))
+    role = gettext(code)
     return role if label in ("", role) else f"{label}（{role}）"
 
 

@@ -52,11 +52,18 @@ class NotWaiting(WorkflowError):
     """A message was sent to an instance that is not waiting for it."""
 
 
+def lane_parts(lane: str | None) -> tuple[str, str | None]:
+    """A lane's name split as the diagrams write it: (its own words, the role in brackets at its end, if any):
+    科技厅 (approver) → ("科技厅", "approver")."""
+    match = _LANE_ROLE.search(lane or "")
+    return ((lane or "")[:match.start()].strip(), match.group(1)) if match else ((lane or "").strip(), None)
+
+
 def lane_role(lane: str | None) -> str | None:
     if not lane:
         return None
-    match = _LANE_ROLE.search(lane)
-    return match.group(1) if match else lane.strip()
+    words, role = lane_parts(lane)
+    return role or words
 
 
 def find_task(wf: BpmnWorkflow, guid: str | UUID):
