@@ -43,7 +43,8 @@ def _parse(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         "it is filled and left filled"))
     parser.add_argument("--sweepers-database", metavar="URL", help=(
         "also time 1 and 2 sweeper processes side by side on this empty database (PostgreSQL: their row locks "
-        "share the work out); a schema is created there for each and dropped at the end"))
+        "share the work out), besides the SQLite file every run times them on; a schema is created there for "
+        "each and dropped at the end"))
     args = parser.parse_args(argv)
     for option, url in (("--lists-database", args.lists_database), ("--sweepers-database", args.sweepers_database)):
         if url and (tables := _tables_in(url)):  # never made-up cases into real data
@@ -98,10 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         with world(run / "sweeper") as w:
             sweep = _step(f"sweeper over {plan.sweep_instances} due lifecycles",
                           lambda: sweeper.sweep_rate(w, plan.sweep_instances))
-        parallel = None
-        if args.sweepers_database:  # before the lists, which may fill the same database and leave it filled
-            parallel = _step(f"1 and 2 sweepers over {2 * plan.sweep_instances} due lifecycles",
-                             lambda: sweepers.parallel_rates(args.sweepers_database, 2 * plan.sweep_instances))
+        # Side by side on a SQLite file of their own (every run), and on the database given (before the lists,
+        # which may fill the same database and leave it filled).
+        parallel = [_step(f"1 and 2 sweepers over {2 * plan.sweep_instances} due lifecycles{where}",
+                          lambda url=url: sweepers.parallel_rates(url, 2 * plan.sweep_instances))
+                    for url, where in ((f"sqlite:///{run / 'sweepers.db'}", ", SQLite"),
+                                       (args.sweepers_database, ", the database given")) if url]
         sections += [rows.completion_section(trivial, recognition),
                      rows.state_section(trivial_bytes, sizes, years), rows.lifecycle_section(years),
                      rows.sql_section(sql)]
@@ -110,8 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                             lambda: lists.list_figures(plan.cases, plan.requests, database_url=args.lists_database))
             sections.append(rows.list_section(figures, worker_count()))
         sections.append(rows.sweeper_section(sweep))
-        if parallel:
-            database, sweeps = parallel
+        for database, sweeps in parallel:
             sections.append(rows.parallel_section(database, 2 * plan.sweep_instances, sweeps))
     print(f"\nscripts/bench{' --quick' if args.quick else ''} — issue 10's figures (printed, not asserted)")
     for line in description():

@@ -133,6 +133,10 @@ def parallel_section(database: str, instances: int, figures: list[ParallelSweep]
         rows.append(Row(f"{figure.processes} sweeper process{'es' if figure.processes > 1 else ''}",
                         f"{figure.per_second:,.0f} /s", " + ".join(map(str, figure.fired)),
                         "each case fired once", figure.events == fired == instances))
+    if database.startswith("sqlite") and figures:  # the target is for SQLite: the best of the counts
+        best = max(figures, key=lambda figure: figure.per_second)
+        rows.append(Row("  the faster of them", f"{best.per_second:,.0f} /s", f"{best.processes} process{'es' if best.processes > 1 else ''}",
+                        ">= 500 /s", check(best.per_second, 500, at_least=True)))
     return Section(f"Timer sweepers side by side ({database})", rows,
                    f"{instances} lifecycles due at once, swept by processes started together; timers fired per "
                    "second from the start to the last one's end; the ratio column: timers fired by each process; "
