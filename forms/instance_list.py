@@ -76,3 +76,10 @@ class SaveFilterForm(FlaskForm):
     name = StringField(_l("Name of the filter"), validators=[DataRequired(_l("Please fill in this field.")),
                                                             Length(max=80)])
     query = StringField(validators=[Length(max=1000)])  # hidden: the filter being saved
+
+
+class DeleteFilterForm(FlaskForm):
+    """Removing a saved filter asks first: the box must be ticked on the page that names the filter."""
+
+    confirm = BooleanField(_l("Yes, remove this saved filter"),
+                           validators=[DataRequired(_l("Please tick the box to confirm before removing."))])

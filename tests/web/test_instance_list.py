@@ -374,7 +374,7 @@ def test_saved_filters_belong_to_their_user(login, world):
     # a nameless filter is refused with a message
     torch1.post("/instances/filters", {"name": " ", "query": "status=running"}, from_page="/instances")
     assert db.session.query(SavedFilter).count() == 1
-    assert torch1.post(f"/instances/filters/{saved.id}/delete", {}, from_page="/instances").status_code == 302
+    assert torch1.post(f"/instances/filters/{saved.id}/delete", {"confirm": "y"}, from_page="/instances").status_code == 302
     assert db.session.query(SavedFilter).count() == 0
 
 
@@ -399,12 +399,7 @@ def test_saving_under_a_name_already_used_replaces_that_filter(login, world):
                                   from_page="/instances").headers["Location"]).get_data(as_text=True)
     assert "筛选已保存" in page
     assert "再次保存，将替换原来的筛选" in page  # said beside the name field
-    # copies of one name saved before this rule become the one filter
-    db.session.add(SavedFilter(user_id=world["users"]["torch1"].id, name="我的案件", query="status=cancelled"))
-    db.session.commit()
-    torch1.post("/instances/filters", {"name": "我的案件", "query": "status=running"}, from_page="/instances")
-    mine = db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == world["users"]["torch1"].id)).all()
-    assert sorted((f.name, f.query) for f in mine) == sorted([("我的案件", "status=running"), ("已办结", "status=completed")])
+    # (copies of one name saved before this rule: migration 0010 keeps the newest, tests/web/test_saved_filter_names.py)
 
 
 def _filter_form_as_sent(html: str, **chosen) -> list[tuple[str, str]]:

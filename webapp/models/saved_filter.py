@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -21,4 +21,8 @@ class SavedFilter(db.Model):
     query: Mapped[str] = mapped_column(String(1000))  # normalised: only the filter parameters, no cursor
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    __table_args__ = (Index("ix_saved_filter_user", "user_id", "id"),)
+    # One filter per person and name: saving under a name already used replaces that filter. The key, not a
+    # lock, keeps it so (SQLite ignores row locks): of two saves at once, the second insert is refused and
+    # updates the row the first one made (webapp/supervision/saved_filters.py).
+    __table_args__ = (Index("ix_saved_filter_user", "user_id", "id"),
+                      UniqueConstraint("user_id", "name", name="uq_saved_filter_user_name"))

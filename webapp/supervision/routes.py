@@ -8,15 +8,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from forms.instance_list import SaveFilterForm
+from forms.instance_list import DeleteFilterForm, SaveFilterForm
 from webapp.access import FAULT_READERS, INSTANCE_LIST_ROLES, may_follow_case
 from webapp.engine import faults
 from webapp.extensions import db
-from webapp.models import SavedFilter, User
+from webapp.models import SavedFilter
 from webapp.paging import cursors_from
 from webapp.views import get_or_404, require, role_required
 
-from . import instances
+from . import instances, saved_filters
 from .rows import present
 
 bp = Blueprint("supervision", __name__)
@@ -65,30 +65,27 @@ def save_filter():
     name = form.name.data.strip()
     # One filter per name and person: saving under a name the person already uses replaces that filter, as
     # saving a file under its name would (the list could show two links of the same name, one of them stale).
-    # The person's account row is locked meanwhile, so two saves at once cannot both add one.
-    db.session.execute(select(User.id).where(User.id == current_user.id).with_for_update())
-    same_name = db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == current_user.id,
-                                                             SavedFilter.name == name).order_by(SavedFilter.id)).all()
-    if same_name:
-        kept, *older_copies = same_name  # copies saved before names were kept apart go
-        kept.query = query
-        for copy in older_copies:
-            db.session.delete(copy)
-        message = _("The saved filter “%(name)s” was updated to this filter.", name=name)
-    else:
-        db.session.add(SavedFilter(user_id=current_user.id, name=name, query=query))
+    if saved_filters.save(current_user.id, name, query):
         message = _("The filter was saved.")
+    else:
+        message = _("The saved filter “%(name)s” was updated to this filter.", name=name)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("supervision.index") + _query(query))
 
 
-@bp.route("/instances/filters/<filter_id>/delete", methods=["POST"])
+@bp.route("/instances/filters/<filter_id>/delete", methods=["GET", "POST"])
 @role_required(*FILTER_SAVERS)
 def delete_filter(filter_id):
+    """Asks first: the page names the filter and the removal needs its box ticked (a bare POST, e.g. an older
+    page's ×, only shows the question)."""
     saved = get_or_404(SavedFilter, filter_id)
     require(saved.user_id == current_user.id)
-    db.session.delete(saved)
+    form = DeleteFilterForm()
+    if not form.validate_on_submit():
+        return render_template("supervision/filter_delete.html", saved=saved, form=form), \
+            400 if request.method == "POST" else 200
+    saved_filters.remove(saved)
     db.session.commit()
     flash(_("The saved filter was removed."), "success")
     return redirect(url_for("supervision.index"))
