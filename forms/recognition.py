@@ -297,7 +297,13 @@ class InvestigateObjectionForm(TaskForm):
 @register("recognition.decide_objection")
 class DecideObjectionForm(TaskForm):
     objection_upheld = yes_no_field(_l("The objection is upheld"))
-    objection_answer = TextAreaField(_l("Written answer"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+    objection_answer = TextAreaField(
+        _l("Written answer"),
+        # An upheld objection's answer is the reason the applicant reads for losing its place (webapp/decisions.py).
+        description=_l("The answer is given to the objector; when the objection is upheld, the applicant also reads it "
+                       "as the reason for the outcome. Do not write the objector's name, organisation or contact "
+                       "details."),
+        validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
 
     def task_data(self) -> dict:
         return {"objection_upheld": as_bool(self.objection_upheld.data), "objection_answer": self.objection_answer.data}

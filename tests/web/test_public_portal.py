@@ -187,6 +187,11 @@ def test_an_objection_through_the_public_page_interrupts_the_running_notice(logi
     assert arrivals == ["收到异议", "收到异议"]
     assert "排队等候" in html(login("supervisor").get(f"/instances/{notice.instance_id}"))  # the second's, in words
     complete(login("torch1"), task, {"objection_findings": "经核实，场地与申报一致"})
+    # the Department is told, where it writes the answer, who will read it: an upheld objection's answer is the
+    # applicant's reason, which must not give the objector away
+    decision_page = html(login("approver").get(f"/tasks/{open_task(application_id, 'decide_objection').id}"))
+    assert "答复将告知异议人；异议成立时，申请单位也会看到这段答复" in decision_page
+    assert "请勿写出异议人的姓名" in decision_page
     complete(login("approver"), open_task(application_id, "decide_objection"),
              {"objection_upheld": "no", "objection_answer": "异议不成立"})
     again = open_task(application_id, "investigate_objection")  # the second, before the notice resumes
