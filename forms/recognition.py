@@ -1,4 +1,5 @@
-"""Forms of recognition.bpmn (Art. 6–9)."""
+"""Forms of recognition.bpmn (Art. 6–9). APPLICATION_FORM, the applicant's own form's key, is defined with the
+model whose files it versions and re-exported here."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from webapp.models.recognition import APPLICATION_FORM
 
 from . import FormContext, TaskForm, register
 from .fields import (
@@ -30,7 +33,6 @@ BOOL_FACTS = ("legal_entity", "premises_leased", "has_admission_exit_rules", "ha
 NUMBER_FACTS = ("operating_years", "controlled_area_m2", "total_area_m2", "public_area_m2", "lease_years")
 
 
-APPLICATION_FORM = "recognition.application"  # the applicant's own form: its files are the application's documents
 
 
 @register(APPLICATION_FORM)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, and_, false, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from webapp.applications.files import EARLIER_VERSION_READERS, replaced
 from webapp.extensions import db
 from webapp.models import Application, HumanTask, MakerSpace, ProcessInstance, User
 from webapp.models.accounts import GROUP_ROLES
@@ -142,6 +141,14 @@ def may_view_space(user: User, space: MakerSpace) -> bool:
     return False
 
 
+# Who is shown the earlier versions of a document handed in again (folded under its current one): the staff
+# who review or oversee the application, to see what changed; they may download them too. The applicant's page
+# shows the current versions, but its own earlier files stay its to download (may_view_attachment); the
+# experts review the current versions only and may not download an earlier one even by its id. Earlier
+# versions are never deleted: they are the record of what was handed in when.
+EARLIER_VERSION_READERS = ("recommender", "torch_center", "approver", "supervisor")
+
+
 def _reads_earlier_versions(user: User, application: Application) -> bool:
     """The earlier versions of an application's documents: its applicant (they are its own files) and the
     staff who compare versions (EARLIER_VERSION_READERS); an expert reviews the documents as they stand."""
@@ -159,7 +166,7 @@ def may_view_attachment(user: User, attachment) -> bool:
     if attachment.objection_id is not None:
         return user.sees_everything
     if attachment.application is not None and not _reads_earlier_versions(user, attachment.application) \
-            and replaced(attachment):
+            and attachment.is_replaced:
         return False
     if attachment.application is not None and may_view_application(user, attachment.application):
         return True
@@ -219,5 +226,5 @@ def users_for_task(task: HumanTask) -> list[User]:
 
 __all__ = [
     "inbox_conditions", "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_follow_case", "instance_list_filter", "sees_fault_details", "may_view_application",
-    "may_view_space", "may_view_attachment", "applications_query", "spaces_query", "recipients_of", "users_for_task",
+    "may_view_space", "may_view_attachment", "EARLIER_VERSION_READERS", "applications_query", "spaces_query", "recipients_of", "users_for_task",
 ]

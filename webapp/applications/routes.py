@@ -12,7 +12,12 @@ from wtforms.validators import DataRequired, Length
 from forms.objection import ObjectionForm
 from forms.text import single_line
 from webapp import submissions
-from webapp.access import applications_query, may_view_application, may_view_attachment
+from webapp.access import (
+    EARLIER_VERSION_READERS,
+    applications_query,
+    may_view_application,
+    may_view_attachment,
+)
 from webapp.applications import files, progress
 from webapp.attachments import content_disposition, served_content_type, storage_path
 from webapp.clock import clock
@@ -40,7 +45,7 @@ class NewApplicationForm(FlaskForm):
 def document_versions(items) -> files.Versions:
     """An application's documents in their current versions; the earlier ones only for those who read them."""
     found = files.versions(items)
-    if not (current_user.is_authenticated and current_user.role in files.EARLIER_VERSION_READERS):
+    if not (current_user.is_authenticated and current_user.role in EARLIER_VERSION_READERS):
         found.older = {}
     return found
 

@@ -22,6 +22,11 @@ from webapp.extensions import db
 
 from .base import UTCDateTime, utcnow
 
+# The applicant's own form (its formKey): the files handed in with it are the application's documents, and a file
+# handed in with it again replaces the earlier one of its kind; files handed in with any other form (补充材料,
+# asked for by the Torch Center) add to the documents.
+APPLICATION_FORM = "recognition.application"
+
 # Art. 7 attachment kinds, in the regulation's order.
 ATTACHMENT_KINDS = {
     "legal_entity": "独立法人的证明（复印件）",
@@ -185,6 +190,21 @@ class Attachment(db.Model):
     space = relationship("MakerSpace")
     instance = relationship("ProcessInstance")
     objection = relationship("Objection", back_populates="files")
+
+    @property
+    def replaces_earlier(self) -> bool:
+        """Is this file a version of its application's document of its kind (handed in with the application
+        form, or with no form: rows saved before the form was recorded), rather than one added to the documents?"""
+        return self.application_id is not None and self.form_key in (None, APPLICATION_FORM)
+
+    @property
+    def is_replaced(self) -> bool:
+        """Is this file an earlier version: did a later file of its kind, handed in with the application form,
+        replace it?"""
+        if self.application is None or not self.replaces_earlier:
+            return False
+        return any(other.id > self.id and other.kind == self.kind and other.replaces_earlier
+                   for other in self.application.attachments)
 
     __table_args__ = (
         Index("ix_attachment_instance", "instance_id", "id"),
