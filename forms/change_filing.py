@@ -14,12 +14,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from webapp.models import Organisation
 
 from . import TaskForm, register
+from .change_conditions import case_shortfalls
 from .fields import NumberField, as_bool, check_credit_code, credit_code_filter, reasons_unless, yes_no_field
 from .text import single_line
 
@@ -78,6 +79,10 @@ class ChangeRequestForm(TaskForm):
     new_organisation_credit_code = StringField(_l("Unified social credit code of the new operating organisation"),
                                                filters=[credit_code_filter], validators=[Optional(), check_credit_code])
     change_description = TextAreaField(_l("Description of the change"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+    # Asked for only when the areas after the change fall short of the recognition conditions (the page shows
+    # it with the notice): the filing is not refused, the operator confirms having read what follows.
+    conditions_acknowledged = BooleanField(_l("I have read this notice and hand in the filing as it is"))
+    conditions_shortfalls: list[str] = []
 
     def prepare(self, ctx) -> None:
         super().prepare(ctx)
@@ -127,7 +132,18 @@ class ChangeRequestForm(TaskForm):
                         "or clear this field."))
                     ok = False
         ok = self._changed_areas() and ok
-        return self._not_the_current_operator() and ok
+        ok = self._not_the_current_operator() and ok
+        return ok and self._conditions_read()  # the areas checked against the conditions once they are valid
+
+    def _conditions_read(self) -> bool:
+        """Areas that leave the space short of the recognition conditions are filed once the operator has
+        read the notice (shown with the form sent back, the values typed kept)."""
+        self.conditions_shortfalls = case_shortfalls(self.ctx, self.task_data())
+        if self.conditions_shortfalls and not self.conditions_acknowledged.data:
+            self.conditions_acknowledged.errors.append(_l(
+                "Read the notice above: tick this box to hand in the filing as it is, or correct the areas."))
+            return False
+        return True
 
     def _changed_areas(self) -> bool:
         """Each area typed differs from the one on record (an unchanged one is left empty), and the public area
@@ -258,6 +274,8 @@ class ChangeReview:
         # where the area on record came from, shown only when the filing changes the area
         changes_area = data.get("new_total_area_m2") is not None or data.get("new_public_area_m2") is not None
         self.area_source = area_source_text(before) if changes_area else ""
+        # the recognition conditions the areas filed fail: the notice the operator read before handing it in
+        self.conditions_shortfalls = case_shortfalls(ctx, data)
         self.new_operator, self.new_operator_known_by = None, ""
         self.new_operator_accounts, self.new_operator_other_unit = 0, None
         if data.get("change_type") == "operator" and data.get("new_organisation_credit_code"):

@@ -103,7 +103,11 @@ def service_labels(codes) -> str:
 def lane_label(name: str | None, gettext=None) -> str:
     """A lane as people read it: its role by the role's label, not by the identifier the diagram keeps in
     brackets for the engine (docs/diagram-conventions.md): 科技厅 (approver) reads 科技厅, 审批组 (approver)
-    审批组（科技厅）, a bare (approver) or approver 科技厅. A lane naming no known role reads as it is named."""
+    审批组（科技厅）, a bare (approver) or approver 科技厅. A lane naming no known role reads as it is named.
+
+    The lane's own words are the diagram's (Chinese): when they only name the role they give way to the role's
+    label in the reader's language (科技厅 (approver) reads Science and Technology Department in English, not
+    科技厅（Science and Technology Department）); words that say more stay, the role beside them."""
     from flask_babel import gettext as request_gettext
 
     from webapp.engine.runtime import lane_parts
@@ -115,8 +119,24 @@ def lane_label(name: str | None, gettext=None) -> str:
     label, code = lane_parts(name)
     if code not in LANE_ROLES:
         return name or ""
-    role = gettext(code)
-    return role if label in ("", role) else f"{label}（{role}）"
+    role, in_diagram = gettext(code), _diagram_role_names()[code]
+    if label in ("", role, in_diagram):
+        return role
+    return f"{label}（{role}）" if role == in_diagram else f"{label} ({role})"  # the reader's brackets
+
+
+@lru_cache(maxsize=1)
+def _diagram_role_names() -> dict[str, str]:
+    """The lane roles named in the diagrams' language, Chinese (the zh catalog's names, whatever the reader's
+    language), to tell a lane's words that only name its role."""
+    from pathlib import Path
+
+    from babel.support import Translations
+
+    from webapp.models.accounts import LANE_ROLES
+
+    catalog = Translations.load(str(Path(__file__).resolve().parent / "translations"), ["zh"])
+    return {role: catalog.gettext(role) for role in LANE_ROLES}
 
 
 def with_lane_labels(xml: str) -> bytes:

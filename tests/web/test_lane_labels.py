@@ -72,3 +72,26 @@ def test_the_designer_views_name_lanes_by_their_roles_and_the_editor_keeps_the_f
     for url in urls:
         viewed = designer.get(url).data
         assert lanes(viewed)["Lane_approver"] == "科技厅" and not RAW_ROLE.search(viewed.decode("utf-8"))
+
+
+def test_in_english_a_lane_reads_as_its_role_in_english(app):
+    """The lanes' own words are the diagram's Chinese: 科技厅 (approver) read 科技厅（Science and Technology
+    Department） on English pages. Words that only name the role give way to the role's English name."""
+    with app.test_request_context("/?lang=en"), force_locale("en"):
+        assert lane_label("科技厅 (approver)") == "Science and Technology Department"
+        assert lane_label("火炬中心(torch_center) ") == "Torch Center"
+        assert lane_label("推荐单位 (recommender)") == "Recommending unit"
+        assert lane_label("(expert)") == "Expert" and lane_label("applicant") == "Applicant"
+        # words of the diagram's own that say more than the role stay, the role in English beside them
+        assert lane_label("审批组 (approver)") == "审批组 (Science and Technology Department)"
+        assert lane_label("评审组 (reviewer)") == "评审组 (reviewer)"  # no such role: as named
+
+
+def test_the_case_page_diagram_names_lanes_in_english_for_an_english_reader(app, login, world):
+    application_id = start_application(login("applicant_a"))
+    submit_application(login, application_id)
+    instance_id = db.session.scalar(select(Application.instance_id).where(Application.id == application_id))
+    response = login("supervisor").get(f"/instances/{instance_id}/diagram.xml?lang=en")
+    assert lanes(response.data) == {
+        "Lane_applicant": "Applicant", "Lane_recommender": "Recommending unit", "Lane_torch_center": "Torch Center",
+        "Lane_expert": "Expert", "Lane_approver": "Science and Technology Department"}

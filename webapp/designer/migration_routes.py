@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from webapp.clock import CHINA
@@ -56,14 +57,16 @@ def migrate(process_id: str):
     db.session.commit()
     # Flashes live in the session cookie (about 4 kB): name a few cases, count the rest.
     if result.moved:
-        flash(_("%(n)s case(s) moved to version %(version)s: %(cases)s.", n=len(result.moved),
-                version=result.target.version, cases=_some(_case(i) for i in result.moved)), "success")
+        flash(ngettext("%(n)s case moved to version %(version)s: %(cases)s.",
+                       "%(n)s cases moved to version %(version)s: %(cases)s.", len(result.moved), n=len(result.moved),
+                       version=result.target.version, cases=_some(_case(i) for i in result.moved)), "success")
     for instance, reasons in result.refused[:SHOWN]:
         flash(_("Not moved: %(case)s. %(why)s", case=_case(instance) if instance is not None else _("a case"),
                 why=" ".join(reasons)), "error")
     if len(result.refused) > SHOWN:
-        flash(_("%(n)s more case(s) were not moved; the list below says why for each.",
-                n=len(result.refused) - SHOWN), "error")
+        flash(ngettext("%(n)s more case was not moved; the list below says why.",
+                       "%(n)s more cases were not moved; the list below says why for each.",
+                       len(result.refused) - SHOWN, n=len(result.refused) - SHOWN), "error")
     return redirect(url_for("designer.migrate", process_id=process_id))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from forms.change_conditions import filed_shortfalls
 from forms.change_filing import change_rows
 from forms.objection import ObjectionForm
 from webapp import submissions
@@ -78,7 +79,7 @@ def show(space_id):
         certified=space.status in MakerSpace.CERTIFIED,
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
         evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
-        changes=rows(ChangeFiling, ChangeFiling.id), change_rows=change_rows,
+        changes=rows(ChangeFiling, ChangeFiling.id), change_rows=change_rows, change_shortfalls=filed_shortfalls,
         violation_form=_event_form("violation_case"),
         leave_form=_event_form("space_lifecycle", "leave_system"),
         objection_form=ObjectionForm() if current_user.role == "torch_center" else None, now=clock.now(),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.core import UnboundField
@@ -185,7 +186,7 @@ class Formatter:
         parts = {"base": _("Base score"), "bonus": _("Bonus"), "total": _("Total")}
         text = [f"{parts[key]} {as_number(value[key])}" for key in SCORE_PARTS if value.get(key) is not None]
         if isinstance(value.get("items"), dict) and value["items"]:
-            text.append(_("%(n)s items scored", n=len(value["items"])))
+            text.append(ngettext("%(n)s item scored", "%(n)s items scored", len(value["items"]), n=len(value["items"])))
         if value.get("comments"):
             text.append(f"{_('Comments')}：{value['comments']}")
         return "；".join(text) or "—"
