@@ -135,3 +135,46 @@ def test_the_steps_chart_says_what_it_counts(login, world):
     now says both."""
     page = login("supervisor").get("/dashboard").get_data(as_text=True)
     assert "同时处于两个环节的事项" in page and "合计可能多于在办事项数" in page
+
+
+def test_a_result_under_public_notice_is_counted_apart_until_its_notice_ends(login, world, space_id):
+    """A three-yearly result is published for a notice period (公示) before it takes effect, and an objection
+    may still withdraw it: the grade table counted it as final. It now stands in its own column, 公示中, and
+    joins its grade (and the average) when its evaluation case ends with the notice."""
+    from webapp.models import DefinitionBundle, ProcessInstance
+
+    bundle = db.session.scalars(select(DefinitionBundle)).first()
+
+    def evaluation_case(status: str) -> int:
+        instance = ProcessInstance(bundle_id=bundle.id, process_id="evaluation", process_name="三年绩效考核",
+                                   subject_type="space", subject_id=space_id, subject_title="考核",
+                                   organisation_id=world["org_a"].id, unit_id=world["hohhot"].id, status=status,
+                                   state="{}", serializer_version="1", current_step="")
+        db.session.add(instance)
+        db.session.flush()
+        return instance.id
+
+    final = evaluation_case("completed")
+    noticed = evaluation_case("running")
+    cancelled = evaluation_case("cancelled")  # the space left during the notice: its result never took effect
+    for instance_id, grade, score in ((final, "good", 82), (noticed, "excellent", 95), (cancelled, "pass", 70),
+                                      (None, "fail", 50)):  # a result recorded before results had cases
+        db.session.add(Evaluation(space_id=space_id, grade=grade, score=score, at=START, instance_id=instance_id))
+    db.session.commit()
+
+    html = page(login("supervisor"), "/dashboard")
+    grades = _section(html, "grades")
+    row = re.search(r'<tr data-year="2026">.*?</tr>', grades, re.S).group(0)
+    assert "公示中" in grades
+    assert 'grade-excellent">0<' in row and 'grade-good">1<' in row and 'grade-fail">1<' in row
+    assert 'grade-pass">0<' in row and 'under-notice">1<' in row
+    assert "66.00" in row  # the average of the results in effect: 82 and 50
+    chart = _data(html)["grades"]
+    series = {s["name"]: s["data"] for s in chart["series"]}
+    assert series["公示中"] == [1] and series["优秀"] == [0]
+
+    with db.session.begin():  # the notice ended without objection: the case ends, the grade counts
+        db.session.get(ProcessInstance, noticed).status = "completed"
+    row = re.search(r'<tr data-year="2026">.*?</tr>', _section(page(login("supervisor"), "/dashboard"), "grades"),
+                    re.S).group(0)
+    assert 'grade-excellent">1<' in row and 'under-notice">0<' in row

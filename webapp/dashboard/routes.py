@@ -13,7 +13,7 @@ from webapp.models import Unit
 from webapp.views import role_required
 
 from . import service
-from .service import GRADE_ORDER, SCORE_BANDS, Scope
+from .service import GRADE_ORDER, SCORE_BANDS, UNDER_NOTICE, Scope
 
 bp = Blueprint("dashboard", __name__)
 
@@ -50,11 +50,12 @@ def index():
         "rounds": {"kind": "stacked", "categories": [d.group for d in rounds],
                    "series": [{"name": band, "data": [d.counts.get(band, 0) for d in rounds]} for band in bands]},
         "grades": {"kind": "stacked", "categories": [d.group for d in grades],
-                   "series": [{"name": _(grade), "data": [d.counts.get(grade, 0) for d in grades]} for grade in GRADE_ORDER]},
+                   "series": [{"name": _(grade), "data": [d.counts.get(grade, 0) for d in grades]} for grade in GRADE_ORDER]
+                   + [{"name": _("Under public notice"), "data": [d.counts.get(UNDER_NOTICE, 0) for d in grades]}]},
         "year_scores": {"kind": "stacked", "categories": [d.group for d in year_scores],
                         "series": [{"name": band, "data": [d.counts.get(band, 0) for d in year_scores]} for band in bands]},
     }
     unit = db.session.get(Unit, scope.unit_id) if scope.unit_id else None
     return render_template("dashboard/index.html", steps=steps, units=units, times=times, overdue=overdue,
                            rounds=rounds, grades=grades, year_scores=year_scores, bands=bands,
-                           grade_order=GRADE_ORDER, statuses=STATUSES, charts=charts, unit=unit, now=now)
+                           grade_order=GRADE_ORDER, under_notice=UNDER_NOTICE, statuses=STATUSES, charts=charts, unit=unit, now=now)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, case, cast, extract, func, literal, select, true
+from sqlalchemy import Float, and_, case, cast, extract, func, literal, or_, select, true
 
 from webapp.clock import CHINA, clock
 from webapp.extensions import db
@@ -31,6 +31,7 @@ from webapp.models import (
 _UNTIL = re.compile(r"（至 [^）]*）")
 SCORE_BANDS = ((None, 60, "<60"), (60, 70, "60–70"), (70, 80, "70–80"), (80, 90, "80–90"), (90, None, "≥90"))
 GRADE_ORDER = ("excellent", "good", "pass", "fail")
+UNDER_NOTICE = "under_notice"  # a result published for its notice period, not yet in effect (grades_per_year)
 
 
 @dataclass(frozen=True)
@@ -202,15 +203,24 @@ def scores_per_round(scope: Scope) -> list[Distribution]:
 
 
 def grades_per_year(scope: Scope) -> list[Distribution]:
-    """Evaluation results (withdrawn ones left out) per year, China time: grade counts and the average score."""
+    """Evaluation results (withdrawn ones left out) per year, China time: grade counts and the average score.
+
+    A result takes effect when its public notice (公示) ends without a sustained objection, which is when its
+    evaluation case ends: until then it is counted apart, as UNDER_NOTICE, and is not in the average. A result
+    whose case was cancelled during the notice (the space left) never took effect and is left out."""
     year = _china_year(Evaluation.at).label("year")
+    pending = ProcessInstance.status == "running"
+    key = case((pending, literal(UNDER_NOTICE)), else_=Evaluation.grade).label("grade")
     rows = db.session.execute(
-        select(year, Evaluation.grade, func.count(Evaluation.id), func.sum(Evaluation.score), func.count(Evaluation.score))
+        select(year, key, func.count(Evaluation.id), func.sum(Evaluation.score), func.count(Evaluation.score))
         .join(MakerSpace, MakerSpace.id == Evaluation.space_id)
-        .where(Evaluation.withdrawn.is_(False), scope.spaces())
-        .group_by(year, Evaluation.grade).order_by(year)
+        .outerjoin(ProcessInstance, ProcessInstance.id == Evaluation.instance_id)
+        .where(Evaluation.withdrawn.is_(False), scope.spaces(),
+               or_(ProcessInstance.id.is_(None), ProcessInstance.status != "cancelled"))
+        .group_by(year, key).order_by(year)
     ).all()
-    return _distributions(((str(int(y)), g, n, total, scored) for y, g, n, total, scored in rows), list(GRADE_ORDER))
+    return _distributions(((str(int(y)), g, n, *((0, 0) if g == UNDER_NOTICE else (total, scored)))
+                           for y, g, n, total, scored in rows), [*GRADE_ORDER, UNDER_NOTICE])
 
 
 def scores_per_year(scope: Scope) -> list[Distribution]:
