@@ -37,13 +37,28 @@ def entered_years() -> set[int]:
 
 def end_still_provisional(notice: PublicNotice, now: datetime) -> bool:
     """Whether a notice's last day is still to be read as provisional (（暂定）): it was worked out with weekends
-    only, for a year whose calendar was unknown, and the notice still runs. Once it has ended (or was
-    withdrawn) its day is what it was. Entering that year's holidays later does not clear the mark: the end
-    and the case's timer were set when the notice was published and are not counted again, so the day may
-    still be off by the holidays entered."""
+    only, for a year whose calendar is still unknown, and the notice still runs. Once it has ended (or was
+    withdrawn) its day is what it was. Entering that year's holidays counts every running notice again
+    (webapp/notices/holidays.py), which clears the mark and moves the end where the holidays fall in it."""
     if not notice.provisional_end or notice.ends_at is None or notice.withdrawn_at is not None:
         return False
     return notice.ends_at > now
+
+
+def _overrides(first: date, last: date) -> dict[date, bool]:
+    return {h.day: h.is_workday
+            for h in db.session.scalars(select(Holiday).where(Holiday.day >= first, Holiday.day <= last))}
+
+
+def working_days_in(start: datetime, end: datetime) -> int:
+    """How many working days a notice from `start` to `end` (00:00 of the day after its last) lasts by the
+    calendar as it stands: the days after the start day up to the last day. The inverse of add_working_days
+    for the calendar it was counted with, so a notice can be counted again when the calendar changes."""
+    first = start.astimezone(CHINA).date() + timedelta(days=1)
+    last = end.astimezone(CHINA).date() - timedelta(days=1)
+    overrides, entered = _overrides(first, last), entered_years()
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return sum(1 for day in days if is_workday(day, overrides, entered)[0])
 
 
 def add_working_days(start: datetime, count: int) -> tuple[datetime, bool]:
@@ -53,10 +68,7 @@ def add_working_days(start: datetime, count: int) -> tuple[datetime, bool]:
         raise ValueError("a notice lasts at least one working day")
     local = start.astimezone(CHINA).date()
     horizon = local + timedelta(days=count * 3 + 30)
-    overrides = {
-        h.day: h.is_workday
-        for h in db.session.scalars(select(Holiday).where(Holiday.day > local, Holiday.day <= horizon))
-    }
+    overrides = _overrides(local + timedelta(days=1), horizon)
     entered = entered_years()
     provisional, day, counted = False, local, 0
     while counted < count:

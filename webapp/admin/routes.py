@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -15,6 +16,7 @@ from forms.fields import within_calendar
 from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AppSetting, DefinitionBundle, Holiday
+from webapp.notices.holidays import enter_day
 from webapp.views import require, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -73,12 +75,23 @@ def holidays():
     """Years past the holiday package's data: staff enter the State Council's calendar by hand."""
     form = HolidayForm()
     if form.validate_on_submit():
-        day = db.session.get(Holiday, form.day.data) or Holiday(day=form.day.data)
-        day.is_workday = form.is_workday.data == "yes"
-        day.name = form.name.data
-        db.session.add(day)
-        db.session.commit()
-        flash(_("Saved."), "success")
+        # Running notices are counted again with the day, their cases' timers moved, in this one transaction.
+        try:
+            moved = enter_day(form.day.data, is_workday=form.is_workday.data == "yes", name=form.name.data,
+                              actor=current_user)
+            db.session.commit()
+        except StaleDataError:  # a case it moves was saved meanwhile (a step, the sweeper): nothing is saved
+            db.session.rollback()
+            flash(_("A case whose public notice this day moves was changed by someone else at the same moment, so "
+                    "nothing was saved. Please save the day again."), "error")
+            days = db.session.scalars(select(Holiday).order_by(Holiday.day)).all()
+            return render_template("admin/holidays.html", form=form, days=days), 409
+        if moved:
+            flash(_("Saved. The running public notices were counted again with this day: the end date of %(n)s of "
+                    "them moved, and their cases now wait for the new end.", n=moved), "success")
+        else:
+            flash(_("Saved. The running public notices were counted again with this day: no end date moved."),
+                  "success")
         return redirect(url_for("admin.holidays"))
     days = db.session.scalars(select(Holiday).order_by(Holiday.day)).all()
     return render_template("admin/holidays.html", form=form, days=days)
