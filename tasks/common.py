@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
@@ -16,6 +17,33 @@ TWO_PLACES = Decimal("0.01")
 def to_score(value) -> Decimal:
     """Scores are fixed decimals with two places (evaluation-defaults.md)."""
     return Decimal(str(value)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+_DIGITS = "零一二三四五六七八九"
+_PERIOD = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?")
+
+
+def _chinese_number(n: int) -> str:
+    """1–99 in Chinese numerals (两 for a lone 2, as 两年), larger ones in digits."""
+    if n == 2:
+        return "两"
+    if n < 10:
+        return _DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    return str(n)
+
+
+def period_words(duration: str | None) -> str:
+    """An ISO duration of a diagram in the words a notice uses: "P1Y" 一年, "P6M" 六个月, "P1Y6M" 一年六个月,
+    "P90D" 九十天. "" for none, or one with hours (nobody's period is that), so a text can leave the length out."""
+    found = _PERIOD.fullmatch((duration or "").strip().upper())
+    if not found or not any(found.groups()):
+        return ""
+    units = ("年", "个月", "周", "天")
+    return "".join(_chinese_number(int(n)) + unit for n, unit in zip(found.groups(), units, strict=True)
+                   if n and int(n))
 
 
 def subject_application(ctx) -> Application:

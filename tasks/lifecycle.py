@@ -21,7 +21,15 @@ from webapp.models import (
 from webapp.workdays import add_working_days
 
 from . import registry
-from .common import PROVISIONAL, notify_organisation, notify_unit, subject_space, to_score, withdraw_notices
+from .common import (
+    PROVISIONAL,
+    notify_organisation,
+    notify_unit,
+    period_words,
+    subject_space,
+    to_score,
+    withdraw_notices,
+)
 
 GRADE_TEXT = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
 STATUS_TEXT = {"recognised": "已认定", "rectification": "整改中", "revoked": "已撤销", "left": "已退出本体系",
@@ -114,32 +122,47 @@ def open_self_assessment(ctx, window: str = "P30D") -> dict:
     return {"self_assessment_deadline": deadline, "self_assessment_reminder_at": reminder}
 
 
-# Art. 19.3: 整改期为一年, from when the failed result takes effect (its notice ends) — lifecycle.bpmn's 进入整改期
-# counts the same year (result_effective + P1Y); the words of the notification and of the result PDF use this.
-RECTIFICATION = "P1Y"
+def rectification_last_day(notice_ends: datetime, period: str) -> str:
+    """The last day of the rectification (`period`, the diagram's duration) that follows a failed result whose
+    notice ends then; the lifecycle's 进入整改期 counts the same (result_effective + the period it is sent)."""
+    return last_day(add_duration(notice_ends.isoformat(), period))
 
 
-def rectification_last_day(notice_ends: datetime) -> str:
-    """The last day of the year of rectification that follows a failed result whose notice ends then."""
-    return last_day(add_duration(notice_ends.isoformat(), RECTIFICATION))
+def rectification_text(period: str | None, notice_ends: datetime | None) -> tuple[str, str]:
+    """How long the rectification lasts and until when, as a notice words them ("为期一年的", "，至 … 止"); a part
+    is "" when unknown (a result published by a diagram from before the period was its parameter)."""
+    words = period_words(period)
+    until = f"，至 {rectification_last_day(notice_ends, period)}（含当日）止" if words and notice_ends else ""
+    return words, until
 
 
-def _grade_consequence(ctx, grade: str, award: int, notice_ends: datetime | None = None) -> str:
+def _grade_consequence(ctx, grade: str, award: int, notice_ends: datetime | None, period: str) -> str:
     """What the grade means for the space, as the decision tables and the diagram decided it."""
     if award > 0:
         return f"公示期满无异议后，给予奖励性补助 {award // 10000} 万元（第十九条第三项）。"
     if grade == "fail":
-        if (ctx.data.get("evaluation_request") or {}).get("reevaluation"):
+        if _reevaluation(ctx):
             return "本次为整改期满后的复核考核，仍未达到合格标准：公示期满后将取消众创空间资格（第十九条第三项）。"
-        until = f"，至 {rectification_last_day(notice_ends)}（含当日）止" if notice_ends else ""
-        return f"公示期满后进入为期一年的整改期{until}；整改期满仍未达到合格标准的，取消众创空间资格（第十九条第三项）。"
+        words, until = rectification_text(period, notice_ends)
+        length = f"为期{words}的" if words else ""
+        return f"公示期满后进入{length}整改期{until}；整改期满仍未达到合格标准的，取消众创空间资格（第十九条第三项）。"
     return ""
 
 
+def _reevaluation(ctx) -> bool:
+    return bool((ctx.data.get("evaluation_request") or {}).get("reevaluation"))
+
+
 @registry.register("publish_evaluation_result")
-def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
+def publish_evaluation_result(ctx, working_days: int = 5, rectification_period: str = "") -> dict:
     """Art. 19.2: results are publicly noticed on the Department's website (for `working_days`). The award
-    the table gave is told now and granted only when the notice ends without a sustained objection."""
+    the table gave is told now and granted only when the notice ends without a sustained objection.
+
+    Art. 19.3: a failed first result brings a rectification of `rectification_period` (an ISO duration, the
+    diagram's only statement of it) from when the notice ends. The operator is told its length and last day;
+    the period stays in the case's data (`rectification_period`), where the result's PDF reads it, and the
+    lifecycle is sent it with the result (it waits that long). A diagram from before the parameter gives "":
+    the words then leave the length out."""
     space = subject_space(ctx)
     grade = ctx.data.get("grade", "fail")
     # Materials late or false (Art. 19.4): graded fail without a panel, so no score is published.
@@ -149,6 +172,7 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
     comments = [s.get("comments", "") for s in ctx.data.get("expert_scores", []) or []
                 if isinstance(s, dict) and s.get("comments")] if scored else []
     ends_at, provisional = add_working_days(ctx.now, int(working_days))
+    period = str(rectification_period or "").strip()
     db.session.add(Evaluation(space_id=space.id, score=score, grade=grade, at=ctx.now, materials_late=late,
                               materials_false=false, comments=comments, instance_id=ctx.instance.id))
     why = ("未按规定时间提供考核资料，视为不合格（第十九条第四项）" if late else
@@ -160,12 +184,13 @@ def publish_evaluation_result(ctx, working_days: int = 5) -> dict:
     award = int(ctx.data.get("award_amount", 0) or 0)
     told = (f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{why}）。"
             f"结果公示至 {last_day(ends_at.isoformat())}（含当日）{PROVISIONAL if provisional else ''}。"
-            + _grade_consequence(ctx, grade, award, ends_at))
+            + _grade_consequence(ctx, grade, award, ends_at, period))
     if comments:  # an expert's comment may end its own sentence: one mark between them, never 。；
         told += ended("专家意见：" + joined(comments))
     notify_organisation(space.organisation_id, told, f"/spaces/{space.id}")
     notify_unit(space.unit_id, told, f"/spaces/{space.id}")  # the recommending unit follows its spaces
-    return {"result_notice_end": ends_at.isoformat(), "result_notice_provisional": provisional}
+    return {"result_notice_end": ends_at.isoformat(), "result_notice_provisional": provisional,
+            "rectification_period": period}
 
 
 @registry.register("withdraw_evaluation_result")

@@ -116,3 +116,34 @@ def test_the_registry_exports_speak_of_the_performance_evaluation(app, reader):
     assert [c.value for c in sheet[1]][3:6] == ["考核日期", "考核得分", "考核等级"]
     registry = load_workbook(io.BytesIO(reader.get("/spaces/export.xlsx").data)).active
     assert [c.value for c in registry[1]][-1] == "下次考核"
+
+
+def test_a_designer_s_half_year_of_rectification_is_the_one_the_case_the_notice_and_the_pdf_name(app, reader):
+    """The length of rectification is the diagram's: a designer who writes P6M for the shipped P1Y gets a
+    rectification ending half a year after the result takes effect, and the operator's notice of the result
+    and the result's PDF name that day and that length (they counted a year of their own)."""
+    from webapp.engine.definitions import deploy, read_directory
+    from webapp.engine.sandbox import add_duration
+    from webapp.models import Notification
+
+    files = read_directory("bpmn")
+    assert files["lifecycle.bpmn"].count("P1Y") == 1
+    deploy({**files, "lifecycle.bpmn": files["lifecycle.bpmn"].replace("P1Y", "P6M")}, note="整改期六个月")
+    db.session.commit()
+    harness = Harness()
+    h = first_evaluation(harness)
+    db.session.add(User(username="operator", display_name="运营机构", role="applicant",
+                        organisation_id=h.instance.organisation_id, password_hash="-"))
+    db.session.commit()
+    failed = graded(h, harness.expert_ids[:3], 40)
+    told = " ".join(db.session.scalars(select(Notification.text)).all())
+    while_noticed = result_pdf(reader, failed)
+    end_result_notice(h)
+    assert h.space_status == "rectification"
+    ends = h.data["rectification_ends"]
+    assert ends == add_duration(h.data["evaluation_result"]["result_effective"], "P6M")
+    last = last_day(ends)
+    assert f"公示期满后进入为期六个月的整改期，至 {last}（含当日）止" in told, told
+    for text in (while_noticed, result_pdf(reader, failed)):
+        assert f"限期整改，整改期为六个月，自考核结果公示期满起算，至{last}（含当日）止" in text, text
+        assert "一年" not in text, text
