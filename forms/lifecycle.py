@@ -16,6 +16,7 @@ from .fields import (
     yes_no_field,
 )
 from .recognition import ExpertPanelForm, ExpertScoreForm
+from .scores import process_score_sheet, score_caps
 
 register("lifecycle.organise_evaluation")(ExpertPanelForm)
 
@@ -73,21 +74,6 @@ def score_sheet(bundle, decision_id: str) -> list[dict]:
     return [{"code": str(r.get("sheet_code")), "dimension": str(r.get("sheet_dimension") or ""),
              "label": str(r.get("sheet_label") or ""), "max": float(r.get("sheet_max") or 0),
              "part": str(r.get("sheet_part") or "base")} for r in decision_rows(bundle, decision_id)]
-
-
-def process_score_sheet(bundle, process_id: str) -> str:
-    """The decision table a step of the process scores on (its `scoreSheet` property), or ""."""
-    if bundle is None or not process_id:
-        return ""
-    from webapp.engine.definitions import parsed_bundle
-    from webapp.engine.runtime import task_properties
-
-    spec, subprocess_specs = parsed_bundle(bundle).specs.get(process_id, (None, {}))
-    for wf_spec in [s for s in (spec, *subprocess_specs.values()) if s is not None]:
-        for task_spec in wf_spec.task_specs.values():
-            if sheet := task_properties(task_spec).get("scoreSheet"):
-                return str(sheet)
-    return ""
 
 
 # Half-year statistics (evaluation-defaults.md); money in thousands of yuan (千元), as Torch statistics.
@@ -162,6 +148,11 @@ class SelfAssessmentForm(TaskForm):
         super().prepare(ctx)
         bundle = ctx.extra.get("bundle")
         self.sheet = score_sheet(bundle, process_score_sheet(bundle, ctx.extra.get("process_id", "")))
+        self.caps = score_caps(bundle, ctx.extra.get("process_id", ""))
+        most = plain_number(self.caps["base"] + self.caps["bonus"])
+        self.self_score.label.text = _l("Self-assessed score (0–%(most)s)", most=most)
+        self.self_score.validators = [InputRequired(_l("Please fill in this field.")), NumberRange(
+            min=0, max=most, message=_l("Enter a number from %(min)s to %(max)s."))]
 
     @property
     def sheet_dimensions(self) -> list[dict]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from webapp.models.recognition import APPLICATION_FORM
 
@@ -17,9 +17,11 @@ from .fields import (
     as_bool,
     as_number,
     count_field,
+    plain_number,
     reasons_unless,
     yes_no_field,
 )
+from .scores import score_caps
 from .text import single_line
 
 SERVICES = [  # Art. 6(5)
@@ -195,14 +197,27 @@ register("recognition.organise_review")(ExpertPanelForm)
 
 
 class ExpertScoreForm(TaskForm):
-    base = amount_field(_l("Base score (0–100)"), maximum=100)
-    bonus = amount_field(_l("Bonus (0–20)"), maximum=20)
+    """Base and bonus, each up to the cap the diagram's combining step applies (forms/scores.py)."""
+
+    base = amount_field(_l("Base score"))
+    bonus = amount_field(_l("Bonus"))
     comments = TextAreaField(_l("Comments"), validators=[DataRequired(_l("Please fill in this field.")), Length(max=4000)])
+
+    def prepare(self, ctx) -> None:
+        super().prepare(ctx)
+        self.caps = score_caps(ctx.extra.get("bundle"), ctx.extra.get("process_id", ""))
+        for part in ("base", "bonus"):
+            if part in self._fields:  # the item-by-item sheet replaces them
+                most = plain_number(self.caps[part])
+                self[part].label.text = (_l("Base score (0–%(most)s)", most=most) if part == "base"
+                                         else _l("Bonus (0–%(most)s)", most=most))
+                self[part].validators = [InputRequired(_l("Please fill in this field.")), NumberRange(
+                    min=0, max=most, message=_l("Enter a number from %(min)s to %(max)s."))]
 
     def task_data(self) -> dict:
         base, bonus = float(self.base.data), float(self.bonus.data)
         return {"expert_score": {"expert_id": self.ctx.user.id, "base": base, "bonus": bonus,
-                                 "total": round(base + min(bonus, 20.0), 2), "comments": self.comments.data}}
+                                 "total": round(base + min(bonus, self.caps["bonus"]), 2), "comments": self.comments.data}}
 
 
 register("recognition.expert_score")(ExpertScoreForm)

@@ -145,6 +145,10 @@ def test_evaluation_walks_from_self_assessment_to_award(page: Page, live_server,
             code = name.removeprefix("item_")
             item.fill(scores.get(code, maximum if part == "base" else "0"))
         assert maxima == {"base": 100, "bonus": 20}
+        # the running total, as typed, each part within the diagram's cap (the page adds up what the server will)
+        expect(page.locator("#sheet-total")).to_have_text(
+            f"目前合计：基础分 {float(base):g} 分（最多计 100 分），附加分 {float(bonus):g} 分（最多计 20 分），"
+            f"总分 {float(total):g} 分。")
         ui.fill("comments", f"服务体系完善，成效良好（{EXPERTS[username]}）")
         ui.submit_task(EXPERT_SCORE, screenshot="expert-sheet" if number == 0 else None,
                        step=CONFIRM if number == len(PANEL) - 1 else EXPERT_SCORE)
