@@ -14,7 +14,7 @@ from sqlalchemy import select
 from webapp.clock import CHINA, clock
 from webapp.engine.sandbox import last_day
 from webapp.extensions import db
-from webapp.models import MakerSpace, PublicNotice
+from webapp.models import MakerSpace, Notification, PublicNotice, User
 from webapp.workdays import add_working_days
 
 # The holiday package knows 2026 and no later year: a notice from the last Monday of 2026 runs into 2027.
@@ -71,6 +71,10 @@ def test_entering_the_calendar_moves_the_day_and_clears_the_mark(login, result_n
     assert "其中 1 项公示的截止日已调整" in page, page[:3000]
     for where, html in pages(login, result_notice, "2027-01-05").items():
         assert MARK not in html, where
+    # the operator and its recommending unit, told 2027-01-04（暂定） when the result was published, are told again
+    told = db.session.execute(select(User.role, Notification.text).join(User, Notification.user_id == User.id).where(
+        Notification.text.contains("公示期截止日调整为 2027-01-05（含当日），原为 2027-01-04"))).all()
+    assert {role for role, _ in told} == {"applicant", "recommender"}, told
 
 
 def test_a_day_outside_every_running_notice_says_nothing_moved(login, result_notice):

@@ -13,13 +13,14 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from tasks.common import notify_organisation, notify_unit
 from webapp.clock import clock
 from webapp.engine.retime import move_moment
 from webapp.engine.runtime import Runtime
 from webapp.engine.sandbox import last_day
 from webapp.extensions import db
 from webapp.labels import N_
-from webapp.models import AuditEvent, Holiday, ProcessInstance, PublicNotice, User
+from webapp.models import Application, AuditEvent, Holiday, MakerSpace, ProcessInstance, PublicNotice, User
 from webapp.workdays import add_working_days, working_days_in
 
 # The audit action of a notice's end moved by the calendar; translated on the case pages like the runtime's own.
@@ -59,6 +60,7 @@ def enter_day(day: date, *, is_workday: bool, name: str, actor: User | None) -> 
 def _move(runtime: Runtime, notice: PublicNotice, end: datetime, actor: User | None, reason: str) -> None:
     old, notice.ends_at = notice.ends_at, end
     instance = db.session.get(ProcessInstance, notice.instance_id) if notice.instance_id else None
+    _tell(notice, instance, old, end)
     if instance is None or instance.status != "running":
         return
     move_moment(runtime, instance, old, end)
@@ -67,3 +69,17 @@ def _move(runtime: Runtime, notice: PublicNotice, end: datetime, actor: User | N
         instance_id=instance.id, actor_id=actor.id if actor else None, action=NOTICE_END_MOVED, title=title[:200],
         detail={"notice_id": notice.id, "from": old.isoformat(), "to": end.isoformat(), "reason": reason},
         at=clock.now()))
+
+
+def _tell(notice: PublicNotice, instance: ProcessInstance | None, old: datetime, end: datetime) -> None:
+    """Those told the notice's last day when it opened — the applicant or operator and its recommending unit
+    (tasks/common.py, open_public_notice and the result's publication) — learn the new one."""
+    subject = {"space": MakerSpace, "application": Application}.get(notice.subject_type)
+    party = instance or (db.session.get(subject, notice.subject_id) if subject else None)
+    if party is None:
+        return
+    text = (f"「{notice.title}」的公示期截止日调整为 {last_day(end.isoformat())}（含当日），原为 "
+            f"{last_day(old.isoformat())}：录入节假日安排后按工作日重新计算。")
+    if party.organisation_id is not None:
+        notify_organisation(party.organisation_id, text)
+    notify_unit(party.unit_id, text)
