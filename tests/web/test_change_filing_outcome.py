@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .lifecycle import REPORT, inbox_task, page, submit, until_half_year_report
-from .test_change_filing_values import ACCEPT, FORWARD, compared, refused, start_filing
+from .test_change_filing_values import ACCEPT, FORWARD, compared, evidence, refused, start_filing
 
 AREA = {"change_type": "area", "change_description": "租用相邻楼层，场地扩大", "new_total_area_m2": "1600"}
 REASON = "未附新增场地的租赁合同，无法核实面积"
@@ -15,7 +15,7 @@ REASON = "未附新增场地的租赁合同，无法核实面积"
 
 def filed_through_to_the_department(login, space_id: int) -> None:
     operator, unit = login("applicant_a"), login("recommender_a")
-    submit(operator, start_filing(operator, space_id), AREA)
+    submit(operator, start_filing(operator, space_id), {**AREA, **evidence()})
     submit(unit, inbox_task(unit, FORWARD), {"forward_decision": "forward", "forward_comments": "同意转报"})
 
 
@@ -92,6 +92,6 @@ def test_a_new_value_equal_to_the_one_on_record_is_refused(login, world, space_i
     # a change of the public area alone: the total is left empty, and the public area is checked against the
     # total on record
     assert refused(operator, task_id, {**base, "new_public_area_m2": "1300"}, "new_public_area_m2")
-    submit(operator, task_id, {**base, "new_public_area_m2": "900"})
+    submit(operator, task_id, {**base, "new_public_area_m2": "900", **evidence()})
     rows = compared(page(unit, f"/tasks/{inbox_task(unit, FORWARD)}"))
     assert rows == {"公共服务场地面积（㎡）": ("700", "900")}  # only what changes

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Organisation
 
+from .conftest import pdf
 from .lifecycle import (
     REPORT,
     field_errors,
@@ -39,6 +40,11 @@ def start_filing(browser, space_id: int) -> int:
     response = browser.post(f"{dossier}/changes", {}, from_page=dossier)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return int(re.search(r"/tasks/(\d+)$", response.headers["Location"]).group(1))
+
+
+def evidence(name: str = "租赁合同.pdf") -> dict:
+    """The supporting document a filing cannot be handed in without (test_change_filing_evidence.py)."""
+    return {"file_change_evidence": pdf(name)}
 
 
 def refused(browser, task_id: int, data: dict, field: str) -> list[str]:
@@ -72,7 +78,7 @@ def test_a_change_of_area_needs_the_new_area_and_is_read_beside_the_reported_one
         assert refused(operator, task_id, {**base, "new_total_area_m2": typed}, "new_total_area_m2")
     assert refused(operator, task_id, {**base, "new_total_area_m2": "1600", "new_public_area_m2": "1700"},
                    "new_public_area_m2")  # the public part cannot exceed the whole
-    submit(operator, task_id, {**base, "new_total_area_m2": "1600", "new_public_area_m2": "900"})
+    submit(operator, task_id, {**base, "new_total_area_m2": "1600", "new_public_area_m2": "900", **evidence()})
 
     for reviewer, title in ((unit, FORWARD), (approver, ACCEPT)):
         task = inbox_task(reviewer, title)
@@ -91,7 +97,7 @@ def test_a_change_of_area_needs_the_new_area_and_is_read_beside_the_reported_one
     assert "<th>公共服务场地面积（㎡）</th><td>700 → 900</td>" in dossier
     # ... and the next filing reads the filed area as the one on record, not the older report's
     again = start_filing(operator, space_id)
-    submit(operator, again, {**base, "new_total_area_m2": "1700"})  # 900 of it public: within the conditions
+    submit(operator, again, {**base, "new_total_area_m2": "1700", **evidence()})  # 900 of it public: within the conditions
     html = page(unit, f"/tasks/{inbox_task(unit, FORWARD)}")
     assert compared(html)["场地总面积（㎡）"] == ("1600", "1700") and "备案的场地面积变更" in html
 
@@ -120,7 +126,8 @@ def test_a_new_operator_is_typed_with_its_credit_code_not_picked_from_every_orga
     assert refused(operator, task_id, {"change_type": "area", "change_description": "x", "new_total_area_m2": "900",
                                        "new_organisation_credit_code": NEW_CODE}, "new_organisation_credit_code")
     # typed as people copy it from a licence: lower case, spaces, full-width characters
-    submit(operator, task_id, {**named, "new_organisation_credit_code": " ９１150100ma0q1b2c3d "})
+    submit(operator, task_id, {**named, "new_organisation_credit_code": " ９１150100ma0q1b2c3d ",
+                               **evidence("营业执照.pdf")})
     submit(unit, inbox_task(unit, FORWARD), {"forward_decision": "forward", "forward_comments": "同意"})
 
     accept_id = inbox_task(approver, ACCEPT)
@@ -144,7 +151,7 @@ def test_a_new_operator_known_to_the_system_takes_the_space_with_its_accounts(lo
     task_id = start_filing(operator, space_id)
     submit(operator, task_id, {"change_type": "operator", "change_description": "运营机构变更",
                                "new_organisation_name": "鹿城众创孵化服务有限公司",
-                               "new_organisation_credit_code": NEW_CODE})
+                               "new_organisation_credit_code": NEW_CODE, **evidence("营业执照.pdf")})
     html = page(unit, f"/tasks/{inbox_task(unit, FORWARD)}")
     assert "已在系统中登记" in html and "鹿城众创孵化服务有限公司" in html
     # the reviewers know it belongs to another recommending unit, and who will read the space's record
@@ -169,7 +176,8 @@ def test_address_and_direction_changes_say_what_they_change_to(login, world, spa
     assert refused(operator, task_id, {"change_type": "address", "change_description": "搬迁"}, "new_address")
     assert refused(operator, task_id, {"change_type": "direction", "change_description": "转型"}, "new_direction")
     submit(operator, task_id, {"change_type": "address", "change_description": "整体搬迁至新园区",
-                               "new_address": "呼和浩特市赛罕区敕勒川大街 1 号", "new_total_area_m2": "2000"})
+                               "new_address": "呼和浩特市赛罕区敕勒川大街 1 号", "new_total_area_m2": "2000",
+                               **evidence()})
     rows = compared(page(unit, f"/tasks/{inbox_task(unit, FORWARD)}"))
     assert rows["场地地址"] == ("系统中无记录", "呼和浩特市赛罕区敕勒川大街 1 号")
     assert rows["场地总面积（㎡）"] == ("系统中无记录", "2000")  # optional, given: shown too

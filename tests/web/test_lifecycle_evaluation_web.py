@@ -166,7 +166,8 @@ def test_violation_revokes_and_ends_every_open_task(login, world, space_id):
     response = operator.post(f"{dossier}/changes", {}, from_page=dossier)
     change_id = int(re.search(r"/tasks/(\d+)$", response.headers["Location"]).group(1))
     submit(operator, change_id, {"change_type": "operator", "new_organisation_name": "鹿城众创孵化服务有限公司",
-                                 "new_organisation_credit_code": "91150100MA0Q1B2C3D", "change_description": "运营机构变更"})
+                                 "new_organisation_credit_code": "91150100MA0Q1B2C3D", "change_description": "运营机构变更",
+                                 "file_change_evidence": pdf("营业执照.pdf")})
     forward_id = inbox_task(unit, "推荐单位审核转报")
 
     # who may report: not another unit, not the operator; the form needs a description

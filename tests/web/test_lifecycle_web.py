@@ -24,6 +24,7 @@ from webapp.models import (
     Report,
 )
 
+from .conftest import pdf
 from .flow import move_clock
 from .lifecycle import (
     FIRST_REPORT,
@@ -176,7 +177,7 @@ def test_change_filing_returned_once_then_filed(login, world, space_id):
                                                       "new_total_area_m2": "1600"})
     assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "change_description")
     submit(operator, request_id, {"change_type": "area", "change_description": "场地由 1200 平方米扩至 1600 平方米",
-                                  "new_total_area_m2": "1600"})
+                                  "new_total_area_m2": "1600", "file_change_evidence": pdf("租赁合同.pdf")})
 
     # the space's own recommending unit forwards; another unit can neither see nor complete it
     forward_id = inbox_task(unit, "推荐单位审核转报")
@@ -240,7 +241,8 @@ def test_a_filed_change_of_operator_moves_the_space_and_its_work(login, world, s
     assert response.status_code == 422 and field_errors(response.get_data(as_text=True), "new_organisation_credit_code")
     submit(operator, request_id, {"change_type": "operator", "new_organisation_name": "鹿城众创孵化服务有限公司",
                                   "new_organisation_credit_code": "91150100MA0Q1B2C3D",
-                                  "change_description": "运营机构变更为鹿城众创孵化服务有限公司"})
+                                  "change_description": "运营机构变更为鹿城众创孵化服务有限公司",
+                                  "file_change_evidence": pdf("营业执照.pdf")})
     submit(unit, inbox_task(unit, "推荐单位审核转报"), {"forward_decision": "forward", "forward_comments": ""})
     submit(login("approver"), inbox_task(login("approver"), "科技厅备案确认"),
            {"change_accepted": "yes", "change_comments": "予以备案"})

@@ -54,7 +54,7 @@ def test_a_change_filing_sent_back_says_so_and_why_and_the_department_reads_ever
     response = operator.post(f"{dossier}/changes", {}, from_page=dossier)
     change_id = int(re.search(r"/tasks/(\d+)$", response.headers["Location"]).group(1))
     change = {"change_type": "direction", "new_direction": "人工智能与智能制造", "change_description": "经营方向调整"}
-    submit(operator, change_id, change)
+    submit(operator, change_id, {**change, "file_change_evidence": pdf("董事会决议.pdf")})
     submit(unit, inbox_task(unit, "推荐单位审核转报"), {"forward_decision": "return", "forward_comments": "请附董事会决议"})
 
     again = inbox_task(operator, "提交变更报备")
