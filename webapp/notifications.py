@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from webapp.clock import clock
 from webapp.engine.sandbox import deadline_day
-from webapp.engine.sentences import sentences, tidy
+from webapp.engine.sentences import ended, sentences, tidy
 from webapp.extensions import db
 from webapp.models import HumanTask, Notification, User
 
@@ -25,8 +25,9 @@ NOTICE_BATCH = 100  # new steps whose notices one INSERT … SELECT writes
 
 
 def notify(user: User, text: str, link: str = "") -> None:
-    # tidy: a reason or comment that ends its own sentence, joined by a caller's 。 or ；, reads with one mark
-    db.session.add(Notification(user_id=user.id, text=tidy(text)[:500], link=link, created_at=clock.now()))
+    # tidy: a reason or comment that ends its own sentence, joined by a caller's 。 or ；, reads with one mark;
+    # ended: a notice is read on its own, as a whole sentence ("…运营机构变更为 X（已备案）" ends with 。 too)
+    db.session.add(Notification(user_id=user.id, text=tidy(ended(text))[:500], link=link, created_at=clock.now()))
 
 
 def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = None) -> None:
@@ -41,9 +42,11 @@ def notify_new_tasks(rows: list[HumanTask], because: dict[int, str] | None = Non
         conditions = recipients_of(row)
         if conditions is None:
             continue
-        text = tidy(sentences(f"新的待办：{row.title}（{row.instance.subject_title}）" if row.instance.subject_title
-                              else f"新的待办：{row.title}", (because or {}).get(row.id, ""),
-                              f"办理期限：{deadline_day(row.due_at)}" if row.due_at else ""))
+        # The case by its name in 「」: a name may hold brackets of its own (青城创客空间（二期）), which in
+        # another pair read （…（二期））. Every sentence ends, the last too.
+        text = tidy(ended(sentences(f"新的待办：{_of_case(row.instance.subject_title, row.title)}",
+                                    (because or {}).get(row.id, ""),
+                                    f"办理期限：{deadline_day(row.due_at)}" if row.due_at else "")))
         notices.append(select(User.id, _value(text[:500], Notification.text), _value(f"/tasks/{row.id}", Notification.link),
                               _value(now, Notification.created_at), _value(False, Notification.emailed),
                               _value(False, Notification.mail_failed)).where(*conditions))
@@ -109,8 +112,13 @@ def remind_task(task_id: int, now) -> bool:
     when = (f"已于 {deadline_day(row.due_at)} 到期，已逾期，请尽快办理。" if row.due_at is not None and row.due_at <= now
             else f"将于 {deadline_day(row.due_at)} 到期，请及时办理。")
     for user in users_for_task(row) if row.claimed_by_id is None else [row.claimed_by]:
-        notify(user, f"办理提醒：「{row.title}」（{row.instance.subject_title}）{when}", f"/tasks/{row.id}")
+        notify(user, f"办理提醒：{_of_case(row.instance.subject_title, row.title)}{when}", f"/tasks/{row.id}")
     return True
+
+
+def _of_case(subject: str, step: str) -> str:
+    """A step of a case as the notices name it: 「青城创客空间（二期）」的材料完整性审核 (the step alone without a name)."""
+    return f"「{subject}」的{step}" if subject else step
 
 
 def send_pending_mail(limit: int = 100) -> int:

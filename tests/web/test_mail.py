@@ -87,7 +87,7 @@ def test_new_work_is_mailed_to_the_recommender_once(login, world, smtp):
     raw_subject = message_from_bytes(raw, policy=compat32)["Subject"]  # as on the wire (unfolded)
     assert raw_subject.isascii() and "=?utf-8?" in raw_subject.lower()
     # the subject names the step and the case; the body says by when
-    assert str(mail["Subject"]) == f"【众创空间管理系统】新的待办：推荐单位审核（{APPLICATION}）"
+    assert str(mail["Subject"]) == f"【众创空间管理系统】新的待办：「{APPLICATION}」的推荐单位审核"
     assert mail["To"] == recommender and mail["From"] == "noreply@makerspace.local"
     task = db.session.scalar(select(HumanTask).where(HumanTask.task_spec == "recommender_review"))
     body = mail.get_content()
@@ -103,7 +103,7 @@ def test_new_work_is_mailed_to_the_recommender_once(login, world, smtp):
     sweep_once()
     assert len(smtp.received) == count
     # the in-app notice is still there for the recommender to read
-    assert "新的待办：推荐单位审核" in login("recommender_a").get("/notifications").get_data(as_text=True)
+    assert "的推荐单位审核" in login("recommender_a").get("/notifications").get_data(as_text=True)
 
 
 def test_without_a_mail_host_nothing_is_sent_and_nothing_fails(app, login, world, smtp):
@@ -114,7 +114,7 @@ def test_without_a_mail_host_nothing_is_sent_and_nothing_fails(app, login, world
     assert smtp.received == []
     pending = notifications(world, "recommender_a")
     assert pending and not any(n.emailed for n in pending)
-    assert "新的待办：推荐单位审核" in login("recommender_a").get("/notifications").get_data(as_text=True)
+    assert "的推荐单位审核" in login("recommender_a").get("/notifications").get_data(as_text=True)
     # the work itself went on as usual
     assert "推荐单位审核" in login("recommender_a").get("/").get_data(as_text=True)
 
@@ -128,7 +128,7 @@ def test_unreachable_mail_server_keeps_the_outbox_for_later(app, login, world, s
     assert smtp.received == [] and not any(n.emailed for n in notifications(world, "recommender_a"))
     app.config["MAIL_PORT"] = port
     sweep_once()
-    assert smtp.subjects(address(world, "recommender_a")) == [f"【众创空间管理系统】新的待办：推荐单位审核（{APPLICATION}）"]
+    assert smtp.subjects(address(world, "recommender_a")) == [f"【众创空间管理系统】新的待办：「{APPLICATION}」的推荐单位审核"]
     assert all(n.emailed for n in notifications(world, "recommender_a"))
 
 
@@ -137,7 +137,7 @@ def test_reminder_seven_days_before_the_report_deadline(login, world, smtp):
     operator = address(world, "applicant_a")
     move_clock_to(FIRST_REPORT)
     task_id = inbox_task(login("applicant_a"), HALF_YEAR)
-    assert smtp.subjects(operator) == [f"【众创空间管理系统】新的待办：{HALF_YEAR}（{SPACE_NAME}）"]
+    assert smtp.subjects(operator) == [f"【众创空间管理系统】新的待办：「{SPACE_NAME}」的{HALF_YEAR}"]
     opened = db.session.get(HumanTask, task_id).created_at
     # 30 days, to the end of the 30th day (China time); the reminder a week before that
     deadline = datetime.fromisoformat(day_end((opened + timedelta(days=30)).isoformat()))

@@ -61,10 +61,10 @@ def test_each_new_step_tells_exactly_the_people_it_waits_on_in_one_statement(app
     notices = {(n.user_id, n.link): n for n in db.session.scalars(select(Notification))}
     expected = {
         (users["torch1"].id, f"/tasks/{steps[0].id}"):
-            f"新的待办：材料完整性审核（青城创客空间）。办理期限：{(clock.now() + timedelta(days=10)).astimezone(CHINA):%Y-%m-%d %H:%M}",
-        (users["recommender_b"].id, f"/tasks/{steps[1].id}"): "新的待办：推荐单位审核（鹿城众创空间）",
-        (users["applicant_a"].id, f"/tasks/{steps[2].id}"): "新的待办：补正材料（青城创客空间）。退回原因：缺少场地证明",
-        (users["expert2"].id, f"/tasks/{steps[3].id}"): "新的待办：专家评审（青城创客空间）",
+            f"新的待办：「青城创客空间」的材料完整性审核。办理期限：{(clock.now() + timedelta(days=10)).astimezone(CHINA):%Y-%m-%d %H:%M}。",
+        (users["recommender_b"].id, f"/tasks/{steps[1].id}"): "新的待办：「鹿城众创空间」的推荐单位审核。",
+        (users["applicant_a"].id, f"/tasks/{steps[2].id}"): "新的待办：「青城创客空间」的补正材料。退回原因：缺少场地证明。",
+        (users["expert2"].id, f"/tasks/{steps[3].id}"): "新的待办：「青城创客空间」的专家评审。",
     }
     assert {key: n.text for key, n in notices.items()} == expected
     for notice in notices.values():  # stored as the app stores times, unread, not yet mailed
@@ -104,8 +104,8 @@ def test_a_deadline_is_told_as_its_last_day_and_sentences_end_once(app, world):
     notify_new_tasks([step], {step.id: "请修改后在 2027-01-30（含当日）前重新提交。"})
     db.session.expire_all()
     (notice,) = db.session.scalars(select(Notification))
-    assert notice.text == ("新的待办：补正材料（青城创客空间）。请修改后在 2027-01-30（含当日）前重新提交。"
-                           "办理期限：2027-01-30")
+    assert notice.text == ("新的待办：「青城创客空间」的补正材料。请修改后在 2027-01-30（含当日）前重新提交。"
+                           "办理期限：2027-01-30。")
 
 
 def test_a_reminder_names_the_last_day(app, world):

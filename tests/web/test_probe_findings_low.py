@@ -79,7 +79,7 @@ def test_a_line_break_in_a_space_name_stops_no_ones_mail(app, world, smtp):
     for name, text in behind.items():
         assert smtp.subjects(f"{name}@example.test").count(f"【众创空间管理系统】{text}") == 1, name
     [mail] = [m for m in smtp.to("applicant_a@example.test") if HALF_YEAR in str(m["Subject"])]
-    clean = f"新的待办：{HALF_YEAR}（青城创客空间 Bcc: victim@evil.example）"  # one line: no header begins
+    clean = f"新的待办：「青城创客空间 Bcc: victim@evil.example」的{HALF_YEAR}"  # one line: no header begins
     assert str(mail["Subject"]) == "【众创空间管理系统】" + clean[:60]
     assert mail["Bcc"] is None and all("victim@evil.example" not in rcpt for rcpt, _, _ in smtp.received)
     assert all(n.emailed for name in [*behind, "applicant_a"] for n in _pending(world, name))
