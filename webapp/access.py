@@ -141,6 +141,25 @@ def may_view_space(user: User, space: MakerSpace) -> bool:
     return False
 
 
+def assigned_task_on_space(user: User, space_id: int) -> HumanTask | None:
+    """The open step assigned to this expert in a case about the space — its scoring of the space's evaluation —
+    if there is one. Completed, cancelled or another expert's steps give none."""
+    if user.role != "expert":
+        return None
+    return db.session.scalar(
+        select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
+            HumanTask.assignee_id == user.id, HumanTask.status == "open",
+            ProcessInstance.subject_type == "space", ProcessInstance.subject_id == space_id)
+        .order_by(HumanTask.id).limit(1))
+
+
+def may_read_space_reports(user: User, space: MakerSpace) -> bool:
+    """A space's half-year reports: whoever may open its dossier, and an expert while a step of a case about the
+    space is assigned to it and open (the evaluation's scoring asks whether they came on time, sheet item A3);
+    once the expert has scored, no longer. The expert still may not open the dossier itself."""
+    return may_view_space(user, space) or assigned_task_on_space(user, space.id) is not None
+
+
 # Who is shown the earlier versions of a document handed in again (folded under its current one): the staff
 # who review or oversee the application, to see what changed; they may download them too. The applicant's page
 # shows the current versions, but its own earlier files stay its to download (may_view_attachment); the
@@ -226,5 +245,5 @@ def users_for_task(task: HumanTask) -> list[User]:
 
 __all__ = [
     "inbox_conditions", "inbox_query", "may_work_on", "claim_blocks", "may_view_instance", "may_follow_case", "instance_list_filter", "sees_fault_details", "may_view_application",
-    "may_view_space", "may_view_attachment", "EARLIER_VERSION_READERS", "applications_query", "spaces_query", "recipients_of", "users_for_task",
+    "may_view_space", "assigned_task_on_space", "may_read_space_reports", "may_view_attachment", "EARLIER_VERSION_READERS", "applications_query", "spaces_query", "recipients_of", "users_for_task",
 ]
