@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from forms.change_conditions import filed_shortfalls
@@ -16,7 +17,7 @@ from forms.objection import ObjectionForm
 from webapp import submissions
 from webapp.access import may_view_space, spaces_query
 from webapp.clock import CHINA, clock
-from webapp.engine.runtime import NotWaiting, Runtime
+from webapp.engine.runtime import NotWaiting, Runtime, TaskUnavailable
 from webapp.extensions import db
 from webapp.models import (
     Award,
@@ -29,8 +30,9 @@ from webapp.models import (
     Report,
     SpaceStatusChange,
 )
+from webapp.registry import changes
 from webapp.registry.certificate import certificate_pdf
-from webapp.views import get_or_404, report_engine_fault, require
+from webapp.views import back_to, get_or_404, report_engine_fault, require
 
 bp = Blueprint("registry", __name__)
 
@@ -80,6 +82,8 @@ def show(space_id):
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
         evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
         changes=rows(ChangeFiling, ChangeFiling.id), change_rows=change_rows, change_shortfalls=filed_shortfalls,
+        # the filings the operator withdrew before handing them in: its own to read, nobody else's business
+        withdrawn_changes=changes.withdrawn_filings(space.id) if current_user.role == "applicant" else [],
         violation_form=_event_form("violation_case"),
         leave_form=_event_form("space_lifecycle", "leave_system"),
         objection_form=ObjectionForm() if current_user.role == "torch_center" else None, now=clock.now(),
@@ -180,6 +184,38 @@ def _start_and_open(space_id, process_id: str, role: str):
 def start_change(space_id):
     """The operator files a major change (Art. 17); it goes through its recommender to the Department."""
     return _start_and_open(space_id, "change_filing", "applicant")
+
+
+@bp.route("/spaces/<space_id>/changes/<instance_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_change(space_id, instance_id):
+    """The operator gives up a change filing it has not handed in (webapp/registry/changes.py)."""
+    space = _visible(space_id)
+    instance = get_or_404(ProcessInstance, instance_id)
+    require(changes.is_operators_filing(current_user, instance, space.id))
+    FlaskForm().validate_on_submit() or require(False)
+    dossier = url_for("registry.show", space_id=space.id)
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm that you withdraw this change filing; nothing was changed."), "error")
+        return redirect(back_to(dossier))
+    try:
+        changes.withdraw_filing(current_user, instance)
+        db.session.commit()
+    except changes.Refusal as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(dossier)
+    except (TaskUnavailable, StaleDataError):
+        db.session.rollback()
+        flash(_("Someone else changed this case at the same moment (the step was completed, sent back or taken "
+                "over); nothing was done. Please look at the case again."), "error")
+        return redirect(dossier)
+    except Exception as exc:  # the diagram failed while the case was being ended: nothing is kept
+        report_engine_fault(exc, trigger="task", instance_id=instance.id, step="withdraw")
+        return redirect(dossier)
+    flash(_("The change filing was withdrawn; nobody will review it. To file the change later, start a new filing "
+            "from this page."), "success")
+    return redirect(dossier)
 
 
 @bp.route("/spaces/<space_id>/national-filing", methods=["POST"])
