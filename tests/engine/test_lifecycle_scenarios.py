@@ -193,6 +193,26 @@ def test_the_rectification_year_counts_from_the_result_not_from_when_the_sweeper
     assert ends == notice_end.replace(year=notice_end.year + 1), (ends, notice_end)
 
 
+def test_a_failed_result_from_an_older_evaluation_diagram_still_starts_a_year_of_rectification(harness, experts):
+    """A lifecycle moved to a new version while its evaluation runs on an older one receives a result without
+    the length of rectification (the publishing step's parameter travels with the result since then): the
+    lifecycle counts the regulation's year (its own fallback, in the diagram) rather than stopping on a fault."""
+    from datetime import datetime
+
+    from webapp.clock import clock
+    from webapp.engine.runtime import Runtime
+    from webapp.extensions import db
+
+    h = first_evaluation(harness)
+    effective = clock.now().replace(microsecond=0)
+    Runtime().send_message(h.instance, "evaluation_done", {
+        "grade": "fail", "panel_score": 40, "award_amount": 0, "result_effective": effective.isoformat()})
+    db.session.commit()
+    h.advance(seconds=1)
+    assert h.space_status == "rectification"
+    assert datetime.fromisoformat(h.data["rectification_ends"]) == effective.replace(year=effective.year + 1)
+
+
 def test_the_operator_is_told_the_review_after_rectification_is_the_last_chance(harness, experts):
     """A walk of the demo: the review at the end of the rectification year read like any evaluation to the
     operator (only the Department was warned that failing it revokes)."""
