@@ -34,6 +34,7 @@ from webapp.extensions import db
 from webapp.labels import N_
 from webapp.models import AuditEvent, DefinitionBundle, HumanTask, ProcessInstance, User
 
+from .outdated import outdated_bundle_ids
 from .service import BPMN_KINDS
 
 log = logging.getLogger(__name__)
@@ -95,24 +96,32 @@ def target_bundle(process_id: str) -> DefinitionBundle | None:
 
 
 def processes_with_older_cases() -> list[tuple[str, str, int]]:
-    """(process id, name, running cases on an older version than the newest) for every deployed process."""
+    """(process id, name, running cases on an older version of what they run than the newest) for every
+    deployed process: a case whose process and tables are the same in the newest version is not counted."""
     bundle = latest_bundle()
     if bundle is None:
         return []
     names = parsed_bundle(bundle).names
-    counts = dict(db.session.execute(
-        select(ProcessInstance.process_id, db.func.count(ProcessInstance.id))
+    counts: dict[str, int] = {}
+    rows = db.session.execute(
+        select(ProcessInstance.process_id, ProcessInstance.bundle_id, db.func.count(ProcessInstance.id))
         .join(DefinitionBundle, DefinitionBundle.id == ProcessInstance.bundle_id)
         .where(ProcessInstance.status == "running", DefinitionBundle.version < bundle.version)
-        .group_by(ProcessInstance.process_id)
-    ).all())
+        .group_by(ProcessInstance.process_id, ProcessInstance.bundle_id)
+    ).all()
+    outdated = {pid: set(outdated_bundle_ids(pid, bundle)) for pid in {pid for pid, _b, _n in rows}}
+    for pid, bundle_id, count in rows:
+        if bundle_id in outdated[pid]:
+            counts[pid] = counts.get(pid, 0) + count
     return [(pid, names.get(pid, pid), counts.get(pid, 0)) for pid in sorted(bundle.process_ids, key=lambda p: names.get(p, p))]
 
 
 def _older_cases(process_id: str, target: DefinitionBundle):
-    return (select(ProcessInstance).join(DefinitionBundle, DefinitionBundle.id == ProcessInstance.bundle_id)
+    """The running cases of `process_id` on a version whose process (or a table it calls) differs from the
+    target's; those on an older version of only other things are not behind."""
+    return (select(ProcessInstance)
             .where(ProcessInstance.process_id == process_id, ProcessInstance.status == "running",
-                   DefinitionBundle.version < target.version))
+                   ProcessInstance.bundle_id.in_(outdated_bundle_ids(process_id, target))))
 
 
 def candidates(process_id: str, target: DefinitionBundle) -> list[Candidate]:
