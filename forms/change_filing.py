@@ -37,6 +37,23 @@ REQUIRED_BY_KIND = {
     "operator": OPERATOR_FIELDS,
     "direction": ("new_direction",),
 }
+# The new values each kind of change is asked for (a move often changes the area too); a value typed for another
+# kind is refused: it was filed and read by the reviewers as a change. A kind a designer adds takes any value but
+# the operator's (only a change of operator moves the space). In the order the form shows them, one group each.
+VALUE_GROUPS = (AREA_FIELDS, ("new_address",), OPERATOR_FIELDS, ("new_direction",))
+VALUE_FIELDS = tuple(name for group in VALUE_GROUPS for name in group)
+FIELDS_BY_KIND = {
+    "area": AREA_FIELDS,
+    "address": ("new_address", *AREA_FIELDS),
+    "operator": OPERATOR_FIELDS,
+    "direction": ("new_direction",),
+}
+
+
+def fields_of_kind(kind: str | None) -> tuple[str, ...]:
+    if kind in FIELDS_BY_KIND:
+        return FIELDS_BY_KIND[kind]
+    return tuple(name for name in VALUE_FIELDS if name not in OPERATOR_FIELDS)
 
 
 def _area(form, field) -> None:
@@ -83,6 +100,7 @@ class ChangeRequestForm(TaskForm):
     # it with the notice): the filing is not refused, the operator confirms having read what follows.
     conditions_acknowledged = BooleanField(_l("I have read this notice and hand in the filing as it is"))
     conditions_shortfalls: list[str] = []
+    value_fields = VALUE_FIELDS  # shown in groups by kind (kind_groups), the page's other fields around them
 
     def prepare(self, ctx) -> None:
         super().prepare(ctx)
@@ -124,13 +142,7 @@ class ChangeRequestForm(TaskForm):
             self.new_total_area_m2.errors.append(_l(
                 "A change of “%(kind)s” needs the total area or the public service area after the change.", kind=label))
             ok = False
-        if kind != "operator":  # only a change of operator moves the space: its fields go with that kind
-            for name in OPERATOR_FIELDS:
-                if self._fields[name].data:
-                    self._fields[name].errors.append(_l(
-                        "Fill this in only for a change of operating organisation: choose that kind of change, "
-                        "or clear this field."))
-                    ok = False
+        ok = self._only_fields_of_the_kind() and ok
         ok = self._changed_areas() and ok
         ok = self._not_the_current_operator() and ok
         return ok and self._conditions_read()  # the areas checked against the conditions once they are valid
@@ -144,6 +156,34 @@ class ChangeRequestForm(TaskForm):
                 "Read the notice above: tick this box to hand in the filing as it is, or correct the areas."))
             return False
         return True
+
+    def _kinds_asking_for(self, name: str) -> list[str]:
+        """The labels of the diagram's kinds of change that ask for the field `name`."""
+        return [str(label) for code, label in self.change_type.choices or [] if name in fields_of_kind(code)]
+
+    def kind_groups(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(heading, field names) of each group of new values, the heading naming the kinds it is for."""
+        groups = []
+        for names in VALUE_GROUPS:
+            kinds = self._kinds_asking_for(names[0])
+            heading = _l("For a change of %(kinds)s", kinds=str(_l(" or ")).join(f"“{k}”" for k in kinds)) if kinds \
+                else ""
+            groups.append((str(heading), names))
+        return groups
+
+    def _only_fields_of_the_kind(self) -> bool:
+        """A value typed in a field the chosen kind does not ask for is refused, naming the kinds it is for."""
+        ok, allowed = True, fields_of_kind(self.change_type.data)
+        for name in VALUE_FIELDS:
+            field = self._fields[name]
+            if name in allowed or field.data in (None, "") or field.errors:
+                continue
+            kinds = self._kinds_asking_for(name)
+            field.errors.append(_l("This is asked for only for a change of %(kinds)s: choose that kind of change, or "
+                                   "clear this field.", kinds=str(_l(" or ")).join(f"“{k}”" for k in kinds)) if kinds
+                                else _l("This kind of change does not ask for this: clear this field."))
+            ok = False
+        return ok
 
     def _changed_areas(self) -> bool:
         """Each area typed differs from the one on record (an unchanged one is left empty), and the public area
@@ -184,15 +224,15 @@ class ChangeRequestForm(TaskForm):
         return True
 
     def task_data(self) -> dict:
-        operator = self.change_type.data == "operator"
-        name, code = (self.new_organisation_name.data or "", self.new_organisation_credit_code.data or "") \
-            if operator else ("", "")
+        asked = fields_of_kind(self.change_type.data)  # values of other kinds are not filed
+
+        def value(name: str):
+            data = self._fields[name].data if name in asked else None
+            return _number(data) if name in AREA_FIELDS else (data or "")
+
         return {
             "change_type": self.change_type.data, "change_description": self.change_description.data,
-            "new_total_area_m2": _number(self.new_total_area_m2.data),
-            "new_public_area_m2": _number(self.new_public_area_m2.data),
-            "new_address": self.new_address.data or "", "new_direction": self.new_direction.data or "",
-            "new_organisation_name": name, "new_organisation_credit_code": code,
+            **{name: value(name) for name in VALUE_FIELDS},
             "new_organisation_id": None,  # the diagram's 登记新运营机构 (register_operator) names it
             "change_before": getattr(self, "on_record", None) or values_on_record(self.ctx.subject),
         }
