@@ -444,3 +444,16 @@ def test_a_condition_changed_without_its_words_is_pointed_out(app):
     # the words changed too: nothing to remind
     agreed = {**files, "eligibility.dmn": files["eligibility.dmn"].replace("不得低于500平方米", "不得低于800平方米")}
     assert [p for p in check_files(agreed) if "输出文字" in p.message] == []
+
+
+def test_a_script_reading_a_name_nothing_provides_is_refused_before_it_reaches_a_case(app):
+    """An outside probe deployed 确定申报截止时间 with `open('/etc/passwd').read()` added: the sandbox held, but the
+    deploy went through and every new application then stopped on a fault. The same for a misspelt variable."""
+    old = "submission_due = round_closes_at"
+    files = edited(app, "recognition.bpmn", old, old + '\nx = open("/etc/passwd").read()')
+    refused(files, "recognition.bpmn", "init_application", "open", "流程脚本可用的函数")
+    files = edited(app, "recognition.bpmn", old, "submission_due = round_closes_att")
+    refused(files, "recognition.bpmn", "init_application", "round_closes_att", "都没有写入")
+    files = edited(app, "lifecycle.bpmn", '"P1Y"', "one_year", count=1)  # a parameter's expression, not a script
+    problems = [p for p in check_files(files) if "one_year" in p.message]
+    assert problems and problems[0].severity == "error"

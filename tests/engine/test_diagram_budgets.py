@@ -87,8 +87,9 @@ def _edited_places() -> dict[str, tuple[dict[str, tuple[str, str]], str, str, st
     names = list(VECTORS)
     kinds = [(n, VECTORS[n][2]) for n in names]
     script_vectors = [(n, VECTORS[n][2]) for n in names] + [(n, k) for n, (_, k) in SCRIPT_ONLY.items()]
-    script = _picking_script([f"ignored = {e}" for e in EXPRESSIONS] + [s for s, _ in SCRIPT_ONLY.values()],
-                             "submission_due = round_closes_at")
+    # budget_vector is start data here; the deploy checks want to see a step write it (it writes it back)
+    script = "budget_vector = budget_vector\n" + _picking_script(
+        [f"ignored = {e}" for e in EXPRESSIONS] + [s for s, _ in SCRIPT_ONLY.values()], "submission_due = round_closes_at")
     template = "".join(f"{{% {'if' if k == 0 else 'elif'} budget_vector == {k} %}}{t}" for k, t in enumerate(TEMPLATES))
     template += "{% endif %}"
     init = "submission_due = round_closes_at</bpmn:script>"
@@ -140,7 +141,7 @@ def _deploy_place(app, place: str) -> None:
     for file, (old, new) in edits.items():
         assert files[file].count(old) == 1, (place, old)
         changed[file] = files[file].replace(old, new)
-    if place in ("condition", "DMN cell", "parameter"):
+    if place != "script":  # the script place writes it itself
         init = "submission_due = round_closes_at</bpmn:script>"
         changed["recognition.bpmn"] = changed["recognition.bpmn"].replace(init, f"{escape(WRITE_VECTOR)}</bpmn:script>")
     assert deploy(changed, note=f"budget vectors in a {place}").version == 2

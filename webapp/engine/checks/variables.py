@@ -46,6 +46,23 @@ def _assigned(source: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
+def _bound(source: str) -> set[str]:
+    """Every name a script binds itself: assigned, defined (a function and its parameters), caught, looped over."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    bound = _assigned(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return bound
+
+
 def free_names(source: str, mode: str = "eval") -> set[str]:
     """Names an expression reads from the task data: not the ones its comprehensions and lambdas bind."""
     try:
@@ -118,7 +135,8 @@ def _written(index: _Index) -> _Written:
                 if isinstance(payload, ast.Dict):
                     written.anywhere.update(k.value for k in payload.keys
                                             if isinstance(k, ast.Constant) and isinstance(k.value, str))
-            elif local in ("loopDataOutputRef", "loopDataInputRef") and _text(element):
+            elif local in ("loopDataOutputRef", "loopDataInputRef", "variableName") and _text(element):
+                # variableName: where an error or escalation is caught, its payload
                 written.add(_text(element), None)
             elif local in ("inputDataItem", "outputDataItem", "dataObject", "dataObjectReference") \
                     and element.get("name"):
@@ -174,8 +192,22 @@ def _variables_written(index: _Index) -> list[Problem]:
         return upstream_of[node_id]
 
     problems = []
-    for name, element, kind, source, _mode in expressions(index):
+    for name, element, kind, source, mode in expressions(index):
+        if kind in ("input", "input cell", "output cell"):
+            continue  # a decision's own expressions: checked below, against the tasks that call it
         if kind != "condition":
+            # Scripts, timers, parameters, due dates…: a name nothing writes and the sandbox does not provide
+            # (a typo, or `open`, which the sandbox leaves out) stops every case that reaches the element.
+            # Where it is written is not checked: a script may read what an earlier run of a loop wrote.
+            read = free_names(source, mode) - _bound(source)
+            # Python's own builtins the sandbox leaves out (open, eval, __import__…) are refused by name: the
+            # app's Python may use the same word as a data key (a task's status "open").
+            unknown = sorted((read - written.anywhere - set(written.by) - python) | (read & _WITHHELD))
+            for variable in unknown:
+                problems.append(index.problem(
+                    name, element, f"{_KINDS.get(kind, kind)}“{_short(source)}”读取的名称“{variable}”在任何表单、声明字段、"
+                    "脚本、决策表输出或消息中都没有写入，也不是流程脚本可用的函数",
+                    "检查名称是否拼错；流程脚本只能使用平台提供的函数（如 add_duration、now_iso、last_day），不能读写文件或导入模块"))
             continue
         source_id = element.get("sourceRef") or ""
         for variable in sorted(free_names(source)):
@@ -213,6 +245,26 @@ def _variables_written(index: _Index) -> list[Problem]:
                     "而这些步骤都不在本任务之前的任何路径上，判定时变量还不存在",
                     f"把写入“{variable}”的步骤移到本任务之前，或在本任务的前置脚本（preScript）中给它赋值"))
     return problems
+
+
+_KINDS = {"script": "脚本", "timer": "定时器表达式"}
+
+
+def _withheld() -> frozenset[str]:
+    import builtins
+
+    from ..sandbox import _SAFE_BUILTINS, HELPERS
+
+    return frozenset(name for name in dir(builtins) if not name.startswith("_") or name == "__import__") \
+        - set(_SAFE_BUILTINS) - set(HELPERS)
+
+
+_WITHHELD = _withheld()
+
+
+def _short(source: str) -> str:
+    line = " ".join(source.split())
+    return line if len(line) <= 60 else line[:57] + "…"
 
 
 def _names(index: _Index, writers: set[str]) -> str:
