@@ -23,6 +23,7 @@ bp = Blueprint("supervision", __name__)
 # Saved filters are a person's own bookmarks of the list: no case data, nothing anyone else sees. They are the
 # one thing a supervisor may keep (tests/web/test_routes.py names them among the POST routes it exempts).
 FILTER_SAVERS = INSTANCE_LIST_ROLES
+MAX_FILTER_LENGTH = 1000  # as SaveFilterForm's query field allows
 
 
 @bp.route("/instances")
@@ -51,17 +52,29 @@ def _query(query_string: str) -> str:
     return f"?{query_string}" if query_string else ""
 
 
+def _clean(posted: str) -> str:
+    """The posted filter in the list's own spelling, or "" when the list would not accept it."""
+    parsed = instances.filter_form(current_user, MultiDict(parse_qsl(posted)))
+    return instances.Filters.from_form(parsed).query_string if parsed.validate() else ""
+
+
 @bp.route("/instances/filters", methods=["POST"])
 @role_required(*FILTER_SAVERS)
 def save_filter():
     """Keep the current filter under a name, for this user only."""
     form = SaveFilterForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if len(form.query.data or "") > MAX_FILTER_LENGTH:
+        # Not echoed back: a link that long is refused by browsers and servers alike.
+        flash(_("This filter is too long to keep (at most %(n)s characters). Remove some of its conditions "
+                "and try again.", n=MAX_FILTER_LENGTH), "error")
+        return redirect(url_for("supervision.index"))
+    # Keep only what makes up a filter, in the list's own spelling, so a saved filter is a clean link; the
+    # posted text itself never goes back into a header (a line break in it would break the response).
+    query = _clean(form.query.data or "")
+    if not valid:
         flash(_("Please give the filter a name."), "error")
-        return redirect(url_for("supervision.index") + _query(form.query.data or ""))
-    # Keep only what makes up a filter, in the list's own spelling, so a saved filter is a clean link.
-    parsed = instances.filter_form(current_user, MultiDict(parse_qsl(form.query.data or "")))
-    query = instances.Filters.from_form(parsed).query_string if parsed.validate() else ""
+        return redirect(url_for("supervision.index") + _query(query))
     name = form.name.data.strip()
     # One filter per name and person: saving under a name the person already uses replaces that filter, as
     # saving a file under its name would (the list could show two links of the same name, one of them stale).
