@@ -178,3 +178,20 @@ def test_a_result_under_public_notice_is_counted_apart_until_its_notice_ends(log
     row = re.search(r'<tr data-year="2026">.*?</tr>', _section(page(login("supervisor"), "/dashboard"), "grades"),
                     re.S).group(0)
     assert 'grade-excellent">1<' in row and 'under-notice">0<' in row
+
+
+def test_the_slowest_case_links_only_to_a_page_the_reader_may_open(login, world, small_world):
+    """A recommender may not open the case page (403): its 最长（天） cells lead to the application instead;
+    the Department's staff reach the case page."""
+    clock.freeze(START + timedelta(days=15))
+    recommender = login("recommender_b")
+    times = _section(page(recommender, "/dashboard"), "times")
+    links = re.findall(r'class="num slowest">(?:<a href="([^"]+)")?', times)
+    assert links and all(links)
+    assert all(not link.startswith("/instances/") for link in links)
+    assert f"/applications/{small_world['b_app']}" in links
+    assert all(recommender.get(link).status_code == 200 for link in links)
+    supervisor = login("supervisor")
+    links = re.findall(r'class="num slowest"><a href="([^"]+)"', _section(page(supervisor, "/dashboard"), "times"))
+    assert links and all(link.startswith("/instances/") for link in links)
+    assert all(supervisor.get(link).status_code == 200 for link in links)

@@ -13,6 +13,7 @@ from webapp.models import Unit
 from webapp.views import role_required
 
 from . import service
+from .links import case_links
 from .service import GRADE_ORDER, SCORE_BANDS, UNDER_NOTICE, Scope
 
 bp = Blueprint("dashboard", __name__)
@@ -56,6 +57,8 @@ def index():
                         "series": [{"name": band, "data": [d.counts.get(band, 0) for d in year_scores]} for band in bands]},
     }
     unit = db.session.get(Unit, scope.unit_id) if scope.unit_id else None
+    slowest_links = case_links(current_user, (t.slowest_instance_id for t in times))
     return render_template("dashboard/index.html", steps=steps, units=units, times=times, overdue=overdue,
                            rounds=rounds, grades=grades, year_scores=year_scores, bands=bands,
-                           grade_order=GRADE_ORDER, under_notice=UNDER_NOTICE, statuses=STATUSES, charts=charts, unit=unit, now=now)
+                           grade_order=GRADE_ORDER, under_notice=UNDER_NOTICE, statuses=STATUSES, charts=charts, unit=unit, now=now,
+                           slowest_links=slowest_links)
