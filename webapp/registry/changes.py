@@ -33,6 +33,14 @@ def is_operators_filing(user: User, instance: ProcessInstance, space_id: int) ->
             and instance.subject_id == space_id and instance.organisation_id == user.organisation_id)
 
 
+def running_filing(space_id: int) -> ProcessInstance | None:
+    """The space's change filing still under way, if any (the oldest): one at a time, so that the recommending
+    unit and the Department never weigh two filings of one space that may contradict each other."""
+    return db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.process_id == PROCESS, ProcessInstance.subject_type == "space",
+        ProcessInstance.subject_id == space_id, ProcessInstance.status == "running").order_by(ProcessInstance.id)).first()
+
+
 def waits_only_on_the_operator(instance: ProcessInstance) -> bool:
     """Running, and every open step is the operator's (the form, not yet handed in or sent back to it)."""
     if instance.status != "running":

@@ -182,7 +182,21 @@ def _start_and_open(space_id, process_id: str, role: str):
 @bp.route("/spaces/<space_id>/changes", methods=["POST"])
 @login_required
 def start_change(space_id):
-    """The operator files a major change (Art. 17); it goes through its recommender to the Department."""
+    """The operator files a major change (Art. 17); it goes through its recommender to the Department. One
+    filing at a time: a second click (another tab, an old page) opens the filing already started, or says that
+    the one handed in is still being reviewed."""
+    space = _visible(space_id)
+    if current_user.role == "applicant" and (running := changes.running_filing(space.id)) is not None:
+        FlaskForm().validate_on_submit() or require(False)
+        if changes.waits_only_on_the_operator(running):
+            first = db.session.scalar(select(HumanTask).where(
+                HumanTask.instance_id == running.id, HumanTask.status == "open").order_by(HumanTask.id))
+            flash(_("A change filing of this space is already started and not yet handed in: it is opened here. "
+                    "Put every change in it, or withdraw it first."), "warning")
+            return redirect(url_for("inbox.task", task_id=first.id))
+        flash(_("A change filing of this space is being reviewed; a new one can be filed once it is settled. "
+                "Where it stands is shown below."), "warning")
+        return redirect(url_for("registry.show", space_id=space.id))
     return _start_and_open(space_id, "change_filing", "applicant")
 
 
