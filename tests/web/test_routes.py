@@ -121,7 +121,8 @@ def test_a_supervisor_is_refused_every_post_route(app, login, world, space_id):
     db.session.add_all([notice, saved])
     db.session.commit()
     values = {"application_id": application_id, "space_id": space_id, "task_id": task.id, "notice_id": notice.id,
-              "round_id": 1, "version": 1, "process_id": "recognition", "filter_id": saved.id}
+              "round_id": 1, "version": 1, "process_id": "recognition", "filter_id": saved.id,
+              "instance_id": task.instance_id}
     supervisor = login("supervisor")
     allowed = []
     for rule in _post_routes(app):
