@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, RadioField, SelectMultipleField, widgets
+from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
@@ -49,7 +50,14 @@ TINY = Decimal("1e-6")  # below a millionth (of a ㎡, a yuan, a point) a number
 class NumberField(DecimalField):
     """A decimal number as people write one. Python's Decimal also reads "NaN", "sNaN" and "Infinity": such
     a value compared with a bound (or with another field, in a form's own checks) raised an error, and as a
-    float it is no JSON a database stores. It is refused like any other text that is not a number."""
+    float it is no JSON a database stores. It is refused like any other text that is not a number.
+
+    A field given its `places` (amounts, areas, scores: two) takes no more decimals than those: 99.999 was kept
+    as typed while every page showed it rounded (a total of 100.00). Without `places` any number is taken."""
+
+    def __init__(self, label=None, validators=None, places=unset_value, **kwargs):
+        super().__init__(label, validators, places=places, **kwargs)
+        self.max_places = None if places is unset_value else places
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
@@ -60,6 +68,16 @@ class NumberField(DecimalField):
             # 1e-400 passed "greater than 0" as a Decimal and was stored as the float 0.0: a value this small
             # is read as the 0 it would be stored as, so the bounds judge what is kept.
             self.data = Decimal(0)
+        if self.data is not None and self.max_places is not None \
+                and self.data.normalize().as_tuple().exponent < -self.max_places:  # 1.50 is two decimals, 1.005 three
+            self.data = None
+            raise ValueError(_l("Keep at most %(places)s decimal places, then submit again.", places=self.max_places))
+
+    def pre_validate(self, form):
+        # A value refused as read (not a number, too many decimals) says only why: the bounds checked after it
+        # would add "Enter a number from … to …" about a number nobody typed.
+        if self.process_errors:
+            raise StopValidation()
 
 
 def count_field(label, maximum: int = 100000) -> IntegerField:

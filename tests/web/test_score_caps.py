@@ -65,3 +65,14 @@ def test_the_evaluation_pages_say_the_diagrams_caps(app, login, world, space_id)
     assert "附加分最多计 10 分" in sheet_page
     running = sheet_page.split('id="sheet-total"', 1)[1].split(">", 1)[0]
     assert 'data-bonus-max="10"' in running and 'data-base-max="100"' in running
+
+
+def test_a_score_with_more_than_two_decimals_is_refused(login, world):
+    """An outside probe: base 99.999 was kept as typed while the total showed 100.00. Scores, areas and other
+    amounts take at most two decimals, and say so."""
+    expert = login("expert1")
+    task_id = to_recognition_scoring(login, world, "三位小数")
+    response = expert.post(f"/tasks/{task_id}", {"base": "99.999", "bonus": "0", "comments": "三位小数"})
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True), "base") == ["最多保留2位小数，请改正后再提交。"]
+    submit(expert, task_id, {"base": "99.990", "bonus": "0.5", "comments": "两位小数"})
