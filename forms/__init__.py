@@ -17,6 +17,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
+from .text import MultiLineTextMeta
+
 _FORMS: dict[str, type[TaskForm]] = {}
 
 
@@ -55,6 +57,7 @@ class TaskForm(FlaskForm):
 
     template = "tasks/form_generic.html"
     handles_files = False
+    Meta = MultiLineTextMeta  # every text area drops invisible format characters (forms/text.py)
 
     def prepare(self, ctx: FormContext) -> None:
         """Set dynamic choices and remember the context before validation/rendering."""

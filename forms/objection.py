@@ -10,12 +10,13 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.fields import CASE_FILE
-from forms.text import single_line
+from forms.text import MultiLineTextMeta, single_line
 from forms.uploads import check_upload
 from webapp.attachments import clean_filename, extension_of
 
 
 class ObjectionForm(FlaskForm):
+    Meta = MultiLineTextMeta  # the reasons drop invisible format characters (forms/text.py)
     objector_kind = RadioField(_l("The objector is"), choices=[("individual", _l("an individual (real name)")), ("unit", _l("a unit (with its stamp)"))], validators=[InputRequired(_l("Please choose one."))])
     objector = StringField(_l("Name of the person or unit"), filters=[single_line], validators=[DataRequired(_l("Please fill in this field.")), Length(max=120)])
     contact = StringField(_l("Contact details"), filters=[single_line], validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
