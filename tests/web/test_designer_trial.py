@@ -188,3 +188,13 @@ def test_the_trial_clock_is_its_own_thread_s(app):
         thread.join()
         assert clock.now() == real + timedelta(days=3650)
     assert seen == [real] and clock.now() == real
+
+
+def test_sample_answers_too_long_are_a_form_error_not_a_page_about_files(app, login, world, bpmn_files):
+    """An outside probe: 600 KB of sample answers (no file) met the page about files being too large, from the
+    server's bound on a form's text; the form's own message says what is too long."""
+    designer = login("designer")
+    for answers in ('{"a": {"b": "' + "x" * 600_000 + '"}}', '{"a": {"b": "' + "样" * 200_000 + '"}}'):
+        data = {"process_id": "recognition", "answers": answers, "files": [(io.BytesIO(b""), "")]}
+        response = designer.post("/designer/trial", data)
+        assert response.status_code == 422 and "样例答复过长。" in response.get_data(as_text=True)
