@@ -374,3 +374,15 @@ def test_every_verb_is_403_to_a_supervisor(login, world):
     assert post(supervisor, f"/applications/{application_id}/withdraw").status_code == 403
     case_page = supervisor.get(f"/instances/{task.instance_id}").get_data(as_text=True)
     assert 'id="office-urge"' not in case_page
+
+
+def test_a_transfer_to_nobody_or_to_oneself_says_so(login, world):
+    application_id = at_material_review(login)
+    task = open_task(application_id, "material_review")
+    torch = login("torch1")
+    for chosen in ("", "abc"):
+        response = post(torch, f"/tasks/{task.id}/transfer", {"colleague": chosen})
+        assert "请选择一位同事" in flashed(torch, response), chosen
+    response = post(torch, f"/tasks/{task.id}/transfer", {"colleague": str(user(world, "torch1").id)})
+    assert "不能转办给自己" in flashed(torch, response)
+    assert audit(application_id, "transferred") == []

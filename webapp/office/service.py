@@ -246,6 +246,10 @@ def transfer(user: User, task: HumanTask, colleague_id, note_text: str | None) -
         colleague_id = int(colleague_id)
     except (TypeError, ValueError):
         colleague_id = None
+    if colleague_id is None:  # nobody chosen (or a value no list offers): say what to do, not who may be chosen
+        raise Refusal(str(_l("Please choose a colleague to transfer the step to.")))
+    if colleague_id == user.id:
+        raise Refusal(str(_l("You cannot transfer a step to yourself; please choose a colleague.")))
     colleague = next((u for u in transfer_candidates(user, task) if u.id == colleague_id), None)
     if colleague is None:
         raise Refusal(str(_l("A step can only be transferred to an active colleague of the same role and the same "
