@@ -127,8 +127,11 @@ def test_a_designer_s_half_year_of_rectification_is_the_one_the_case_the_notice_
     from webapp.models import Notification
 
     files = read_directory("bpmn")
-    assert files["lifecycle.bpmn"].count("P1Y") == 1
-    deploy({**files, "lifecycle.bpmn": files["lifecycle.bpmn"].replace("P1Y", "P6M")}, note="整改期六个月")
+    # the publishing step's parameter (进入整改期 keeps "P1Y" only for results that carry no length)
+    period = '<spiffworkflow:parameter id="rectification_period" type="str" value="&quot;P1Y&quot;" />'
+    assert files["lifecycle.bpmn"].count(period) == 1
+    deploy({**files, "lifecycle.bpmn": files["lifecycle.bpmn"].replace(period, period.replace("P1Y", "P6M"))},
+           note="整改期六个月")
     db.session.commit()
     harness = Harness()
     h = first_evaluation(harness)
