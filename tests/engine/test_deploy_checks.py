@@ -454,6 +454,7 @@ def test_a_script_reading_a_name_nothing_provides_is_refused_before_it_reaches_a
     refused(files, "recognition.bpmn", "init_application", "open", "流程脚本可用的函数")
     files = edited(app, "recognition.bpmn", old, "submission_due = round_closes_att")
     refused(files, "recognition.bpmn", "init_application", "round_closes_att", "都没有写入")
-    files = edited(app, "lifecycle.bpmn", '"P1Y"', "one_year", count=1)  # a parameter's expression, not a script
+    files = edited(app, "lifecycle.bpmn", 'value="&quot;P1Y&quot;"', 'value="one_year"')  # a parameter, not a script
     problems = [p for p in check_files(files) if "one_year" in p.message]
     assert problems and problems[0].severity == "error"
+    assert problems[0].message.startswith("服务任务参数“rectification_period”")  # in words, not "parameter …"

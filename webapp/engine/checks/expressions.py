@@ -165,6 +165,11 @@ _KIND_LABEL = {"condition": "条件", "script": "脚本", "timer": "定时器表
                "onReturn": "退回后脚本（onReturn）"}
 
 
+def kind_label(kind: str) -> str:
+    """What the designer calls the place an expression sits in (脚本, 服务任务参数“reason”…)."""
+    return _KIND_LABEL.get(kind, "服务任务参数“" + kind.removeprefix("parameter ") + "”")
+
+
 def _cell_source(cell: str) -> str:
     """The expression SpiffWorkflow evaluates for an input cell (DMNEngine.evaluate)."""
     if re.search(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", cell):
@@ -182,7 +187,7 @@ def _looks_feel(cell: str) -> bool:
 def _expressions(index: _Index) -> list[Problem]:
     problems = []
     for name, element, kind, source, mode in expressions(index):
-        label = _KIND_LABEL.get(kind, "服务任务参数“" + kind.removeprefix("parameter ") + "”")
+        label = kind_label(kind)
         if kind == "input cell" and source in ("", "-"):
             continue
         if kind == "input cell" and _looks_feel(source):

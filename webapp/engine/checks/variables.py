@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .expressions import _cell_source, expressions
+from .expressions import _cell_source, expressions, kind_label
 from .graph import data_graph, reach
 from .index import _MANUAL, BPMN_NS, SPIFF_NS, _bpmn, _Index, _local, _properties, _text
 from .problem import Problem
@@ -205,7 +205,7 @@ def _variables_written(index: _Index) -> list[Problem]:
             unknown = sorted((read - written.anywhere - set(written.by) - python) | (read & _WITHHELD))
             for variable in unknown:
                 problems.append(index.problem(
-                    name, element, f"{_KINDS.get(kind, kind)}“{_short(source)}”读取的名称“{variable}”在任何表单、声明字段、"
+                    name, element, f"{kind_label(kind)}“{_short(source)}”读取的名称“{variable}”在任何表单、声明字段、"
                     "脚本、决策表输出或消息中都没有写入，也不是流程脚本可用的函数",
                     "检查名称是否拼错；流程脚本只能使用平台提供的函数（如 add_duration、now_iso、last_day），不能读写文件或导入模块"))
             continue
@@ -245,9 +245,6 @@ def _variables_written(index: _Index) -> list[Problem]:
                     "而这些步骤都不在本任务之前的任何路径上，判定时变量还不存在",
                     f"把写入“{variable}”的步骤移到本任务之前，或在本任务的前置脚本（preScript）中给它赋值"))
     return problems
-
-
-_KINDS = {"script": "脚本", "timer": "定时器表达式"}
 
 
 def _withheld() -> frozenset[str]:
