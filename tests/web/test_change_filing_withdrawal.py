@@ -96,3 +96,6 @@ def test_a_filing_sent_back_may_be_withdrawn_and_the_unit_that_sent_it_back_is_t
     assert response.status_code == 302 and filing_of(task_id).status == "cancelled"
     told = page(unit, "/notifications")
     assert "青城创客空间" in told and "已将其撤回" in told and "无需再办理" in told
+    # the operator's dossier says what happened: sent back, then withdrawn — not "before it was handed in"
+    changes = re.search(r'<table class="list" id="changes">(.*?)</main>', page(operator, f"/spaces/{space_id}"), re.S).group(1)
+    assert "被推荐单位退回后由运营机构撤回" in changes and "提交前" not in changes

@@ -67,6 +67,11 @@ def withdraw_filing(user: User, instance: ProcessInstance) -> None:
         office.withdraw_case(Runtime(actor=user), instance, "")
     except office.Refused:
         raise Refusal(str(_l("This change filing has already ended; there is nothing to withdraw."))) from None
+    # The dossier words the two withdrawals differently: before anyone saw it, or after it came back.
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.instance_id == instance.id, AuditEvent.action == "withdrawn").order_by(AuditEvent.id.desc())).first()
+    if event is not None:
+        event.detail = {**(event.detail or {}), "handed_in": handed_in}
     if handed_in:
         space = db.session.get(MakerSpace, instance.subject_id)
         for person in db.session.scalars(select(User).where(
