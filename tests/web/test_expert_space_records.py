@@ -78,11 +78,11 @@ def test_the_assigned_expert_reads_the_space_s_reports_and_filings_until_it_has_
     handed_in = [r for r in reports(space_id) if r.submitted_at is not None]
     assert len(handed_in) >= 5 and [r.status for r in handed_in].count("late") == 1
     for report in handed_in:
-        assert f"/evaluations/spaces/{space_id}/reports/{report.id}" in listed
+        assert f"/spaces/{space_id}/reports/{report.id}" in listed
     assert listed.count("迟报") == 1 and listed.count("按时") == len(handed_in) - 1
     assert "场地面积变更" in listed and "已备案" in listed, listed
     late = next(r for r in handed_in if r.status == "late")
-    url = f"/evaluations/spaces/{space_id}/reports/{late.id}"
+    url = f"/spaces/{space_id}/reports/{late.id}"
     report_page = page(expert, url)
     assert REPORT["summary"] in report_page and "迟报" in report_page
     assert f"/tasks/{task_id}" in report_page  # the way back is the scoring, not the dossier it may not open
@@ -111,5 +111,5 @@ def test_a_report_of_another_space_is_not_read_through_the_space_being_scored(lo
     db.session.commit()
     scoring_task(login, world, space_id)
     expert = login("expert1")
-    assert expert.get(f"/evaluations/spaces/{space_id}/reports/{foreign.id}").status_code == 404
-    assert expert.get(f"/evaluations/spaces/{other}/reports/{foreign.id}").status_code in (403, 404)
+    assert expert.get(f"/spaces/{space_id}/reports/{foreign.id}").status_code == 404
+    assert expert.get(f"/spaces/{other}/reports/{foreign.id}").status_code in (403, 404)

@@ -1,15 +1,16 @@
 """年度绩效考核安排: the year's evaluations for Torch Center, the Department and supervisors (Art. 18); and the
-space's half-year reports as the expert scoring its evaluation reads them."""
+space's reports and change filings listed beside an expert's scoring step (each report opens on the registry's
+report page, registry.report, which lets that expert read it while the step is open)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from webapp.access import EVALUATION_SCHEDULE_READERS, assigned_task_on_space, may_read_space_reports
-from webapp.models import HumanTask, MakerSpace, Report
-from webapp.views import get_or_404, require, role_required
+from webapp.access import EVALUATION_SCHEDULE_READERS
+from webapp.models import HumanTask
+from webapp.views import role_required
 
 from . import records, service
 
@@ -35,20 +36,3 @@ def scoring_records(task: HumanTask) -> records.SpaceRecords | None:
     return records.for_scoring(current_user, task)
 
 
-@bp.route("/evaluations/spaces/<space_id>/reports/<report_id>")
-@login_required
-def space_report(space_id, report_id):
-    """A half-year report, for the expert scoring the space's evaluation while that step is its to do (and for
-    whoever may open the space's dossier); the way back is the scoring step, since the expert may not open the
-    dossier."""
-    from forms.lifecycle import REPORT_AMOUNTS, REPORT_COUNTS
-
-    space = get_or_404(MakerSpace, space_id)
-    require(may_read_space_reports(current_user, space))
-    entry = get_or_404(Report, report_id)
-    if entry.space_id != space.id:
-        abort(404)
-    figures = [(label, (entry.data or {}).get(name)) for name, label in [*REPORT_COUNTS, *REPORT_AMOUNTS]]
-    return render_template("evaluations/report.html", space=space, report=entry, figures=figures,
-                           summary=(entry.data or {}).get("summary", ""),
-                           scoring=assigned_task_on_space(current_user, space.id))

@@ -15,7 +15,7 @@ from forms.change_conditions import filed_shortfalls
 from forms.change_filing import change_rows
 from forms.objection import ObjectionForm
 from webapp import submissions
-from webapp.access import may_view_space, spaces_query
+from webapp.access import assigned_task_on_space, may_read_space_reports, may_view_space, spaces_query
 from webapp.clock import CHINA, clock
 from webapp.engine.runtime import NotWaiting, Runtime, TaskUnavailable
 from webapp.extensions import db
@@ -130,17 +130,20 @@ def _active(space: MakerSpace) -> bool:
 @login_required
 def report(space_id, report_id):
     """A half-year report as it was handed in: its figures, labelled as the form asked for them, and its summary.
-    Whoever may open the space's dossier may read its reports (the Torch Center checks them; they could not be
-    opened at all)."""
+    Whoever may open the space's dossier may read its reports (the Torch Center checks them), and so may an expert
+    while scoring the space's evaluation (indicator A3: access.may_read_space_reports); the expert, who may not
+    open the dossier, is led back to the scoring step."""
     from forms.lifecycle import REPORT_AMOUNTS, REPORT_COUNTS
 
-    space = _visible(space_id)
+    space = get_or_404(MakerSpace, space_id)
+    require(may_read_space_reports(current_user, space))
     entry = get_or_404(Report, report_id)
     if entry.space_id != space.id:
         abort(404)
     figures = [(label, (entry.data or {}).get(name)) for name, label in [*REPORT_COUNTS, *REPORT_AMOUNTS]]
+    scoring = None if may_view_space(current_user, space) else assigned_task_on_space(current_user, space.id)
     return render_template("registry/report.html", space=space, report=entry, figures=figures,
-                           summary=(entry.data or {}).get("summary", ""))
+                           summary=(entry.data or {}).get("summary", ""), scoring=scoring)
 
 
 @bp.route("/spaces/<space_id>/certificate.pdf")
