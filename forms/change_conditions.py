@@ -11,9 +11,12 @@ the conditions, and a filing is how the Department learns that it may not.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from decimal import Decimal
+
+from webapp.engine.checks.expressions import cell_source
+
+from .scores import step_property
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,6 @@ log = logging.getLogger(__name__)
 # operator's own control is at most the total, so a total below the table's minimum fails that rule as well.
 AREA_NAMES = frozenset({"total_area_m2", "public_area_m2", "controlled_area_m2"})
 _ANY = ("", "-")
-_QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")  # a ? outside quotes (DMNEngine.evaluate)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def shortfalls(bundle, decision_id: str, data: dict) -> list[str]:
         if not rule.names <= values.keys():
             continue
         try:
-            if all(environment.evaluate(_cell_source(cell), {}, {"dmninputexpr": environment.evaluate(expr, values)})
+            if all(environment.evaluate(cell_source(cell), {}, {"dmninputexpr": environment.evaluate(expr, values)})
                    for expr, cell in rule.cells):
                 reason = environment.evaluate(rule.output, {}) if rule.output else ""
                 if reason and str(reason) not in found:
@@ -72,15 +74,6 @@ def shortfalls(bundle, decision_id: str, data: dict) -> list[str]:
         except Exception:  # a designer's cell this check cannot run: the notice is advice, the filing goes on
             log.warning("conditions check: rule of %s not evaluated", decision_id, exc_info=True)
     return found
-
-
-def _cell_source(cell: str) -> str:
-    """The expression SpiffWorkflow's DMNEngine evaluates for an input cell."""
-    if _QUESTION.search(cell):
-        return _QUESTION.sub("dmninputexpr", cell)
-    if re.match(r"^\s*(<|>|==|!=|in\s|not\s+in\s|is\s)", cell):
-        return "dmninputexpr " + cell
-    return f"(dmninputexpr) == ({cell})"
 
 
 def _area_rules(bundle, decision_id: str) -> tuple[AreaRule, ...]:
@@ -129,17 +122,7 @@ def _text(element) -> str:
 def conditions_decision(bundle, process_id: str) -> str:
     """The decision table a process's steps check the recognition conditions on (the `conditionsDecision`
     property of one of its steps: change_filing.bpmn's 提交变更报备), or ""."""
-    if bundle is None or not process_id:
-        return ""
-    from webapp.engine.definitions import parsed_bundle
-    from webapp.engine.runtime import task_properties
-
-    spec, subprocess_specs = parsed_bundle(bundle).specs.get(process_id, (None, {}))
-    for wf_spec in [s for s in (spec, *subprocess_specs.values()) if s is not None]:
-        for task_spec in wf_spec.task_specs.values():
-            if decision := task_properties(task_spec).get("conditionsDecision"):
-                return str(decision)
-    return ""
+    return step_property(bundle, process_id, "conditionsDecision")
 
 
 def case_shortfalls(ctx, data: dict) -> list[str]:

@@ -1,5 +1,6 @@
-"""What a process's diagram says about scoring, read from the version a case runs on: the sheet its experts
-score on, and the caps its combining step applies (Art. 19.1), so the pages say what the diagram counts."""
+"""What a process's diagram says to its pages, read from the version a case runs on: a step's property (the
+sheet its experts score on, the table a change filing's areas are checked on) and the caps its combining step
+applies (Art. 19.1), so the pages say what the diagram counts."""
 
 from __future__ import annotations
 
@@ -17,14 +18,19 @@ def _task_specs(bundle, process_id: str):
         yield from wf_spec.task_specs.values()
 
 
-def process_score_sheet(bundle, process_id: str) -> str:
-    """The decision table a step of the process scores on (its `scoreSheet` property), or ""."""
+def step_property(bundle, process_id: str, name: str) -> str:
+    """The property `name` of the first step of the process that has it (e.g. scoreSheet), or ""."""
     from webapp.engine.runtime import task_properties
 
     for task_spec in _task_specs(bundle, process_id):
-        if sheet := task_properties(task_spec).get("scoreSheet"):
-            return str(sheet)
+        if value := task_properties(task_spec).get(name):
+            return str(value)
     return ""
+
+
+def process_score_sheet(bundle, process_id: str) -> str:
+    """The decision table a step of the process scores on (its `scoreSheet` property), or ""."""
+    return step_property(bundle, process_id, "scoreSheet")
 
 
 # Art. 19.1: base up to 100, bonus up to 20 — what the pages say when the process has no combining step to ask.

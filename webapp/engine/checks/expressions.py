@@ -170,7 +170,7 @@ def kind_label(kind: str) -> str:
     return _KIND_LABEL.get(kind, "服务任务参数“" + kind.removeprefix("parameter ") + "”")
 
 
-def _cell_source(cell: str) -> str:
+def cell_source(cell: str) -> str:
     """The expression SpiffWorkflow evaluates for an input cell (DMNEngine.evaluate)."""
     if re.search(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", cell):
         return re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", cell)
@@ -197,7 +197,7 @@ def _expressions(index: _Index) -> list[Problem]:
             if kind in ("timer", "condition") or kind.startswith("parameter"):
                 problems.append(index.problem(name, element, f"{label}为空", "填写表达式；文字须加引号，例如 \"P1Y\""))
             continue
-        compiled = _cell_source(source) if mode == "cell" else source
+        compiled = cell_source(source) if mode == "cell" else source
         error = _compile(compiled, "exec" if mode == "exec" else "eval")
         if error and error.startswith(IMPORT_REFUSED):  # it compiles; it is the sandbox that has no imports
             problems.append(index.problem(name, element, f"{label}“{source}”：{error}",

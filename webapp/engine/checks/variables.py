@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .expressions import _cell_source, expressions, kind_label
+from .expressions import cell_source, expressions, kind_label
 from .graph import data_graph, reach
 from .index import _MANUAL, BPMN_NS, SPIFF_NS, _bpmn, _Index, _local, _properties, _text
 from .problem import Problem
@@ -168,7 +168,7 @@ def _decision_reads(decision) -> set[str]:
             for entry in rule.findall("{*}inputEntry"):
                 cell = (entry.findtext("{*}text") or "").strip()
                 if cell not in ("", "-"):
-                    read |= free_names(_cell_source(cell)) - {"dmninputexpr"}
+                    read |= free_names(cell_source(cell)) - {"dmninputexpr"}
             for entry in rule.findall("{*}outputEntry"):
                 read |= free_names((entry.findtext("{*}text") or "").strip())
     return read
