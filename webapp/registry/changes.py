@@ -13,11 +13,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tasks.common import notify_unit
 from webapp.engine import office
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, MakerSpace, ProcessInstance, User
-from webapp.notifications import notify
 
 PROCESS = "change_filing"
 OPERATOR_LANE = "applicant"
@@ -74,10 +74,8 @@ def withdraw_filing(user: User, instance: ProcessInstance) -> None:
         event.detail = {**(event.detail or {}), "handed_in": handed_in}
     if handed_in:
         space = db.session.get(MakerSpace, instance.subject_id)
-        for person in db.session.scalars(select(User).where(
-                User.unit_id == instance.unit_id, User.role == "recommender", User.active.is_(True))):
-            notify(person, f"「{space.name}」的变更报备被退回后，运营机构已将其撤回，无需再办理。",
-                   f"/spaces/{instance.subject_id}")
+        notify_unit(instance.unit_id, f"「{space.name}」的变更报备被退回后，运营机构已将其撤回，无需再办理。",
+                    f"/spaces/{instance.subject_id}")
 
 
 def withdrawn_filings(space_id: int) -> list[AuditEvent]:
