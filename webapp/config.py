@@ -58,8 +58,11 @@ class Config:
     HSTS = "max-age=31536000; includeSubDomains"
     PROXY_FIX = int(os.environ.get("MAKERSPACE_PROXY_FIX", "0") or 0)
     SESSION_HOURS = float(os.environ.get("MAKERSPACE_SESSION_HOURS", "12"))  # then log in again
-    # Failed log-ins allowed per account name and per client address (Flask-Limiter's notation).
-    LOGIN_ACCOUNT_LIMIT = os.environ.get("MAKERSPACE_LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes")
+    # Failed log-ins allowed (Flask-Limiter's notation; webapp/auth/throttle.py): per account name from one
+    # client address (the short lock: a guesser elsewhere cannot lock the owner out), per account name from all
+    # addresses together (the ceiling against guessing spread over many addresses), per client address.
+    LOGIN_ACCOUNT_ADDRESS_LIMIT = os.environ.get("MAKERSPACE_LOGIN_ACCOUNT_ADDRESS_LIMIT", "5 per 15 minutes")
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("MAKERSPACE_LOGIN_ACCOUNT_LIMIT", "20 per 15 minutes")
     LOGIN_ADDRESS_LIMIT = os.environ.get("MAKERSPACE_LOGIN_ADDRESS_LIMIT", "30 per 15 minutes")
     PASSWORD_MIN_LENGTH = 12  # ASVS 2.1.1
     # argon2id, OWASP's minimum (19 MiB, 2 passes, 1 lane); raise, never lower.

@@ -199,6 +199,44 @@ def test_failures_from_one_address_over_many_names_lock_that_address(app, world)
     assert answer.status_code == 429 and LOCKED in " ".join(flashes(answer))
 
 
+def from_address(address: str) -> dict:
+    """The client address as the production proxy reports it (MAKERSPACE_PROXY_FIX=1 trusts one proxy)."""
+    return {"headers": {"X-Forwarded-For": address}}
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_account_for_its_owner_elsewhere(app_with):
+    """Anyone could lock any account for 15 minutes with five wrong passwords from anywhere: the lock was per
+    account. The short lock now holds for the account at the address that failed; the owner, elsewhere, logs in."""
+    app = app_with(PROXY_FIX=1)
+    attacker, owner = Browser(app, None), Browser(app, None)
+    answers = [try_login(attacker, "alice", f"guess-{n}", **from_address("203.0.113.7")).status_code
+               for n in range(10)]
+    assert answers[:4] == [200] * 4 and answers[5:] == [429] * 5  # the attacker's address is locked out
+    assert try_login(owner, "alice", PASSWORD, **from_address("198.51.100.9")).status_code == 302
+    assert signed_in(owner)
+    # and the attacker's own lock still holds, the right password included
+    answer = try_login(attacker, "alice", PASSWORD, **from_address("203.0.113.7"))
+    assert answer.status_code == 429 and LOCKED in " ".join(flashes(answer))
+
+
+def test_the_account_is_locked_for_everyone_after_twenty_failures_from_many_addresses(app_with):
+    """Guessing spread over many addresses (one or two guesses each) still meets a ceiling per account: 20
+    failures in 15 minutes, from wherever, lock the account everywhere until the oldest leaves the window."""
+    app = app_with(PROXY_FIX=1)
+    guesser = Browser(app, None)
+    for n in range(19):
+        assert try_login(guesser, "alice", f"guess-{n}", **from_address(f"203.0.113.{n + 1}")).status_code == 200
+    # 19 failures: the owner still gets in (and a success does not forgive the failures seen elsewhere)
+    owner = Browser(app, None)
+    assert try_login(owner, "alice", PASSWORD, **from_address("198.51.100.9")).status_code == 302
+    assert try_login(guesser, "alice", "guess-19", **from_address("203.0.113.20")).status_code == 429
+    answer = try_login(Browser(app, None), "alice", PASSWORD, **from_address("192.0.2.50"))
+    assert answer.status_code == 429 and LOCKED in " ".join(flashes(answer))
+    assert 14 * 60 < int(answer.headers["Retry-After"]) <= 15 * 60
+    # Other accounts are not affected by alice's ceiling.
+    assert try_login(Browser(app, None), "nobody-else", "guess", **from_address("192.0.2.50")).status_code == 200
+
+
 # Another server process (as under gunicorn, whose workers are processes of their own) on the same database.
 FIVE_FAILURES_IN_ANOTHER_PROCESS = """
 import sys

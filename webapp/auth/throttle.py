@@ -1,13 +1,25 @@
-"""Log-in throttling (issue 9): failed attempts are counted per account name and per client address in the
-application's own database (table `login_failure`), so every worker process and every machine over the same
-database counts the same failures, with no extra service. Only failures count; a success clears its account's
-count (not the address's). MAKERSPACE_LOGIN_ACCOUNT_LIMIT / _ADDRESS_LIMIT give the limits in Flask-Limiter's
-notation ("5 per 15 minutes"); MAKERSPACE_RATELIMIT_ENABLED=0 switches this off with the portal's limits.
+"""Log-in throttling (issue 9): failed attempts are counted in the application's own database (table
+`login_failure`), so every worker process and every machine over the same database counts the same failures,
+with no extra service. Three counters, each a limit in Flask-Limiter's notation ("5 per 15 minutes"):
+
+- per account name *from one client address* (MAKERSPACE_LOGIN_ACCOUNT_ADDRESS_LIMIT, 5 per 15 minutes): the
+  short lock a guesser meets. It is not per account alone: then anyone, from anywhere, could lock any person out
+  of their own account with five wrong passwords; now the owner, at another address, still gets in;
+- per account name from all addresses together (MAKERSPACE_LOGIN_ACCOUNT_LIMIT, 20 per 15 minutes): a ceiling
+  against guessing spread over many addresses, high enough that a person's own mistakes never reach it;
+- per client address over all names (MAKERSPACE_LOGIN_ADDRESS_LIMIT, 30 per 15 minutes): one address trying
+  many names.
+
+Only failures count; a success clears that account's count at that address (not the ceiling's: the owner
+logging in does not forgive guesses made elsewhere). MAKERSPACE_RATELIMIT_ENABLED=0 switches all this off with
+the portal's limits.
 
 A limit of n per window holds while the window contains n failures, and the refusal lasts until the oldest of
 the newest n leaves it (a sliding window over real, wall-clock time; never the demo clock). A name no account
-has is counted and locked exactly like a real one, so the lock tells nothing about which names exist. Behind a
-proxy, set MAKERSPACE_PROXY_FIX or every client shares the proxy's address.
+has is counted and locked exactly like a real one, so the lock tells nothing about which names exist. The
+client address is `request.remote_addr`, which MAKERSPACE_PROXY_FIX (werkzeug's ProxyFix, auth/transport.py)
+sets from X-Forwarded-For behind the production proxy, as the portal's rate limits read it; without that
+setting behind a proxy every client shares the proxy's address.
 
 The throttle reads and writes on a connection of its own, never through the request's session: a failure is
 committed at once although the request that records it ends in a refusal and commits nothing.
@@ -27,7 +39,7 @@ from sqlalchemy import ColumnElement, delete, insert, select
 from webapp.extensions import db
 from webapp.models import LoginFailure
 
-ACCOUNT, ADDRESS = "account", "address"
+ACCOUNT, ADDRESS, PAIR = "account", "address", "pair"  # PAIR: an account name at one address
 KEY_LENGTH = 64  # LoginFailure.key
 PRUNE_EVERY = 64  # every so many failures, also drop the expired rows of names and addresses not seen again
 
@@ -50,12 +62,13 @@ def _counter(kind: str, key: str, setting: str) -> _Counter:
 
 
 def _counters(username: str) -> list[_Counter]:
+    """The pair's counter first (the one a success clears), then the account's ceiling and the address's."""
     # The name is stored hashed: the box holds any text, now and then a password typed in the wrong place.
     account = _digest(username.strip().casefold())
-    address = request.remote_addr or "unknown"
-    if len(address) > KEY_LENGTH:
-        address = _digest(address)
-    return [_counter(ACCOUNT, account, "LOGIN_ACCOUNT_LIMIT"), _counter(ADDRESS, address, "LOGIN_ADDRESS_LIMIT")]
+    client = request.remote_addr or "unknown"  # the client's own address behind the proxy (ProxyFix)
+    address = _digest(client) if len(client) > KEY_LENGTH else client
+    return [_counter(PAIR, _digest(f"{account} {client}"), "LOGIN_ACCOUNT_ADDRESS_LIMIT"),
+            _counter(ACCOUNT, account, "LOGIN_ACCOUNT_LIMIT"), _counter(ADDRESS, address, "LOGIN_ADDRESS_LIMIT")]
 
 
 def _of(counter: _Counter) -> ColumnElement[bool]:
@@ -105,6 +118,8 @@ def record_failure(username: str) -> None:
 
 
 def record_success(username: str) -> None:
+    """The owner got in from here: their own mistakes here are forgotten. The account's ceiling keeps counting
+    (failures from elsewhere may be someone else's guesses), and so does the address's."""
     if _enabled():
         with db.engine.begin() as connection:
             connection.execute(delete(LoginFailure).where(_of(_counters(username)[0])))

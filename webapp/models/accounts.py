@@ -121,15 +121,16 @@ class UserSession(db.Model):
 
 class LoginFailure(db.Model):
     """One failed log-in (or wrong current password), counted by the log-in throttle (webapp/auth/throttle.py)
-    twice: once under the account name, once under the client address. Kept in the database so that every
+    three times: under the account name at the client address, under the account name, and under the client
+    address. Kept in the database so that every
     worker process and machine counts the same failures. Rows older than the throttle's window are deleted as
     new ones arrive. Times are real (wall-clock) UTC, not the app clock."""
 
     __tablename__ = "login_failure"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))  # account | address
+    kind: Mapped[str] = mapped_column(String(10))  # pair | account | address
     # account: SHA-256 of the normalised name as typed (the box sometimes holds a password); address: the
-    # client address (hashed too if longer than the column)
+    # client address (hashed too if longer than the column); pair: SHA-256 of the two together
     key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
