@@ -38,3 +38,62 @@ def test_no_new_filing_while_one_is_reviewed(login, space_id):
     response = operator.post(f"{dossier}/changes", {}, from_page=dossier)
     assert response.status_code == 302 and re.search(rf"/spaces/{space_id}$", response.headers["Location"])
     assert "正在审核" in flashed(page(operator, response.headers["Location"])) and filings(space_id) == 1
+
+
+def test_two_forms_posted_at_the_same_instant_start_one_filing(file_app, monkeypatch):
+    """Two tabs, each with its own one-time token, post at the same instant: both pass the check for a filing
+    under way before either has started one. The database keeps one running filing per space (a partial unique
+    index): the second start is refused there, and its person is sent to the filing the first started, told so
+    as a second click is, never shown an error page."""
+    import threading
+
+    from webapp.simulation import recognised_space_now
+
+    from .conftest import Browser
+    from .test_probe_findings_low import _two_applicants
+    from .test_probe_findings_walk import _form_on_space_page
+
+    _two_applicants(file_app)  # organisation A with applicants a1 and a2
+    with file_app.app_context():
+        from webapp.models import Organisation
+
+        organisation = db.session.scalar(select(Organisation))
+        space_id = recognised_space_now("青城创客空间", organisation.id, organisation.unit_id).id
+        db.session.commit()
+        action = f"/spaces/{space_id}/changes"
+        tabs = [Browser(file_app, "a1"), Browser(file_app, "a2")]  # two colleagues, or two tabs: two tokens
+        forms = [_form_on_space_page(tab, space_id, action) for tab in tabs]
+        assert forms[0]["start_token"] != forms[1]["start_token"]
+
+    from webapp.registry import changes
+
+    original, barrier, met = changes.running_filing, threading.Barrier(2, timeout=30), threading.local()
+
+    def meeting(space):  # both have read "no filing under way" before either starts one
+        found = original(space)
+        if not getattr(met, "done", False):
+            met.done = True
+            barrier.wait()
+        return found
+
+    monkeypatch.setattr(changes, "running_filing", meeting)
+    answers: dict[int, tuple[int, str]] = {}
+
+    def post(index: int) -> None:
+        with file_app.app_context():
+            response = tabs[index].client.post(action, data=forms[index])
+            answers[index] = (response.status_code, response.headers.get("Location", ""))
+
+    threads = [threading.Thread(target=post, args=(index,)) for index in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.setattr(changes, "running_filing", original)
+
+    assert [answers[i][0] for i in (0, 1)] == [302, 302], answers
+    assert answers[0][1] == answers[1][1] and re.search(r"/tasks/\d+$", answers[0][1])  # both at the one filing
+    with file_app.app_context():
+        assert filings(space_id) == 1
+        said = [flashed(page(tab, answers[i][1])) for i, tab in enumerate(tabs)]
+    assert sum("已有一份尚未提交的变更报备" in text for text in said) == 1, said  # the one that lost the race

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -26,6 +26,10 @@ class DefinitionBundle(db.Model):
     note: Mapped[str] = mapped_column(String(500), default="")
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+# The rows the partial unique index below covers: change filings still under way.
+RUNNING_CHANGE_FILING = "process_id = 'change_filing' AND status = 'running'"
 
 
 class ProcessInstance(db.Model):
@@ -89,6 +93,13 @@ class ProcessInstance(db.Model):
         Index("ix_process_instance_status_created", "status", "created_at", "id"),
         Index("ix_process_instance_process_created", "process_id", "created_at", "id"),
         Index("ix_process_instance_bundle_created", "bundle_id", "created_at", "id"),
+        # One change filing of a space under way at a time (webapp/registry/changes.py): two starts at the same
+        # instant both find none running; the database lets only one of them in. A partial index (SQLite and
+        # PostgreSQL alike; on any other database none is made rather than one that forbids a second filing
+        # ever). The same text in migration 0011.
+        Index("ix_process_instance_one_running_change_filing", "subject_type", "subject_id", unique=True,
+              sqlite_where=text(RUNNING_CHANGE_FILING), postgresql_where=text(RUNNING_CHANGE_FILING))
+        .ddl_if(dialect=("sqlite", "postgresql")),
     )
 
 

@@ -27,6 +27,15 @@ class Refusal(Exception):
     """Why the filing cannot be withdrawn, for the operator (a flash)."""
 
 
+class FilingUnderWay(Exception):
+    """A start lost the race to another start of the space's change filing at the same instant (the database
+    keeps one running filing per space: ix_process_instance_one_running_change_filing); `instance` is the winner's."""
+
+    def __init__(self, instance: ProcessInstance) -> None:
+        super().__init__(instance.id)
+        self.instance = instance
+
+
 def is_operators_filing(user: User, instance: ProcessInstance, space_id: int) -> bool:
     """A change filing of this space, of the operator's organisation: the only ones it may withdraw."""
     return (user.role == "applicant" and instance.process_id == PROCESS and instance.subject_type == "space"
@@ -34,8 +43,10 @@ def is_operators_filing(user: User, instance: ProcessInstance, space_id: int) ->
 
 
 def running_filing(space_id: int) -> ProcessInstance | None:
-    """The space's change filing still under way, if any (the oldest): one at a time, so that the recommending
-    unit and the Department never weigh two filings of one space that may contradict each other."""
+    """The space's change filing still under way, if any: one at a time, so that the recommending unit and the
+    Department never weigh two filings of one space that may contradict each other. Checked before a start; two
+    starts at the same instant both pass it, and the database's partial unique index lets one of them in (the
+    other's INSERT fails: FilingUnderWay)."""
     return db.session.scalars(select(ProcessInstance).where(
         ProcessInstance.process_id == PROCESS, ProcessInstance.subject_type == "space",
         ProcessInstance.subject_id == space_id, ProcessInstance.status == "running").order_by(ProcessInstance.id)).first()

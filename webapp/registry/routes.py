@@ -106,9 +106,12 @@ def _start_for_space(process_id: str, space: MakerSpace, data: dict) -> tuple[Pr
         db.session.commit()
     except IntegrityError:  # the same form, posted at the same moment, started it first (the unique token)
         db.session.rollback()
-        if (earlier := _started_by_form(token, process_id, space)) is None:
-            raise
-        return earlier, True
+        if (earlier := _started_by_form(token, process_id, space)) is not None:
+            return earlier, True
+        # another form started a change filing of this space at the same moment (one under way: a unique index)
+        if process_id == changes.PROCESS and (running := changes.running_filing(space.id)) is not None:
+            raise changes.FilingUnderWay(running) from None
+        raise
     return instance, False
 
 
@@ -170,8 +173,8 @@ def _start_and_open(space_id, process_id: str, role: str):
     FlaskForm().validate_on_submit() or require(False)
     try:
         instance, again = _start_for_space(process_id, space, {})
-    except HTTPException:  # a refusal (a token copied from another form), not a fault of the diagram
-        raise
+    except (HTTPException, changes.FilingUnderWay):  # refusals (a token copied from another form, a filing
+        raise  # started at the same moment), not a fault of the diagram
     except Exception as exc:  # the new case's diagram failed on its first steps: nothing is kept
         report_engine_fault(exc, trigger="start")
         return redirect(url_for("registry.show", space_id=space_id))
@@ -191,16 +194,25 @@ def start_change(space_id):
     space = _visible(space_id)
     if current_user.role == "applicant" and (running := changes.running_filing(space.id)) is not None:
         FlaskForm().validate_on_submit() or require(False)
-        if changes.waits_only_on_the_operator(running):
-            first = db.session.scalar(select(HumanTask).where(
-                HumanTask.instance_id == running.id, HumanTask.status == "open").order_by(HumanTask.id))
-            flash(_("A change filing of this space is already started and not yet handed in: it is opened here. "
-                    "Put every change in it, or withdraw it first."), "warning")
-            return redirect(url_for("inbox.task", task_id=first.id))
-        flash(_("A change filing of this space is being reviewed; a new one can be filed once it is settled. "
-                "Where it stands is shown below."), "warning")
-        return redirect(url_for("registry.show", space_id=space.id))
-    return _start_and_open(space_id, "change_filing", "applicant")
+        return _filing_under_way(space, running)
+    try:
+        return _start_and_open(space_id, "change_filing", "applicant")
+    except changes.FilingUnderWay as lost:  # another tab started one at the same instant: the same answer
+        return _filing_under_way(space, lost.instance)
+
+
+def _filing_under_way(space: MakerSpace, running: ProcessInstance):
+    """The answer to a start while a filing of the space is under way: open it while it is still the
+    operator's to fill in, else say it is being reviewed."""
+    if changes.waits_only_on_the_operator(running):
+        first = db.session.scalar(select(HumanTask).where(
+            HumanTask.instance_id == running.id, HumanTask.status == "open").order_by(HumanTask.id))
+        flash(_("A change filing of this space is already started and not yet handed in: it is opened here. "
+                "Put every change in it, or withdraw it first."), "warning")
+        return redirect(url_for("inbox.task", task_id=first.id))
+    flash(_("A change filing of this space is being reviewed; a new one can be filed once it is settled. "
+            "Where it stands is shown below."), "warning")
+    return redirect(url_for("registry.show", space_id=space.id))
 
 
 @bp.route("/spaces/<space_id>/changes/<instance_id>/withdraw", methods=["POST"])
