@@ -15,7 +15,7 @@ def harness(app):
 def lookups_by_state_agree_with_the_tree_walk(monkeypatch):
     """Every save in every engine scenario: the engine layer's lookups by state (webapp/engine/walk.py) find
     exactly the tasks SpiffWorkflow's tree walk finds, in the states they are used for."""
-    save = runtime.Runtime._save
+    save = runtime.Runtime.save
 
     def checked(self, instance, wf, *args, **kwargs):
         for state, manual in ((TaskState.READY, None), (TaskState.READY, True), (TaskState.READY, False),
@@ -25,4 +25,4 @@ def lookups_by_state_agree_with_the_tree_walk(monkeypatch):
             assert found == walked, (TaskState.get_name(state), manual, found ^ walked)
         return save(self, instance, wf, *args, **kwargs)
 
-    monkeypatch.setattr(runtime.Runtime, "_save", checked)
+    monkeypatch.setattr(runtime.Runtime, "save", checked)

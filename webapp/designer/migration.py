@@ -282,7 +282,7 @@ def move(instance: ProcessInstance, target: DefinitionBundle, reason: str, user:
     instance.process_name = new_spec.description or instance.process_id
     # The runtime's own steps: run what became due, save the state, refresh the task rows and timers.
     runtime._advance(wf)
-    runtime._save(instance, wf)
+    runtime.save(instance, wf)
     runtime.run_deferred()  # a message the new version throws at once goes where the runtime sends messages
     _refresh_open_rows(wf, open_before)
     db.session.add(AuditEvent(

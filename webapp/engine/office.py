@@ -170,7 +170,7 @@ def send_back(runtime: Runtime, row: HumanTask, target_spec: str, reason: str) -
                    detail={"from": row.task_spec, "from_title": row.title, "to": target_spec, "to_title": title,
                            "reason": reason})
     runtime._advance(wf)
-    runtime._save(instance, wf)
+    runtime.save(instance, wf)
     runtime.run_deferred()
     return Target(target_spec, title)
 
@@ -296,7 +296,7 @@ def withdraw_step(runtime: Runtime, row: HumanTask) -> None:
                          "at": clock.now().isoformat()})
     runtime._audit(instance, "step_withdrawn", task_spec=row.task_spec, title=row.title)
     runtime._advance(wf)
-    runtime._save(instance, wf)
+    runtime.save(instance, wf)
     runtime.run_deferred()
 
 
@@ -320,7 +320,7 @@ def withdraw_case(runtime: Runtime, instance: ProcessInstance, reason: str) -> N
     wf = runtime.load(instance)
     wf.cancel()
     runtime._audit(instance, "withdrawn", detail={"reason": reason})
-    runtime._save(instance, wf, status="cancelled")
+    runtime.save(instance, wf, status="cancelled")
 
 
 def _name(user: User | None) -> str:

@@ -76,5 +76,5 @@ def move_moment(runtime: Runtime, instance: ProcessInstance, old: datetime, new:
             task._set_internal_data(event_value=_as_value_like(task._get_internal_data("event_value"), new))
         else:
             task.data[name] = _as_value_like(task.data[name], new)
-    runtime._save(instance, wf)
+    runtime.save(instance, wf)
     return True

@@ -189,7 +189,7 @@ class Runtime:
             task.set_data(**(data or {}))
         self._audit(instance, "started", detail={"data": data or {}})
         self._advance(wf)
-        self._save(instance, wf)
+        self.save(instance, wf)
         resolve_start_faults(process_id)
         self.run_deferred()
         return instance
@@ -219,7 +219,7 @@ class Runtime:
 
         if why := lasting_refusal(task):  # recorded for the inbox's 撤回, which reads no workflow
             event.detail = {**event.detail, TAKE_BACK: why}
-        self._save(instance, wf)
+        self.save(instance, wf)
         self.run_deferred()
 
     def send_message(self, instance: ProcessInstance, name: str, payload: dict | None = None) -> None:
@@ -236,7 +236,7 @@ class Runtime:
         # The history says what the diagram calls it (收到异议), not the message's identifier (objection).
         self._audit(instance, "message", title=caught_by or name, detail={"message": name, "payload": payload or {}})
         self._advance(wf)
-        self._save(instance, wf)
+        self.save(instance, wf)
         self.run_deferred()
 
     def fire_due_timers(self, instance: ProcessInstance) -> bool:
@@ -260,7 +260,7 @@ class Runtime:
         # The history names what came due (e.g. 公示中, 下一报送期开始), not just "a timer".
         self._audit(instance, "timer", title="、".join(dict.fromkeys(n for n in fired if n))[:200],
                     detail={"fired": len(fired)})
-        self._save(instance, wf)
+        self.save(instance, wf)
         self.run_deferred()
         return True
 
@@ -270,7 +270,7 @@ class Runtime:
         wf = self.load(instance)
         wf.cancel()
         self._audit(instance, "cancelled", detail={"reason": reason})
-        self._save(instance, wf, status="cancelled")
+        self.save(instance, wf, status="cancelled")
 
     # ---- deferred work between instances ----------------------------------------------------
 
@@ -360,7 +360,10 @@ class Runtime:
                 return
         raise WorkflowError("the process did not settle (endless loop in the diagram?)")
 
-    def _save(self, instance: ProcessInstance, wf: BpmnWorkflow, status: str | None = None) -> None:
+    def save(self, instance: ProcessInstance, wf: BpmnWorkflow, status: str | None = None) -> None:
+        """Write back a workflow taken with `load` and changed: its state, the timer index, the current step,
+        the task rows and their notices (every operation here ends with it; the office verbs, a designer's
+        migration and holidays moving a notice's end change a case outside an operation and end with it too)."""
         for event in wf.get_events():  # messages thrown to other instances (not kept in the state)
             if isinstance(event.event_definition, MessageEventDefinition):
                 self._deferred.append(("route", instance.id, event.event_definition.name, event.payload or {}))
