@@ -234,7 +234,7 @@ def _register_errors(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
     from .database import is_unavailable, note_unavailable, safe_rollback
-    from .error_pages import render_error
+    from .error_pages import render_error, too_many_requests
 
     def page(code: int, message: str, error: HTTPException | None = None):
         # keep what the error adds to the headers (Allow on 405, Retry-After on 429), not its HTML body
@@ -250,8 +250,8 @@ def _register_errors(app: Flask) -> None:
         413: _l("The files sent together are too large: each file may be up to %(each)s MB, all files of one "
                 "submission together up to %(total)s MB. Please go back, make the files smaller or send fewer at "
                 "once, and choose them again (a browser does not keep chosen files).", **_upload_limits(app)),
-        429: _l("Too many requests in a short time. Please wait a moment and try again."),
     }
+    worded = {429: too_many_requests}  # messages that depend on the request: how long a limit still holds
 
     @app.before_request
     def refuse_nul():
@@ -272,6 +272,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
+        if e.code in worded:
+            return page(e.code, worded[e.code](e), e)
         return page(e.code, messages.get(e.code, _l("The request could not be completed. Please go back and try again.")), e)
 
     @app.errorhandler(500)

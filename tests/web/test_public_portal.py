@@ -275,18 +275,39 @@ def test_an_objection_without_the_csrf_token_is_refused(login, world, notice):
 
 
 def test_objections_and_reads_are_rate_limited_with_a_chinese_page(app, login, world, notice):
+    """Only objections the case took count toward the hourly limit: a form sent back with an error (or refused,
+    e.g. as anonymous) used up one of the five, so a person who made mistakes was shut out before objecting at
+    all. The limit's page says the objection was not sent and how long to wait, in Chinese."""
     app.config["PORTAL_OBJECTION_LIMIT"] = "2 per hour"
     public = login(None)
-    for _ in range(2):
-        object_to(public, notice, objector="", contact="")  # refused as anonymous, but counted
-    response = object_to(public, notice, objector="", contact="")
-    assert response.status_code == 429 and "短时间内请求过多" in html(response)
-    assert response.headers.get("Retry-After")
-    assert db.session.scalar(select(func.count(Objection.id))) == 2
+    for _ in range(3):
+        assert object_to(public, notice, reasons="").status_code == 400  # a form error: not counted
+        assert object_to(public, notice, objector="", contact="").status_code == 200  # refused: not counted
+    for reasons in ("场地面积与申报不符", "公共服务场地被出租"):
+        assert "您的异议已收到" in flashed(public, object_to(public, notice, reasons=reasons))
+    response = object_to(public, notice, reasons="第三件异议")
+    page = html(response)
+    assert response.status_code == 429 and "本次异议未能提交" in page, page
+    wait = re.search(r"请约 (\d+) 分钟后再试", page)
+    assert wait and 1 <= int(wait.group(1)) <= 60, page
+    assert abs(int(response.headers["Retry-After"]) - int(wait.group(1)) * 60) <= 60  # the same wait
+    assert db.session.scalar(select(func.count(Objection.id)).where(Objection.refused_reason == "")) == 2
+    assert "第三件异议" not in [o.reasons for o in db.session.scalars(select(Objection))]
     app.config["PORTAL_READ_LIMIT"] = "3 per minute"
-    statuses = [public.get("/public/spaces").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    statuses = [public.get("/public/spaces").status_code for _ in range(3)]
+    response = public.get("/public/spaces")
+    assert statuses == [200, 200, 200] and response.status_code == 429
+    assert "短时间内请求过多。请约 1 分钟后再试。" in html(response)
     assert login("torch1").get("/spaces").status_code == 200  # staff pages are not limited
+
+
+def test_objections_refused_in_bulk_still_meet_a_limit(app, login, world, notice):
+    """Refused objections are recorded; not counting them toward the five must not let one address fill the
+    table with them: every objection sent, taken or not, counts toward a wider bound."""
+    app.config["PORTAL_OBJECTION_ATTEMPT_LIMIT"] = "4 per hour"
+    public = login(None)
+    assert [object_to(public, notice, objector="", contact="").status_code for _ in range(5)] == [200] * 4 + [429]
+    assert db.session.scalar(select(func.count(Objection.id))) == 4
 
 
 def test_staff_still_record_objections_on_the_notice(login, world, notice):

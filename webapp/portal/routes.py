@@ -31,7 +31,16 @@ from webapp.notices.objections import (
 )
 from webapp.views import get_or_404, report_engine_fault
 
-from .limits import init_limiter, limiter, objection_limit, read_limit
+from .limits import (
+    init_limiter,
+    limiter,
+    objection_attempt_limit,
+    objection_limit,
+    objection_refused_message,
+    only_taken,
+    read_limit,
+    taken,
+)
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
 bp.record_once(lambda state: init_limiter(state.app))
@@ -109,7 +118,11 @@ def _refusal(notice: PublicNotice, form: PublicObjectionForm) -> str:
 
 
 @bp.route("/notices/<notice_id>/objections", methods=["POST"])
-@limiter.limit(objection_limit, methods=["POST"])
+# Only objections the case took count toward the limit a person meets (a form sent back for a mistake does
+# not use one up); every one sent counts toward a wider bound (refused ones are recorded too).
+@limiter.limit(objection_limit, methods=["POST"], deduct_when=only_taken, scope="taken",
+               error_message=objection_refused_message)
+@limiter.limit(objection_attempt_limit, methods=["POST"], scope="sent", error_message=objection_refused_message)
 def object_to(notice_id):
     if _read_only():
         abort(403)
@@ -125,6 +138,7 @@ def object_to(notice_id):
                          evidence=form.uploaded_evidence(),
                          application_id=notice.subject_id if notice.subject_type == "application" else None)
         db.session.commit()
+        taken(accepted)
     except Exception as exc:  # the notice's diagram failed on the objection: neither is kept
         report_engine_fault(exc, trigger="message", instance_id=notice.instance_id, step="objection")
         return redirect(url_for(".notice", notice_id=notice.id))
