@@ -83,10 +83,11 @@ def instances_xlsx():
         return _too_many(back)
     units = instances.unit_names(form)
     overdue = instances.overdue_ids(rows)
+    withdrawn = instances.withdrawn_statuses(rows)
     headers = ["编号", "办理对象", "流程", "版本", "状态", "当前环节", "推荐单位", "创建时间", "最近变更",
                "下一定时", "有超期事项"]
     data = workbook("案件列表", headers, (
-        [i.id, i.subject_title, i.process_name, f"v{i.version}", _zh(i.status), i.current_step,
+        [i.id, i.subject_title, i.process_name, f"v{i.version}", _zh(withdrawn.get(i.id, i.status)), i.current_step,
          units.get(i.unit_id, ""), _local(i.created_at), _local(i.updated_at), _local(i.next_timer_at),
          "是" if i.id in overdue else ""] for i in rows),
         widths=[8, 30, 18, 7, 9, 30, 20, 17, 17, 17, 10])

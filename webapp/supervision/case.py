@@ -30,6 +30,7 @@ from webapp.views import get_or_404, require
 
 from .audit_trail import readable_trail
 from .case_state import case_state, diagram_file, participant_of
+from .instances import withdrawn_statuses
 from .routes import bp
 
 
@@ -56,6 +57,7 @@ def show(instance_id):
         faults=case_faults if details else [], fault_pending=any(f.current for f in case_faults),
         diagram=file_name, participant=participant_of(instance.bundle, file_name, instance.process_id) if file_name else None,
         record=business_record(instance),
+        status=withdrawn_statuses([instance]).get(instance.id, instance.status),  # 已撤回（未提交）, not 已取消
     )
 
 

@@ -41,7 +41,7 @@ def index():
     page = instances.page(current_user, filters, after=after, before=before)
     user = current_user._get_current_object()  # once, not through the proxy for every row
     rows = present(page.rows, lambda instance: may_follow_case(user, instance),
-                   instances.unit_names(form), instances.overdue_ids(page.rows))
+                   instances.unit_names(form), instances.overdue_ids(page.rows), instances.withdrawn_statuses(page.rows))
     return render_template("supervision/index.html", form=form, filters=filters, page=page, saved=saved, rows=rows,
                            bad_link=bad_link,
                            save_form=SaveFilterForm(query=filters.query_string),

@@ -31,7 +31,10 @@ class CaseRow:
 
 
 def present(rows: list[Row], may_follow: Callable[[Row], bool], units: dict[int, str],
-            overdue: set[int]) -> list[CaseRow]:
+            overdue: set[int], withdrawn: dict[int, str] | None = None) -> list[CaseRow]:
+    """`withdrawn`: the status shown instead of "cancelled" for cases their applicant or operator withdrew
+    (instances.withdrawn_statuses)."""
+    withdrawn = withdrawn or {}
     gettext = get_translations().gettext
     case = url_pattern("supervision.show", "instance_id")
     subject = {"application": url_pattern("applications.show", "application_id"),
@@ -42,7 +45,7 @@ def present(rows: list[Row], may_follow: Callable[[Row], bool], units: dict[int,
         shown.append(CaseRow(
             id=i.id, case_href=case(i.id) if may_follow(i) else "", subject=i.subject_title,
             subject_href=link(i.subject_id) if link and i.subject_id is not None else "",
-            process=i.process_name, version=i.version, status=gettext(i.status),
+            process=i.process_name, version=i.version, status=gettext(withdrawn.get(i.id, i.status)),
             current_step=i.current_step or "", overdue=i.id in overdue, unit=units.get(i.unit_id, ""),
             created=local_time(i.created_at), changed=local_time(i.updated_at), next_timer=local_time(i.next_timer_at)))
     return shown
