@@ -234,7 +234,7 @@ def _register_errors(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
     from .database import is_unavailable, note_unavailable, safe_rollback
-    from .error_pages import render_error, too_many_requests
+    from .error_pages import render_error, too_large, too_many_requests
 
     def page(code: int, message: str, error: HTTPException | None = None):
         # keep what the error adds to the headers (Allow on 405, Retry-After on 429), not its HTML body
@@ -251,7 +251,9 @@ def _register_errors(app: Flask) -> None:
                 "submission together up to %(total)s MB. Please go back, make the files smaller or send fewer at "
                 "once, and choose them again (a browser does not keep chosen files).", **_upload_limits(app)),
     }
-    worded = {429: too_many_requests}  # messages that depend on the request: how long a limit still holds
+    # Messages that depend on the request: what was too large (the files, or the text of a box), how long a
+    # limit still holds.
+    worded = {413: lambda e: too_large(messages[413]), 429: too_many_requests}
 
     @app.before_request
     def refuse_nul():

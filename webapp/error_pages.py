@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from flask import render_template
-from flask_babel import gettext, ngettext
+from flask import render_template, request
+from flask_babel import format_number, gettext, ngettext
 from werkzeug.exceptions import HTTPException
 
 from .database import is_unavailable, note_unavailable, safe_rollback, unavailable
@@ -52,3 +52,18 @@ def too_many_requests(error: HTTPException) -> str:
         return gettext("Too many requests in a short time. Please wait a moment and try again.")
     return ngettext("Too many requests in a short time. Please try again in about %(num)s minute.",
                     "Too many requests in a short time. Please try again in about %(num)s minutes.", minutes)
+
+
+
+def too_large(files_message: str) -> str:
+    """What was too large, as what it is: the whole submission over MAX_CONTENT_LENGTH is its files (the
+    `files_message`, naming the limits); a submission within it was refused for the text of one box, over the
+    memory a form's field may take (request.max_form_memory_size: Werkzeug's 500 KB, more on the trial run)."""
+    length, total = request.content_length, request.max_content_length
+    whole = length is None or (total is not None and length > total)  # (no length: a stream cut at the total)
+    if whole and request.mimetype != "application/x-www-form-urlencoded":  # a form that carries no files is text
+        return str(files_message)
+    size = request.max_form_memory_size or 500_000
+    return gettext("The text typed into one of the form's boxes is too long to be sent: one box may hold about "
+                   "%(chars)s Chinese characters (%(kb)s KB). Please go back, shorten the text and send the form "
+                   "again; nothing was saved.", chars=format_number(size // 3 // 1000 * 1000), kb=size // 1000)
