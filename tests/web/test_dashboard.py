@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import START
-from webapp.clock import clock
+from webapp.clock import CHINA, clock
 from webapp.extensions import db
 from webapp.models import Application, Evaluation, HumanTask
 
@@ -137,47 +137,57 @@ def test_the_steps_chart_says_what_it_counts(login, world):
     assert "同时处于两个环节的事项" in page and "合计可能多于在办事项数" in page
 
 
-def test_a_result_under_public_notice_is_counted_apart_until_its_notice_ends(login, world, space_id):
+def test_a_result_counts_as_under_public_notice_exactly_while_its_notice_runs(login, world, space_id):
     """A three-yearly result is published for a notice period (公示) before it takes effect, and an objection
-    may still withdraw it: the grade table counted it as final. It now stands in its own column, 公示中, and
-    joins its grade (and the average) when its evaluation case ends with the notice."""
-    from webapp.models import DefinitionBundle, ProcessInstance
+    may still withdraw it. The dashboard counted it as 公示中 while its evaluation case was running, which is
+    not the notice: a case waits on after its notice's last day (until the sweeper fires the notice's end, or
+    while an objection is decided), and the portal and the notice list already said 已结束. It now reads the
+    result's public notice: 公示中 from its publication through the notice's last day (inclusive: the period
+    ends at the next midnight, China time), then its grade and in the average; a withdrawn notice (an objection
+    upheld, the space gone during the notice) takes the result out."""
+    from webapp.models import DefinitionBundle, ProcessInstance, PublicNotice
 
     bundle = db.session.scalars(select(DefinitionBundle)).first()
+    last_day_ends = datetime(2026, 3, 10, tzinfo=CHINA)  # 5 working days from Mon 2 March: through Mon 9 March
 
-    def evaluation_case(status: str) -> int:
+    def result(status: str, grade: str, score: int, *, ends_at=None, withdrawn: bool = False, upheld: bool = False) -> int:
         instance = ProcessInstance(bundle_id=bundle.id, process_id="evaluation", process_name="三年绩效考核",
                                    subject_type="space", subject_id=space_id, subject_title="考核",
                                    organisation_id=world["org_a"].id, unit_id=world["hohhot"].id, status=status,
                                    state="{}", serializer_version="1", current_step="")
         db.session.add(instance)
         db.session.flush()
+        db.session.add(Evaluation(space_id=space_id, grade=grade, score=score, at=START, instance_id=instance.id,
+                                  withdrawn=upheld))
+        db.session.add(PublicNotice(subject_type="space", subject_id=space_id, title="众创空间绩效考核结果公示",
+                                    starts_at=START, ends_at=ends_at or last_day_ends, instance_id=instance.id,
+                                    grade=grade, score=score,
+                                    withdrawn_at=START + timedelta(days=1) if withdrawn or upheld else None))
         return instance.id
 
-    final = evaluation_case("completed")
-    noticed = evaluation_case("running")
-    cancelled = evaluation_case("cancelled")  # the space left during the notice: its result never took effect
-    for instance_id, grade, score in ((final, "good", 82), (noticed, "excellent", 95), (cancelled, "pass", 70),
-                                      (None, "fail", 50)):  # a result recorded before results had cases
-        db.session.add(Evaluation(space_id=space_id, grade=grade, score=score, at=START, instance_id=instance_id))
+    result("completed", "good", 82, ends_at=START + timedelta(days=1))  # its notice over, its case ended
+    result("running", "excellent", 95)  # under notice through 9 March
+    result("running", "pass", 60, ends_at=START + timedelta(days=1))  # notice over, the case not yet moved on
+    result("cancelled", "pass", 70, withdrawn=True)  # the space left during the notice: never took effect
+    result("running", "fail", 40, upheld=True)  # an objection upheld: withdrawn, the case reviewed again
+    db.session.add(Evaluation(space_id=space_id, grade="fail", score=50, at=START))  # from before results had cases
     db.session.commit()
 
-    html = page(login("supervisor"), "/dashboard")
-    grades = _section(html, "grades")
-    row = re.search(r'<tr data-year="2026">.*?</tr>', grades, re.S).group(0)
-    assert "公示中" in grades
+    def grade_row(moment) -> str:
+        clock.freeze(moment)
+        html = page(login("supervisor"), "/dashboard")
+        return re.search(r'<tr data-year="2026">.*?</tr>', _section(html, "grades"), re.S).group(0), html
+
+    row, html = grade_row(last_day_ends - timedelta(seconds=1))  # the notice's last day, 23:59:59
+    assert "公示中" in _section(html, "grades")
     assert 'grade-excellent">0<' in row and 'grade-good">1<' in row and 'grade-fail">1<' in row
-    assert 'grade-pass">0<' in row and 'under-notice">1<' in row
-    assert "66.00" in row  # the average of the results in effect: 82 and 50
-    chart = _data(html)["grades"]
-    series = {s["name"]: s["data"] for s in chart["series"]}
+    assert 'grade-pass">1<' in row and 'under-notice">1<' in row
+    assert "64.00" in row  # the average of the results in effect: 82, 60 and 50
+    series = {s["name"]: s["data"] for s in _data(html)["grades"]["series"]}
     assert series["公示中"] == [1] and series["优秀"] == [0]
 
-    with db.session.begin():  # the notice ended without objection: the case ends, the grade counts
-        db.session.get(ProcessInstance, noticed).status = "completed"
-    row = re.search(r'<tr data-year="2026">.*?</tr>', _section(page(login("supervisor"), "/dashboard"), "grades"),
-                    re.S).group(0)
-    assert 'grade-excellent">1<' in row and 'under-notice">0<' in row
+    row, _html = grade_row(last_day_ends)  # the next midnight: the notice is over, the grade counts
+    assert 'grade-excellent">1<' in row and 'under-notice">0<' in row and "71.75" in row
 
 
 def test_the_slowest_case_links_only_to_a_page_the_reader_may_open(login, world, small_world):

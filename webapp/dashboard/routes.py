@@ -32,7 +32,7 @@ def index():
     times = service.time_per_step(scope)
     overdue = service.overdue_by_role(scope, now)
     rounds = service.scores_per_round(scope)
-    grades = service.grades_per_year(scope)
+    grades = service.grades_per_year(scope, now)
     year_scores = service.scores_per_year(scope)
     bands = [label for _low, _high, label in SCORE_BANDS]
     # What the charts draw, already in the reader's language: the script (static/dashboard/charts.js) only draws.

@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, and_, case, cast, extract, func, literal, or_, select, true
+from sqlalchemy.orm import aliased
 
 from webapp.clock import CHINA, clock
 from webapp.extensions import db
@@ -23,6 +24,7 @@ from webapp.models import (
     HumanTask,
     MakerSpace,
     ProcessInstance,
+    PublicNotice,
     Unit,
     User,
 )
@@ -202,25 +204,47 @@ def scores_per_round(scope: Scope) -> list[Distribution]:
     return _distributions(((title, b, n, total, scored) for _, title, b, n, total, scored in rows), [b[2] for b in SCORE_BANDS])
 
 
-def grades_per_year(scope: Scope) -> list[Distribution]:
+def grades_per_year(scope: Scope, now: datetime | None = None) -> list[Distribution]:
     """Evaluation results (withdrawn ones left out) per year, China time: grade counts and the average score.
 
-    A result takes effect when its public notice (公示) ends without a sustained objection, which is when its
-    evaluation case ends: until then it is counted apart, as UNDER_NOTICE, and is not in the average. A result
-    whose case was cancelled during the notice (the space left) never took effect and is left out."""
+    A result takes effect when its public notice (公示) ends without a sustained objection. While the notice
+    runs — from its publication through its last day, the period ending at the next midnight (China time), as
+    the portal and the notice list read it (PublicNotice.state) — the result is counted apart, as UNDER_NOTICE,
+    and is not in the average; from the end instant on, under its grade (its case may still wait on, for the
+    sweeper or an objection's decision: the notice, not the case, says what the public is told). A result whose
+    notice was withdrawn (an objection upheld, the space gone during the notice) or whose case was cancelled
+    never took effect and is left out. A result without a notice (recorded before results had one) counts."""
+    now = now or clock.now()
+    notice = _result_notice()
+    running = and_(notice.id.is_not(None), notice.starts_at <= now,
+                   or_(notice.ends_at.is_(None), notice.ends_at > now))
     year = _china_year(Evaluation.at).label("year")
-    pending = ProcessInstance.status == "running"
-    key = case((pending, literal(UNDER_NOTICE)), else_=Evaluation.grade).label("grade")
+    key = case((running, literal(UNDER_NOTICE)), else_=Evaluation.grade).label("grade")
     rows = db.session.execute(
         select(year, key, func.count(Evaluation.id), func.sum(Evaluation.score), func.count(Evaluation.score))
         .join(MakerSpace, MakerSpace.id == Evaluation.space_id)
         .outerjoin(ProcessInstance, ProcessInstance.id == Evaluation.instance_id)
-        .where(Evaluation.withdrawn.is_(False), scope.spaces(),
+        .outerjoin(notice, notice.id == _notice_of_result(notice))
+        .where(Evaluation.withdrawn.is_(False), scope.spaces(), notice.withdrawn_at.is_(None),
                or_(ProcessInstance.id.is_(None), ProcessInstance.status != "cancelled"))
         .group_by(year, key).order_by(year)
     ).all()
     return _distributions(((str(int(y)), g, n, *((0, 0) if g == UNDER_NOTICE else (total, scored)))
                            for y, g, n, total, scored in rows), [*GRADE_ORDER, UNDER_NOTICE])
+
+
+def _result_notice():
+    return aliased(PublicNotice, name="result_notice")
+
+
+def _notice_of_result(notice):
+    """The id of the public notice a result was published with: its case's newest notice on the space published
+    by then (publish_evaluation_result writes both at once; a case whose first result was withdrawn publishes
+    again, with a notice of its own). As the result's PDF finds it (webapp/exports/results.py)."""
+    other = aliased(PublicNotice)
+    return (select(other.id).where(other.instance_id == Evaluation.instance_id, other.subject_type == "space",
+                                   other.subject_id == Evaluation.space_id, other.starts_at <= Evaluation.at)
+            .order_by(other.starts_at.desc(), other.id.desc()).limit(1).correlate(Evaluation).scalar_subquery())
 
 
 def scores_per_year(scope: Scope) -> list[Distribution]:
