@@ -22,6 +22,9 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from .request_limits import AppRequest
+
+    app.request_class = AppRequest  # a view may take more text in one form field than the default (trial run)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

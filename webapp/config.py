@@ -24,10 +24,8 @@ class Config:
     # Several documents of one submission together (each up to UPLOAD_MAX_BYTES); at 21 MB two large scans did
     # not fit. A proxy in front must allow as much (nginx: client_max_body_size 64m; docs/operations.md).
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
-    # The text of one form field (not a file) a request may carry; Werkzeug's default of 500 KB answered a
-    # designer's trial answers (up to 200,000 characters: webapp/designer/trial_routes.py) with the page about
-    # files too large. 1 MB holds them in any script; every text field still has its own, smaller bound.
-    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    # The text of one form field (not a file) is Werkzeug's 500 KB (MAX_FORM_MEMORY_SIZE left at Flask's
+    # default); only the designer's trial run takes more (webapp/request_limits.py, designer/trial_routes.py).
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     UPLOAD_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "zip")
     BPMN_DIR = str(Path(__file__).resolve().parent.parent / "bpmn")

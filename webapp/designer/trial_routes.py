@@ -19,12 +19,16 @@ from wtforms.validators import NumberRange, Optional
 
 from webapp.engine.checks import check_files, errors
 from webapp.engine.definitions import DefinitionError, latest_bundle, parse_bundle, parsed_bundle
+from webapp.request_limits import form_memory
 
 from . import service, trial, trial_process
 from .forms import DeployForm
 from .routes import bp
 
 MAX_ANSWERS_CHARS = 200_000
+# The sample answers' text as the server may hold it while reading the form: 200,000 characters of any script
+# (up to 4 bytes each in UTF-8) fit, so the form itself says when they are too long. Elsewhere, Werkzeug's 500 KB.
+TRIAL_FORM_MEMORY = 1024 * 1024
 
 
 class TrialForm(DeployForm):
@@ -82,6 +86,7 @@ def _as_json(value, indent: int | None = None) -> str:
 
 
 @bp.route("/trial", methods=["GET", "POST"])
+@form_memory(TRIAL_FORM_MEMORY)
 def trial_run():
     form = TrialForm()
     if not form.validate_on_submit():
