@@ -159,6 +159,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .labels import award_label
 
     app.jinja_env.globals["award_label"] = award_label
+    from .fault_words import designer_message
+
+    app.jinja_env.filters["designer_message"] = designer_message  # an engine message, never the sandbox's helpers
 
     @app.context_processor
     def inject_globals():

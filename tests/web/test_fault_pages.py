@@ -1,0 +1,62 @@
+"""What designers and supervisors read about a diagram's fault (issue 7, item 5): in the trial run's report, on
+/faults and on the case page. The sandbox's own workings never show: a script that unpacks arguments
+(`max(*values)`) or prints failed with "name '_apply_' is not defined", a helper the designer never wrote."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from webapp.engine.definitions import read_directory
+
+from .test_runtime_faults import deploy_edited, faults
+
+INIT_SCRIPT = "<bpmn:script>submission_due = round_closes_at</bpmn:script>"
+UNPACKING = "n = max(*[len(round_closes_at), 1])"
+EXPLAINED = "流程脚本不支持这种写法。请在函数接受列表时直接传入列表（如 max(values)"
+INTERNAL = ("_apply_", "is not defined")
+
+
+def with_script(app, line: str) -> tuple[str, str]:
+    """recognition.bpmn whose first script also runs `line`, and that script's element."""
+    text = read_directory(app.config["BPMN_DIR"])["recognition.bpmn"]
+    script = f"<bpmn:script>submission_due = round_closes_at\n{line}</bpmn:script>"
+    assert INIT_SCRIPT in text
+    return text.replace(INIT_SCRIPT, script), script
+
+
+def test_the_trial_run_never_names_the_sandboxs_helpers(app, login, world):
+    line = UNPACKING
+    response = login("designer").post("/designer/trial", {
+        "process_id": "recognition", "answers": "{}",
+        "files": [(io.BytesIO(with_script(app, line)[0].encode()), "recognition.bpmn")]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:2000]
+    for internal in INTERNAL:
+        assert internal not in page, internal
+    if 'id="trial-fault"' in page:  # the sandbox refuses the construct: the report says what to write instead
+        assert EXPLAINED in page and line in page
+
+
+def test_faults_on_real_cases_never_name_the_sandboxs_helpers(app, login, world):
+    deploy_edited(app, "recognition.bpmn", INIT_SCRIPT, with_script(app, UNPACKING)[1])
+    applicant = login("applicant_a")
+    applicant.post("/applications/new", {"space_name": "脚本出错的空间"})
+    recorded = faults()
+    for who in ("designer", "supervisor"):
+        page = login(who).get("/faults").get_data(as_text=True)
+        for internal in INTERNAL:
+            assert internal not in page, (who, internal)
+        if recorded:
+            assert EXPLAINED in page and "init_application" in page
+
+
+@pytest.mark.xfail(strict=True, reason="needs the sandbox to provide RestrictedPython's _apply_ guard "
+                                       "(webapp/engine/budget.py, the lead's): see the report of h3")
+def test_a_script_that_unpacks_arguments_runs(app):
+    from webapp.engine.sandbox import SandboxedDataEnvironment
+
+    context = {"values": [3, 1, 2], "options": {"default": 0}}
+    SandboxedDataEnvironment().execute("n = max(*values)\nm = max([], **options)", context)
+    assert (context["n"], context["m"]) == (3, 0)
