@@ -21,11 +21,17 @@ from webapp.models import Organisation
 
 from . import TaskForm, register
 from .change_conditions import case_shortfalls
-from .fields import NumberField, as_bool, check_credit_code, credit_code_filter, reasons_unless, yes_no_field
+from .fields import (
+    MAX_AREA_M2,
+    NumberField,
+    as_bool,
+    check_credit_code,
+    credit_code_filter,
+    reasons_unless,
+    yes_no_field,
+)
 from .text import single_line
 
-# Beyond a hundred hectares an area is a typing slip (the largest maker spaces have tens of thousands of m²).
-MAX_AREA_M2 = 1_000_000
 OPERATOR_FIELDS = ("new_organisation_name", "new_organisation_credit_code")
 # The new values a kind of change cannot be filed without; the others are optional with any kind (a move
 # changes the address and often the area). A kind a designer adds to the diagram needs the description only.

@@ -32,16 +32,32 @@ def within_calendar(form, field) -> None:
 
 
 class MultiCheckboxField(SelectMultipleField):
+    """Boxes to tick. A value that is not one of the boxes — outside the choices, or, with `coerce=int`, no number
+    at all ("abc" for an expert) — is told in the app's words, `not_offered` where the form says which to tick
+    instead: WTForms' own messages quote the raw values (database ids here) or speak of "coercion", and its zh
+    catalog leaves them untranslated (fuzzy in 3.2)."""
+
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
+    def __init__(self, label=None, validators=None, not_offered=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.not_offered = not_offered or _l("Some of the ticked options cannot be chosen here; please choose again.")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = []
+            raise ValueError(self.not_offered) from None
+
     def pre_validate(self, form):
-        # WTForms' message for a value outside the choices quotes the raw values (database ids here), and
-        # WTForms' zh catalog leaves it untranslated (fuzzy in 3.2): say it in the app's words.
+        if self.process_errors:  # said once, as read
+            raise StopValidation()
         try:
             super().pre_validate(form)
         except ValidationError:
-            raise ValidationError(_l("Some of the ticked options cannot be chosen here; please choose again.")) from None
+            raise ValidationError(self.not_offered) from None
 
 
 TINY = Decimal("1e-6")  # below a millionth (of a ㎡, a yuan, a point) a number people type means nothing
@@ -60,18 +76,23 @@ class NumberField(DecimalField):
         self.max_places = None if places is unset_value else places
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:  # WTForms' own "Not a valid decimal value.": said as for NaN below
+            raise ValueError(_l("Please enter a number.")) from None
         if self.data is not None and not (self.data.is_finite() and math.isfinite(float(self.data))):  # 1e400 too
             self.data = None
             raise ValueError(_l("Please enter a number."))
-        if self.data is not None and 0 < abs(self.data) < TINY:
-            # 1e-400 passed "greater than 0" as a Decimal and was stored as the float 0.0: a value this small
-            # is read as the 0 it would be stored as, so the bounds judge what is kept.
-            self.data = Decimal(0)
+        # The decimals before the smallness below: 0.0000001 ㎡ was read as 0 and told "must be greater than 0",
+        # about a value that is; it has too many decimals, and that is what it is told.
         if self.data is not None and self.max_places is not None \
                 and self.data.normalize().as_tuple().exponent < -self.max_places:  # 1.50 is two decimals, 1.005 three
             self.data = None
             raise ValueError(_l("Keep at most %(places)s decimal places, then submit again.", places=self.max_places))
+        if self.data is not None and 0 < abs(self.data) < TINY:
+            # 1e-400 passed "greater than 0" as a Decimal and was stored as the float 0.0: a value this small
+            # is read as the 0 it would be stored as, so the bounds judge what is kept.
+            self.data = Decimal(0)
 
     def pre_validate(self, form):
         # A value refused as read (not a number, too many decimals) says only why: the bounds checked after it
@@ -80,8 +101,24 @@ class NumberField(DecimalField):
             raise StopValidation()
 
 
-def count_field(label, maximum: int = 100000) -> IntegerField:
-    return IntegerField(label, validators=[
+class WholeNumberField(IntegerField):
+    """A whole number as people write one. Text that is none ("NaN", "inf", "1.5", "abc") is told so once: WTForms
+    said "Not a valid integer value." and the bounds after it added "Enter a whole number from 0 to …", two
+    messages about one slip."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Please enter a whole number.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # refused as read: the bounds checked after it would only repeat it
+            raise StopValidation()
+
+
+def count_field(label, maximum: int = 100000) -> WholeNumberField:
+    return WholeNumberField(label, validators=[
         InputRequired(_l("Please fill in this field.")),
         NumberRange(min=0, max=maximum, message=_l("Enter a whole number from %(min)s to %(max)s.")),
     ])
@@ -98,6 +135,24 @@ def amount_field(label, maximum: float = 1e7, minimum: float = 0) -> NumberField
         NumberRange(min=plain_number(minimum), max=plain_number(maximum),
                     message=_l("Enter a number from %(min)s to %(max)s.")),
     ])
+
+
+# One cap for every floor area a form takes (the application, the half-year report, the change filing), and one
+# message: beyond a hundred hectares an area is a typing slip (the largest maker spaces have tens of thousands
+# of m²). They had three (10,000,000, 1,000,000 and 1,000,000,000 m²), and some took an area of 0.
+MAX_AREA_M2 = 1_000_000
+
+
+def check_area(form, field) -> None:
+    """WTForms validator: an area greater than 0 and at most MAX_AREA_M2; an empty one passes (say elsewhere
+    when one is required)."""
+    if field.data is not None and not 0 < field.data <= MAX_AREA_M2:
+        raise ValidationError(_l("Enter an area greater than 0 and at most %(max)s m².", max=MAX_AREA_M2))
+
+
+def area_field(label) -> NumberField:
+    """A floor area that must be given, in m² with two decimals (as every page shows areas)."""
+    return NumberField(label, places=2, validators=[InputRequired(_l("Please fill in this field.")), check_area])
 
 
 def yes_no_field(label) -> RadioField:

@@ -14,10 +14,10 @@ import re
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from .fields import YES_NO, NumberField
+from .fields import YES_NO, NumberField, WholeNumberField
 from .text import single_line
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
@@ -41,7 +41,7 @@ def _field(spec: str):
         options = [tuple(part.split("=", 1)) for part in choices.split(";") if "=" in part]
         return RadioField(label, choices=options, validators=[REQUIRED]), lambda v: v
     if kind == "integer":
-        return IntegerField(label, validators=[REQUIRED]), int
+        return WholeNumberField(label, validators=[REQUIRED]), int
     if kind == "number":
         return NumberField(label, validators=[REQUIRED]), float
     if kind == "textarea":

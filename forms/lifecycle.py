@@ -10,6 +10,7 @@ from . import TaskForm, register
 from .fields import (
     NumberField,
     amount_field,
+    area_field,
     as_bool,
     count_field,
     plain_number,
@@ -95,6 +96,8 @@ REPORT_AMOUNTS = [
     ("investment_income_k", _l("Investment income (thousand yuan)")),
     ("operating_cost_k", _l("Operating cost (thousand yuan)")),
 ]
+# Floor areas among the figures: capped as every area a form takes (forms/fields.py), the money at 1e9.
+REPORT_AREAS = ("total_area_m2", "public_area_m2")
 # (part, whole): a part may not exceed its whole.
 REPORT_CHECKS = [
     ("service_staff_fulltime", "service_staff"), ("jobs_graduates", "jobs_created"),
@@ -108,7 +111,7 @@ def _report_fields(cls):
     for name, label in REPORT_COUNTS:
         setattr(cls, name, count_field(label))
     for name, label in REPORT_AMOUNTS:
-        setattr(cls, name, amount_field(label, maximum=1e9))
+        setattr(cls, name, area_field(label) if name in REPORT_AREAS else amount_field(label, maximum=1e9))
     return cls
 
 

@@ -14,6 +14,7 @@ from . import FormContext, TaskForm, register
 from .fields import (
     MultiCheckboxField,
     amount_field,
+    area_field,
     as_bool,
     as_number,
     count_field,
@@ -48,9 +49,9 @@ class ApplicationForm(TaskForm):
                              validators=[DataRequired(_l("Please fill in this field.")), Length(max=200)])
     legal_entity = yes_no_field(_l("The operator is an independent legal entity (or an internal unit of one) registered in Inner Mongolia"))
     operating_years = amount_field(_l("Years in operation"), maximum=200)
-    controlled_area_m2 = amount_field(_l("Area under the operator's own control (m²)"), maximum=1e7)
-    total_area_m2 = amount_field(_l("Total area of the space (m²)"), maximum=1e7)
-    public_area_m2 = amount_field(_l("Public/shared area (m²)"), maximum=1e7)
+    controlled_area_m2 = area_field(_l("Area under the operator's own control (m²)"))
+    total_area_m2 = area_field(_l("Total area of the space (m²)"))
+    public_area_m2 = area_field(_l("Public/shared area (m²)"))
     premises_leased = yes_no_field(_l("The premises are leased"))
     lease_years = amount_field(_l("Lease term (years; 0 if not leased)"), maximum=100)
     has_admission_exit_rules = yes_no_field(_l("Rules for admission and exit of resident start-ups"))
@@ -73,9 +74,6 @@ class ApplicationForm(TaskForm):
         if self.total_area_m2.data is not None and self.public_area_m2.data is not None \
                 and self.public_area_m2.data > self.total_area_m2.data:
             self.public_area_m2.errors.append(_l("The public area cannot exceed the total area."))
-            ok = False
-        if self.total_area_m2.data is not None and self.total_area_m2.data <= 0:
-            self.total_area_m2.errors.append(_l("The total area must be greater than 0."))
             ok = False
         if self.premises_leased.data == "yes" and not self.lease_years.data:
             self.lease_years.errors.append(_l("Enter the lease term for leased premises."))
@@ -163,7 +161,8 @@ def experts_by_conflict(ctx: FormContext):
 class ExpertPanelForm(TaskForm):
     """The panel size is the diagram's: properties `minExperts` / `maxExperts` of the user task."""
 
-    panel_experts = MultiCheckboxField(_l("Experts on the panel"), coerce=int)
+    panel_experts = MultiCheckboxField(_l("Experts on the panel"), coerce=int, not_offered=_l(
+        "The experts chosen are not among those who can be on this panel: tick experts from the list below."))
 
     def prepare(self, ctx: FormContext) -> None:
         super().prepare(ctx)
@@ -178,6 +177,8 @@ class ExpertPanelForm(TaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        if self.panel_experts.errors:  # an expert not offered: choosing again is what matters, not the count
+            return False
         picked = list(self.panel_experts.data or [])
         if len(set(picked)) != len(picked):  # one expert sent three times is not a panel of three
             self.panel_experts.errors.append(_l("Each expert can be on the panel only once."))
