@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .fields import MAX_ID, within_calendar
+from .text import single_line
 
 STATUSES = (("running", _l("running")), ("completed", _l("completed")), ("cancelled", _l("cancelled")))
 SORTS = (("created", _l("Created")), ("updated", _l("Last changed")))
@@ -72,9 +73,16 @@ class InstanceFilterForm(FlaskForm):
             raise ValidationError(_l("The end date must not be before the start date."))
 
 
+MAX_FILTER_NAME = 80  # as the saved_filter.name column holds
+
+
 class SaveFilterForm(FlaskForm):
-    name = StringField(_l("Name of the filter"), validators=[DataRequired(_l("Please fill in this field.")),
-                                                            Length(max=80)])
+    """The route says what is wrong with the name in its own words (a name too long was asked to be given)."""
+
+    name = StringField(_l("Name of the filter"), filters=[single_line], validators=[
+        DataRequired(_l("Please give the filter a name.")),
+        Length(max=MAX_FILTER_NAME, message=_l("The name of a filter can have at most %(max)s characters; please "
+                                               "shorten it and save again.", max=MAX_FILTER_NAME))])
     query = StringField(validators=[Length(max=1000)])  # hidden: the filter being saved
 
 

@@ -3,6 +3,11 @@ never the raw text posted (an outside probe posted a line break and a header, or
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import SavedFilter
+
 
 def _follow(browser, response) -> str:
     return browser.get(response.headers["Location"]).get_data(as_text=True)
@@ -29,3 +34,24 @@ def test_a_filter_too_long_to_keep_is_refused_with_a_reason(login):
                            from_page="/instances")
     assert len(response.headers["Location"]) < 200
     assert "筛选条件过长" in _follow(torch1, response)
+
+
+def _filters() -> list[str]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(SavedFilter.name)))
+
+
+def test_a_filter_name_too_long_is_told_how_long_it_may_be(login, world):
+    torch1 = login("torch1")
+    response = torch1.post("/instances/filters", {"name": "筛" * 81, "query": "status=running"},
+                           from_page="/instances")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/instances?status=running")
+    html = torch1.get(response.headers["Location"]).get_data(as_text=True)
+    assert "筛选名称最多 80 个字，请缩短后再保存。" in html
+    assert "请为筛选起一个名称" not in html
+    assert _filters() == []
+    # 80 characters are kept, the spaces and the line break around them not counted (nor kept)
+    torch1.post("/instances/filters", {"name": " " + "筛" * 80 + " \r\n", "query": "status=running"},
+                from_page="/instances")
+    assert _filters() == ["筛" * 80]
+    assert db.session.scalar(select(func.count(SavedFilter.id))) == 1

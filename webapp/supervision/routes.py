@@ -72,10 +72,10 @@ def save_filter():
     # Keep only what makes up a filter, in the list's own spelling, so a saved filter is a clean link; the
     # posted text itself never goes back into a header (a line break in it would break the response).
     query = _clean(form.query.data or "")
-    if not valid:
-        flash(_("Please give the filter a name."), "error")
+    if not valid:  # no name, or one too long: the form says which
+        flash(form.name.errors[0] if form.name.errors else _("Please give the filter a name."), "error")
         return redirect(url_for("supervision.index") + _query(query))
-    name = form.name.data.strip()
+    name = form.name.data  # on one line, trimmed (the form's filter)
     # One filter per name and person: saving under a name the person already uses replaces that filter, as
     # saving a file under its name would (the list could show two links of the same name, one of them stale).
     if saved_filters.save(current_user.id, name, query):
