@@ -5,14 +5,15 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import DateField, IntegerField, RadioField, StringField
+from wtforms import DateField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from forms.fields import within_calendar
+from forms.fields import WholeNumberField, within_calendar
 from webapp.clock import clock
 from webapp.extensions import db
 from webapp.models import AppSetting, DefinitionBundle, Holiday
@@ -23,7 +24,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 class ClockForm(FlaskForm):
-    days = IntegerField(_l("Move the clock forward by (days)"), validators=[InputRequired(), NumberRange(min=1, max=3650)])
+    days = WholeNumberField(_l("Move the clock forward by (days)"), validators=[
+        InputRequired(_l("Please fill in this field.")),
+        NumberRange(min=1, max=3650, message=_l("Enter a whole number from %(min)s to %(max)s."))])
 
 
 @bp.route("/definitions")
@@ -57,7 +60,10 @@ def clock_view():
 
         db.session.commit()
         fired = sweep_once()
-        flash(_("The clock moved forward %(days)s days; %(n)s cases had due timers.", days=form.days.data, n=fired), "success")
+        # Each count in words of its own number: "1 day", "1 case" (it said "1 days; 1 cases" in English).
+        cases = ngettext("%(num)s case had due timers", "%(num)s cases had due timers", fired)
+        flash(ngettext("The clock moved forward %(num)s day; %(cases)s.", "The clock moved forward %(num)s days; "
+                       "%(cases)s.", form.days.data, cases=cases), "success")
         return redirect(url_for("admin.clock_view"))
     return render_template("admin/clock.html", form=form, now=clock.now())
 
