@@ -51,7 +51,11 @@ def set_space_status(ctx, status: str, reason: str = "") -> dict:
         db.session.add(SpaceStatusChange(space_id=space.id, old_status=space.status, new_status=status,
                                          reason=reason, at=ctx.now, instance_id=ctx.instance.id))
         space.status = status
-        notify_organisation(space.organisation_id, f"「{space.name}」状态变更：{STATUS_TEXT.get(status, status)}（{reason}）",
+        # The reason as a sentence after the status: the diagram's reasons cite their article in brackets, and
+        # in brackets of their own they read 已撤销（列入失信黑名单（第二十条））.
+        told = f"「{space.name}」状态变更：{STATUS_TEXT.get(status, status)}"
+        why = str(reason or "").strip()
+        notify_organisation(space.organisation_id, f"{told}。{ended(why)}" if why else told,
                             f"/spaces/{space.id}")
     if status in ENDING_STATUSES:
         _cancel_open_work(ctx, space.id)
@@ -182,7 +186,10 @@ def publish_evaluation_result(ctx, working_days: int = 5, rectification_period: 
                                 title=f"众创空间绩效考核结果公示：{space.name} — {GRADE_TEXT.get(grade, grade)}",
                                 body=f"运营机构：{space.organisation.name}；{why}", grade=grade, score=score))
     award = int(ctx.data.get("award_amount", 0) or 0)
-    told = (f"「{space.name}」绩效考核结果：{GRADE_TEXT.get(grade, grade)}（{why}）。"
+    # A score goes in brackets after the grade; late or false materials are a sentence of their own, which cites
+    # its article in brackets (in brackets it read 不合格（……视为不合格（第十九条第四项））).
+    result = f"{GRADE_TEXT.get(grade, grade)}（{why}）" if scored else f"{GRADE_TEXT.get(grade, grade)}。{why}"
+    told = (f"「{space.name}」绩效考核结果：{result}。"
             f"结果公示至 {last_day(ends_at.isoformat())}（含当日）{PROVISIONAL if provisional else ''}。"
             + _grade_consequence(ctx, grade, award, ends_at, period))
     if comments:  # an expert's comment may end its own sentence: one mark between them, never 。；

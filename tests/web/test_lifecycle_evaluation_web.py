@@ -209,7 +209,7 @@ def test_violation_revokes_and_ends_every_open_task(login, world, space_id):
     forbidden(operator, "post", f"{dossier}/changes")
     forbidden(torch, "post", f"{dossier}/violations", violation)
     forbidden(torch, "post", f"{dossier}/leave", {"designation": "incubator"})
-    assert "状态变更：已撤销（列入失信黑名单（第二十条））" in page(operator, "/notifications")
+    assert "状态变更：已撤销。列入失信黑名单（第二十条）。" in page(operator, "/notifications")
     # time goes on: nothing of the space comes back
     move_clock(days=400)
     assert open_tasks(space_id) == [] and reports(space_id) == []
