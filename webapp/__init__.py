@@ -159,9 +159,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .labels import award_label
 
     app.jinja_env.globals["award_label"] = award_label
-    from .fault_words import designer_message
+    from .fault_words import designer_message, process_name
 
     app.jinja_env.filters["designer_message"] = designer_message  # an engine message, never the sandbox's helpers
+    app.jinja_env.globals["process_name"] = process_name  # a fault's process as its diagram names it
 
     @app.context_processor
     def inject_globals():

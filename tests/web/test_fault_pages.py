@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -60,3 +61,20 @@ def test_a_script_that_unpacks_arguments_runs(app):
     context = {"values": [3, 1, 2], "options": {"default": 0}}
     SandboxedDataEnvironment().execute("n = max(*values)\nm = max([], **options)", context)
     assert (context["n"], context["m"]) == (3, 0)
+
+
+def fault_rows(page: str) -> list[str]:
+    return re.findall(r'<tr class="fault[^"]*">(.*?)</tr>', page, re.S)
+
+
+def test_the_fault_list_names_the_process_as_its_diagram_does(app, login, world):
+    """/faults named the process by its id ("recognition"), on a case's fault as on one met while starting a case
+    (which was not kept); the diagram calls it 众创空间认定."""
+    deploy_edited(app, "recognition.bpmn", INIT_SCRIPT, with_script(app, "weeks = len(round_closes_at) / 0")[1])
+    applicant = login("applicant_a")
+    applicant.post("/applications/new", {"space_name": "开始即出错的空间"})  # the start fails: no case is kept
+    [fault] = faults()
+    assert (fault.instance_id, fault.process_id) == (None, "recognition")
+    for who in ("designer", "supervisor"):
+        [row] = fault_rows(login(who).get("/faults").get_data(as_text=True))
+        assert "众创空间认定" in row and "recognition" not in row, row
