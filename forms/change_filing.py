@@ -14,12 +14,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from webapp.models import Organisation
 
-from . import TaskForm, register
+from . import TaskForm, kept_uploads, register
 from .change_conditions import case_shortfalls
 from .fields import (
     MAX_AREA_M2,
@@ -106,6 +106,10 @@ class ChangeRequestForm(TaskForm):
     # it with the notice): the filing is not refused, the operator confirms having read what follows.
     conditions_acknowledged = BooleanField(_l("I have read this notice and hand in the filing as it is"))
     conditions_shortfalls: list[str] = []
+    # The evidence chosen before the form came back (the notice above, any other error) is kept for its next post
+    # (forms/kept_uploads.py): the browser empties the file input, and the operator had to choose it again.
+    kept_uploads = HiddenField()
+    kept_files: dict[str, str] = {}
     value_fields = VALUE_FIELDS  # shown in groups by kind (kind_groups), the page's other fields around them
 
     def prepare(self, ctx) -> None:
@@ -135,6 +139,23 @@ class ChangeRequestForm(TaskForm):
         }
 
     def validate(self, extra_validators=None) -> bool:
+        file_fields = [spec.field_name for spec in getattr(self, "declared_attachments", ())]
+        user = getattr(getattr(self, "ctx", None), "user", None)
+        restored = kept_uploads.restore(self, user, file_fields)  # checked below like a file chosen now
+        ok = self._validate_filing(extra_validators)
+        if not ok:
+            self.kept_files = kept_uploads.keep(self, user, file_fields, restored)
+            # a kept file counts as handed in for the required-material check that follows (forms/declared.py)
+            self._present = set(getattr(self, "_present", ())) | {
+                spec.kind for spec in self.declared_attachments if spec.field_name in self.kept_files}
+        return ok
+
+    def kept_file_hints(self) -> dict[str, list[str]]:
+        """Beside a file field whose file is kept for the next post: its name, and that another replaces it."""
+        return {name: [str(_l("Uploaded: %(name)s (you may choose another file to replace it)", name=file))]
+                for name, file in self.kept_files.items()}
+
+    def _validate_filing(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         kind = self.change_type.data
         label = dict(self.change_type.choices or []).get(kind, kind)

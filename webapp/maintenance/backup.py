@@ -165,7 +165,14 @@ def _dump_rows(connection: sa.Connection, table: sa.Table, out) -> tuple[list[di
 
 
 def _upload_files(upload_dir: Path) -> list[Path]:
-    return sorted(path for path in upload_dir.rglob("*") if path.is_file()) if upload_dir.is_dir() else []
+    """The upload folder's files, but for those kept for a form shown again (forms/kept_uploads.py): nobody's
+    documents yet, and gone within a day."""
+    from forms.kept_uploads import KEPT_FOLDER
+
+    if not upload_dir.is_dir():
+        return []
+    return sorted(path for path in upload_dir.rglob("*")
+                  if path.is_file() and path.relative_to(upload_dir).parts[0] != KEPT_FOLDER)
 
 
 def _sha256(path: Path) -> str:
