@@ -224,7 +224,7 @@ def grades_per_year(scope: Scope, now: datetime | None = None) -> list[Distribut
         select(year, key, func.count(Evaluation.id), func.sum(Evaluation.score), func.count(Evaluation.score))
         .join(MakerSpace, MakerSpace.id == Evaluation.space_id)
         .outerjoin(ProcessInstance, ProcessInstance.id == Evaluation.instance_id)
-        .outerjoin(notice, notice.id == _notice_of_result(notice))
+        .outerjoin(notice, notice.id == _notice_of_result())
         .where(Evaluation.withdrawn.is_(False), scope.spaces(), notice.withdrawn_at.is_(None),
                or_(ProcessInstance.id.is_(None), ProcessInstance.status != "cancelled"))
         .group_by(year, key).order_by(year)
@@ -237,7 +237,7 @@ def _result_notice():
     return aliased(PublicNotice, name="result_notice")
 
 
-def _notice_of_result(notice):
+def _notice_of_result():
     """The id of the public notice a result was published with: its case's newest notice on the space published
     by then (publish_evaluation_result writes both at once; a case whose first result was withdrawn publishes
     again, with a notice of its own). As the result's PDF finds it (webapp/exports/results.py)."""
