@@ -217,6 +217,17 @@ def test_a_budget_cannot_be_swallowed_by_the_script(app):
     assert "ok" not in data
 
 
+def test_arguments_spread_into_a_call_are_budgeted(app):
+    """`f(*x)` copies x into the call's arguments in one C call, like list(x): predicted before it happens,
+    so spreading a range of 10**9 numbers is refused at once instead of filling the memory."""
+    env = SandboxedDataEnvironment()
+    for script in ("n = max(*range(10**9))", "n = max(1, *range(10**9))", "n = max(*range(10**9), default=0)"):
+        started = time.monotonic()
+        with pytest.raises(DiagramBudgetExceeded, match="size budget"):
+            env.execute(script, {})
+        assert time.monotonic() - started < FAST, script
+
+
 def test_the_data_a_script_writes_is_within_the_size_budget(app):
     env = SandboxedDataEnvironment()
     data = {"kept": "x"}

@@ -53,8 +53,6 @@ def test_faults_on_real_cases_never_name_the_sandboxs_helpers(app, login, world)
             assert EXPLAINED in page and "init_application" in page
 
 
-@pytest.mark.xfail(strict=True, reason="needs the sandbox to provide RestrictedPython's _apply_ guard "
-                                       "(webapp/engine/budget.py, the lead's): see the report of h3")
 def test_a_script_that_unpacks_arguments_runs(app):
     from webapp.engine.sandbox import SandboxedDataEnvironment
 

@@ -441,6 +441,7 @@ class Budget(BuiltinGuards):
                 "_mul_": self.mul, "_add_": self.add, "_pow_": self.pow, "_lshift_": self.lshift,
                 "_mod_": self.mod, "_format_": self.format_value, "_deep_": self.deep,
                 "_sub_": self.sub, "_or_": self.or_, "_and_": self.and_, "_xor_": self.xor, "_spread_": self.spread,
+                "_apply_": self.apply,
             }
         return self._guards
 

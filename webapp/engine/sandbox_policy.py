@@ -84,9 +84,16 @@ class BudgetedPolicy(RestrictingNodeTransformer):
         self._spread(node.elts)
         return node
 
+    def visit_Call(self, node: ast.Call):
+        # RestrictedPython makes f(*x, **k) into _apply_(f, *x, **k) (budget.py's Budget.apply); the spread
+        # copies x into the arguments in one C call, so it is predicted first, as for [*x].
+        node = super().visit_Call(node)
+        self._spread(node.args)
+        return node
+
     @staticmethod
     def _spread(elements: list[ast.expr]) -> None:
-        """`[*x]` and `(*x,)` copy x in one C call, like list(x): the copy is predicted first."""
+        """`[*x]`, `(*x,)` and `f(*x)` copy x in one C call, like list(x): the copy is predicted first."""
         for element in elements:
             if isinstance(element, ast.Starred) and isinstance(element.ctx, ast.Load):
                 element.value = _call("_spread_", [element.value], element.value)
