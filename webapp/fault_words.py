@@ -4,9 +4,8 @@ by the name its diagram gives it, and the engine's message.
 The message is the engine's own, kept as recorded (webapp/engine/faults.py); only where it would name the
 sandbox's workings is it put in words. RestrictedPython compiles diagram code into calls of helpers whose names
 start with an underscore (which diagram code itself may not use): a construct whose helper the sandbox does not
-provide fails with "name '_apply_' is not defined", a name the designer never wrote. `_apply_` is the call
-with `*` or `**` arguments (max(*values)).
-"""
+provide fails with a name the designer never wrote (e.g. "name '_print_' is not defined": `print`, which the
+deploy checks refuse, in code they cannot read, such as a trial run's)."""
 
 from __future__ import annotations
 
@@ -29,10 +28,6 @@ def designer_message(message: str | None) -> str:
     found = _INTERNAL_NAME.search(message or "")
     if found is None:
         return message or ""
-    if found.group(1) == "_apply_":
-        return gettext("The script unpacks a list or a dictionary into a function's arguments with * or ** (such as "
-                       "max(*values)), which diagram code does not support. Please pass the list itself where the "
-                       "function takes one (such as max(values) or sum(values)), or write the arguments one by one.")
     return gettext("The script uses a construct that diagram code does not support. Please write that expression "
                    "in a simpler way.")
 
