@@ -44,6 +44,9 @@ ROLE_NAMES = {"applicant": "申报单位", "recommender": "推荐单位", "torch
 # Key in a completion's audit detail: why the step can never be taken back, known right after it (absent: the
 # checks at the time decide).
 TAKE_BACK = "cannot_withdraw"
+# Why a step cannot be taken back: the case has come back to it (the step is open again for the same people), so
+# nothing waits on anyone else and there is nothing to take back.
+BACK_WITH_YOU = "back_with_you"
 
 
 class Refused(WorkflowError):
@@ -145,9 +148,21 @@ def _reset(wf, target, data: dict) -> None:
     Only that merge is skipped; the rest of the reset (data objects read in, a preScript) runs as before."""
     target._inherit_data = _keep_own_data  # on this one task, for this one call
     try:
-        wf.reset_from_task_id(target.id, data=data)
+        removed = wf.reset_from_task_id(target.id, data=data)
     finally:
         del target._inherit_data
+    _forget_waits_of(wf, removed)
+
+
+def _forget_waits_of(wf, removed) -> None:
+    """SpiffWorkflow 3.2's reset takes the tasks after the step out of the tree but leaves those that were
+    waiting (a boundary timer of a later round of a loop: the 逾期未提交 of an application the eligibility check
+    sent back) registered with the workflow's event manager. The next `refresh_timers` updated such a task,
+    whose parent was gone, and the verb failed ('NoneType' object has no attribute 'data'). A task taken out
+    of the tree waits for nothing: unregister it, as the library does for a task that is cancelled."""
+    manager = wf.top_workflow.event_manager
+    for task in removed:
+        manager.remove_task(task)
 
 
 def _keep_own_data() -> None:
@@ -227,14 +242,16 @@ def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None
         newest[(case, spec)] = max(newest.get((case, spec), (completed_at, ident)), (completed_at, ident))
     last_act = dict(db.session.execute(select(AuditEvent.instance_id, func.max(AuditEvent.id)).where(
         AuditEvent.instance_id.in_(ids), AuditEvent.action.in_(ACTED)).group_by(AuditEvent.instance_id)).all())
-    open_rows: dict[int, list[tuple[int, int | None]]] = {}
-    for case, ident, claimed in db.session.execute(select(
-            HumanTask.instance_id, HumanTask.id, HumanTask.claimed_by_id).where(
-            HumanTask.instance_id.in_(ids), HumanTask.status == "open")):
-        open_rows.setdefault(case, []).append((ident, claimed))
+    open_rows: dict[int, list[tuple[int, int | None, str, int | None]]] = {}
+    for case, ident, claimed, spec, assignee in db.session.execute(select(
+            HumanTask.instance_id, HumanTask.id, HumanTask.claimed_by_id, HumanTask.task_spec,
+            HumanTask.assignee_id).where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")):
+        open_rows.setdefault(case, []).append((ident, claimed, spec, assignee))
     for row in mine:
         completion = done.get((row.instance_id, row.task_spec))
-        others = [claimed for ident, claimed in open_rows.get(row.instance_id, []) if ident != row.id]
+        waiting = [(spec, assignee) for ident, _claimed, spec, assignee in open_rows.get(row.instance_id, [])
+                   if ident != row.id]
+        others = [claimed for ident, claimed, _spec, _assignee in open_rows.get(row.instance_id, []) if ident != row.id]
         if row.instance_id not in running:
             why[row.id] = "closed"
         elif completion is None or newest[(row.instance_id, row.task_spec)][1] != row.id:
@@ -243,6 +260,10 @@ def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None
             why[row.id] = said[completion]
         elif last_act.get(row.instance_id, 0) > completion:
             why[row.id] = "taken_up"
+        elif (row.task_spec, row.assignee_id) in waiting:
+            # The same step is open again for the same people (a loop brought the case back to it): nothing waits
+            # on anyone else. Other experts' reviews of one panel have other assignees.
+            why[row.id] = BACK_WITH_YOU
         elif not others:
             why[row.id] = "moved_on"
         else:
@@ -261,6 +282,8 @@ def why_not_take_back(task) -> str | None:
         return "taken_up"
     if any(isinstance(t.task_spec, ServiceTask) and t.state == TaskState.COMPLETED for t in after):
         return "automatic"
+    if any(t.task_spec is task.task_spec and t.state == TaskState.READY for t in after):
+        return BACK_WITH_YOU  # the diagram looped back to the step (e.g. the eligibility check sent it back)
     if not any(t.task_spec.manual and t.state == TaskState.READY for t in after):
         return "moved_on"
     return None

@@ -40,6 +40,9 @@ REFUSALS = {
                    "to send it back if it needs changing."),
     "automatic": _l("The system has already acted on this step (for example, a notice was published or a record "
                     "was written), so it can no longer be withdrawn."),
+    office.BACK_WITH_YOU: _l("This step has already come back to you (it did not pass a check, or it was sent back), "
+                             "so nobody else is handling it and there is nothing to withdraw. Open it in your inbox, "
+                             "change it and submit it again."),
 }
 
 
