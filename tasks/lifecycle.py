@@ -292,6 +292,21 @@ def _tell_change_outcome(ctx, space) -> None:
         notify_unit(space.unit_id, f"{what}未予备案。" + (f"理由：{ended(reason)}" if reason else ""), f"/spaces/{space.id}")
 
 
+@registry.register("check_change_conditions")
+def check_change_conditions(ctx) -> dict:
+    """The recognition conditions (Art. 6.2) the areas of a filed change no longer meet, in the decision table's
+    words (`conditions_shortfalls`; [] when they are met, the change was not filed or changes no area). The table
+    is the one the filing's first step names in `conditionsDecision`, on the version the case runs on: the one
+    whose notice the operator, the recommending unit and the Department read, so a designer names it once. What
+    follows a shortfall (a check by the Torch Center) is the diagram's gateway after this step."""
+    from forms.change_conditions import conditions_decision, shortfalls
+
+    if not ctx.data.get("change_accepted"):
+        return {"conditions_shortfalls": []}
+    bundle = ctx.instance.bundle
+    return {"conditions_shortfalls": shortfalls(bundle, conditions_decision(bundle, ctx.instance.process_id), ctx.data)}
+
+
 @registry.register("register_operator")
 def register_operator(ctx) -> dict:
     """A filed change of operator names the new organisation by name and 统一社会信用代码 (the operator types
