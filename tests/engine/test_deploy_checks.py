@@ -173,7 +173,8 @@ def test_a_badly_named_declared_field(app):
 def test_a_declared_field_of_unknown_type_or_a_choice_without_options(app):
     files = edited(app, "national_filing.bpmn", 'value="text|备案文件（文号）"', 'value="txt|备案文件（文号）"')
     refused(files, "national_filing.bpmn", "record_national_filing", "txt")
-    files = edited(app, "national_filing.bpmn", "national=国家众创空间（第十五条）;national_professional=国家专业化众创空间（第十六条）",
+    files = edited(app, "national_filing.bpmn",
+                   "national=国家众创空间（第十五条）;national_professional=国家专业化众创空间（第十六条）;not_filed=未获备案",
                    "国家众创空间")
     refused(files, "national_filing.bpmn", "record_national_filing", "没有选项")
 

@@ -30,7 +30,7 @@ from webapp.models import (
     Report,
     SpaceStatusChange,
 )
-from webapp.registry import changes
+from webapp.registry import changes, national
 from webapp.registry.certificate import certificate_pdf
 from webapp.views import back_to, get_or_404, report_engine_fault, require
 
@@ -87,6 +87,7 @@ def show(space_id):
         violation_form=_event_form("violation_case"),
         leave_form=_event_form("space_lifecycle", "leave_system"),
         objection_form=ObjectionForm() if current_user.role == "torch_center" else None, now=clock.now(),
+        national_filing=national.offer(space) if current_user.role == "approver" else None,
         start_token=submissions.new_token,  # a new one for each form that starts a case
         notices=db.session.scalars(select(PublicNotice).where(
             PublicNotice.subject_type == "space", PublicNotice.subject_id == space.id).order_by(PublicNotice.id)).all(),
@@ -166,13 +167,14 @@ def certificate(space_id):
     return response
 
 
-def _start_and_open(space_id, process_id: str, role: str):
-    """Start a space's case that `role` begins on this page, and open its first step (one commit)."""
+def _start_and_open(space_id, process_id: str, role: str, data: dict | None = None):
+    """Start a space's case that `role` begins on this page (with `data` as its start data), and open its first
+    step (one commit)."""
     space = _visible(space_id)
     require(current_user.role == role and _active(space))
     FlaskForm().validate_on_submit() or require(False)
     try:
-        instance, again = _start_for_space(process_id, space, {})
+        instance, again = _start_for_space(process_id, space, data or {})
     except (HTTPException, changes.FilingUnderWay):  # refusals (a token copied from another form, a filing
         raise  # started at the same moment), not a fault of the diagram
     except Exception as exc:  # the new case's diagram failed on its first steps: nothing is kept
@@ -250,8 +252,22 @@ def withdraw_change(space_id, instance_id):
 @bp.route("/spaces/<space_id>/national-filing", methods=["POST"])
 @login_required
 def start_national_filing(space_id):
-    """Art. 15, 16: the Department records a national filing whenever it happens (its own case)."""
-    return _start_and_open(space_id, "national_filing", "approver")
+    """Art. 15, 16: the Department records a national filing whenever it happens (its own case), at a level the
+    space is not yet filed at (webapp/registry/national.py); one filing of a space at a time."""
+    space = _visible(space_id)
+    require(current_user.role == "approver" and _active(space))
+    FlaskForm().validate_on_submit() or require(False)
+    if (running := national.running_filing(space.id)) is not None:  # another tab, or the page opened again
+        step = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == running.id,
+                                                         HumanTask.status == "open").order_by(HumanTask.id))
+        flash(_("A national filing of this space is under way; it is opened here, nothing new was started."), "warning")
+        return redirect(url_for("inbox.task", task_id=step.id) if step else url_for("registry.show", space_id=space.id))
+    filing = national.offer(space)
+    if not filing.open:  # a page shown before the last filing was recorded
+        flash(_("This space is already filed as %(levels)s; there is no national filing left to record.",
+                levels=_(" and ").join(filing.held)), "warning")
+        return redirect(url_for("registry.show", space_id=space.id))
+    return _start_and_open(space_id, "national_filing", "approver", {"filed_as": filing.held})
 
 
 @bp.route("/spaces/<space_id>/violations", methods=["POST"])
