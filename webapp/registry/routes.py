@@ -32,6 +32,7 @@ from webapp.models import (
 )
 from webapp.registry import changes, national
 from webapp.registry.certificate import certificate_pdf
+from webapp.registry.waiting_words import waiting_words
 from webapp.views import back_to, get_or_404, report_engine_fault, require
 
 bp = Blueprint("registry", __name__)
@@ -78,6 +79,7 @@ def show(space_id):
     # Where each running procedure stands (no hint of an investigation for the operator: see the template).
     return render_template(
         "registry/show.html", space=space, instances=instances, open_steps=open_steps,
+        waiting_words=waiting_words(instances),  # what follows a wait, in its diagram's words (整改期: 复核考核)
         certified=space.status in MakerSpace.CERTIFIED,
         history=rows(SpaceStatusChange, SpaceStatusChange.id), reports=rows(Report, Report.opened_at),
         evaluations=rows(Evaluation, Evaluation.id), awards=rows(Award, Award.id),
