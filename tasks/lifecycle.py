@@ -106,9 +106,22 @@ def record_report(ctx, status: str) -> dict:
     return {"missing_streak": streak, "last_report_status": final}
 
 
+# The deadline each reminder of the lifecycle diagrams is about (the variable its step's dueDate names).
+REMINDER_DEADLINES = {"half_year_report": "report_deadline", "self_assessment": "self_assessment_deadline"}
+
+
 @registry.register("send_reminder")
 def send_reminder(ctx, about: str = "") -> dict:
+    """Remind the operator of a deadline to come. A reminder timer that fires only once its deadline has passed
+    (the sweeper was down, the demo clock jumped) sends nothing: 请于 12-23 前提交 arrived on the 24th, and the
+    self-assessment's arrived with the notice that the lapse made the evaluation 不合格. The report step shows
+    itself overdue on the operator's inbox and the space page; a lapsed self-assessment has its own notice. (A
+    step handed in takes its reminder timer with it: the diagram's boundary event ends with the step.)"""
     space = subject_space(ctx)
+    deadline = ctx.data.get(REMINDER_DEADLINES.get(about, ""))
+    if deadline and datetime.fromisoformat(deadline) <= ctx.now:
+        return {}
+
     def day(key: str) -> str:  # the last day, as the steps name it (a deadline at midnight ends the day before)
         return f"{last_day(ctx.data[key])}（含当日）" if ctx.data.get(key) else ""
 

@@ -68,9 +68,18 @@ def _value(value, column):
 def send_due_reminders(now, limit: int = 500) -> int:
     """Remind the people a task waits on, once, when its `remind_at` has come (found by index). Each task
     is claimed and reminded in a transaction of its own (committed here), so several sweepers never remind
-    twice and one task that fails to remind holds up none of the others. Returns how many were reminded."""
+    twice and one task that fails to remind holds up none of the others. Returns how many were reminded.
+
+    A reminder waits while its case has a timer due that has not fired yet (another sweeper holds the case and
+    is firing it, or this sweep could not): that timer may close the step or end the case, and the reminder would
+    tell people to do what the case no longer asks of them. It goes at a later sweep, once the timer has run."""
+    from webapp.models import ProcessInstance
+
     reminded = 0
-    for task_id in due_reminders(now, limit):
+    due = due_reminders(now, limit)
+    held = set(db.session.scalars(select(HumanTask.id).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                                  .where(HumanTask.id.in_(due), ProcessInstance.next_timer_at <= now))) if due else set()
+    for task_id in (task_id for task_id in due if task_id not in held):
         try:
             if remind_task(task_id, now):
                 reminded += 1
