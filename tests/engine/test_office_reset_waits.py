@@ -6,6 +6,7 @@ shipped and on the engine directly."""
 
 from __future__ import annotations
 
+import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from tests.engine.test_office_verbs import applicant, complete_as, start  # noqa: F401  (fixture)
@@ -57,3 +58,44 @@ def test_the_recommending_unit_withdraws_its_return(harness, applicant):  # noqa
     h.complete("recommender_review", recommender_decision="recommend", recommender_comments="同意",
                recommendation_letter="推荐函")
     assert h.ready() == ["material_review"]
+
+
+# ---- a withdrawal keeps the step's deadline ------------------------------------------------------------------
+
+
+def test_a_withdrawn_resubmission_keeps_its_deadline_and_no_old_reason(harness, applicant):  # noqa: F811
+    """撤回 runs no `onReturn`: the form reopens due at the round's close, as it was before it was handed in,
+    and without the failures of the check that had sent it back before (the diagram clears them once the form
+    is handed in)."""
+    h = start(harness)
+    due = h.task("submit_application").due_at
+    h.complete("submit_application", **{**eligible_facts(), "operating_years": 0.9})
+    assert h.task_data("submit_application")["eligibility_failures"]  # why it opened the second time
+    row = complete_as(h, "submit_application", applicant, **eligible_facts())
+    h.advance(days=3)
+    office.withdraw_step(Runtime(actor=applicant), row)
+    db.session.commit()
+    h.refresh()
+    assert h.ready() == ["submit_application"] and h.task("submit_application").due_at == due
+    assert h.instance.next_timer_at == due
+    data = h.task_data("submit_application")
+    assert data["eligibility_failures"] == [] and data["submission_due"] == h.data["round_closes_at"]
+    h.advance(days=20)
+    assert h.ready() == ["submit_application"]  # not lapsed 15 days after the withdrawal
+
+
+def test_the_verb_refuses_when_the_reopened_step_would_end_at_once(harness, applicant, monkeypatch):  # noqa: F811
+    """Whatever the rows say (a step whose deadline is a timer the row does not show), the engine has the last
+    word: a reopened step that its passed deadline ends at once is not withdrawn, and nothing is saved."""
+    h = start(harness)
+    row = complete_as(h, "submit_application", applicant, **eligible_facts())
+    h.advance_to(h.data["round_closes_at"])
+    h.advance(days=1)  # the round closed yesterday
+    assert office.withdrawable(row, applicant) == office.DEADLINE_PASSED
+    monkeypatch.setattr(office, "withdrawable", lambda row, user: None)  # the rows cannot tell
+    with pytest.raises(office.Refused) as refused:
+        office.withdraw_step(Runtime(actor=applicant), row)
+    assert refused.value.code == office.DEADLINE_PASSED
+    db.session.rollback()
+    h.refresh()
+    assert h.ready() == ["recommender_review"] and h.outcome is None

@@ -24,7 +24,9 @@ def test_a_return_by_the_recommender_shows_on_the_applicants_list_and_page(login
     assert page_status(page) == "退回修改"
     box = section(page, "sent-back")
     assert "推荐单位" in box and RETURN_REASON in box
-    assert due in box and "还剩 15 天" in box  # the day to resubmit by, as deadlines are worded elsewhere
+    # the day to resubmit by, as deadlines are worded elsewhere: the round's close, since a return early in the
+    # round leaves the applicant the rest of it (the later of the close and 15 days)
+    assert due == "2026-12-31" and f"{due}（还剩 304 天）" in box
     assert f'href="/tasks/{task.id}"' in box  # where to make the changes
 
     # The recommending unit, whose list shows the same, sees it waiting on the applicant too.

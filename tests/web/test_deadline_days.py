@@ -16,7 +16,9 @@ from .flow import complete, move_clock, open_task, start_application, submit_app
 def test_a_returned_application_may_be_handed_in_until_the_end_of_its_last_day(login, world):
     application_id = start_application(login("applicant_a"))
     submit_application(login, application_id)
-    clock.advance(timedelta(hours=7, minutes=44))  # a return in the small hours, as in the walk
+    # A return in the small hours, as in the walk, a week before the round closes: the applicant has 15 days
+    # (earlier in the round a return leaves the round's close, the later of the two).
+    clock.freeze(datetime(2026, 12, 24, 1, 44, tzinfo=CHINA))
     complete(login("recommender_a"), open_task(application_id, "recommender_review"),
              {"recommender_decision": "return", "recommendation_letter": "", "recommender_comments": "补充租赁合同"})
     task = open_task(application_id, "submit_application")

@@ -5,9 +5,11 @@ Sending back and withdrawing use SpiffWorkflow's own rewind, `BpmnWorkflow.reset
 task's branch is dropped (every task after it, open ones included, across parallel branches and
 subprocesses) and the task becomes READY again with the same id. Its data is what it held when it was
 completed (so a form reopens filled in; in a loop, with its own round's answers: see `_reset`) plus a
-note saying who sent it back and why; the diagram may add an `onReturn` script to the reopened step (e.g. a
-new submission deadline), because a deadline that was already past would otherwise end the case the moment
-it reopens.
+note saying who sent it back and why. A step sent back runs the diagram's `onReturn` script (e.g. a new
+submission deadline), because a deadline that was already past would otherwise end the case the moment it
+reopens. A step withdrawn by the person who completed it keeps the deadline it had (an application withdrawn
+while its round is open may be handed in until the round closes, not 15 days from the withdrawal); once that
+deadline has passed it cannot be withdrawn, since the reopened step could never be handed in again.
 
 Which step may send back where is the diagram's `returnTo` property (comma-separated user task ids), never
 Python. Like Runtime.complete these functions only flush; the caller commits once, and the instance's
@@ -47,6 +49,9 @@ TAKE_BACK = "cannot_withdraw"
 # Why a step cannot be taken back: the case has come back to it (the step is open again for the same people), so
 # nothing waits on anyone else and there is nothing to take back.
 BACK_WITH_YOU = "back_with_you"
+# Why not: the step's deadline has passed, so taken back it could not be handed in again (its timer would end
+# the case at once).
+DEADLINE_PASSED = "deadline_passed"
 
 
 class Refused(WorkflowError):
@@ -121,10 +126,11 @@ def note_text(data: dict, task_guid: str) -> str:
 
 
 def _reopen(wf, target, note: dict) -> None:
-    """Reset the case to `target` with its completed data, the note, and the diagram's `onReturn` script."""
+    """Reset the case to `target` with its completed data and the note; sent back (not withdrawn), with the
+    diagram's `onReturn` script too."""
     data = deepcopy(target.data)
     data[NOTE] = {**note, "task": str(target.id)}
-    script = task_properties(target.task_spec).get(ON_RETURN)
+    script = task_properties(target.task_spec).get(ON_RETURN) if note.get("verb") == "returned" else None
     if script:
         before = dict(data)
         saved, target.data = target.data, data
@@ -247,6 +253,7 @@ def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None
             HumanTask.instance_id, HumanTask.id, HumanTask.claimed_by_id, HumanTask.task_spec,
             HumanTask.assignee_id).where(HumanTask.instance_id.in_(ids), HumanTask.status == "open")):
         open_rows.setdefault(case, []).append((ident, claimed, spec, assignee))
+    now = clock.now()
     for row in mine:
         completion = done.get((row.instance_id, row.task_spec))
         waiting = [(spec, assignee) for ident, _claimed, spec, assignee in open_rows.get(row.instance_id, [])
@@ -260,6 +267,8 @@ def withdrawable_rows(rows: list[HumanTask], user: User) -> dict[int, str | None
             why[row.id] = said[completion]
         elif last_act.get(row.instance_id, 0) > completion:
             why[row.id] = "taken_up"
+        elif row.due_at is not None and row.due_at <= now:
+            why[row.id] = DEADLINE_PASSED
         elif (row.task_spec, row.assignee_id) in waiting:
             # The same step is open again for the same people (a loop brought the case back to it): nothing waits
             # on anyone else. Other experts' reviews of one panel have other assignees.
@@ -319,6 +328,10 @@ def withdraw_step(runtime: Runtime, row: HumanTask) -> None:
                          "at": clock.now().isoformat()})
     runtime._audit(instance, "step_withdrawn", task_spec=row.task_spec, title=row.title)
     runtime._advance(wf)
+    if target.state != TaskState.READY:
+        # Its deadline (an interrupting timer, which the rows may not show) had passed: the reopened step ended
+        # at once. The caller rolls back; what was handed in stands.
+        raise Refused(DEADLINE_PASSED)
     runtime.save(instance, wf)
     runtime.run_deferred()
 

@@ -43,6 +43,8 @@ REFUSALS = {
     office.BACK_WITH_YOU: _l("This step has already come back to you (it did not pass a check, or it was sent back), "
                              "so nobody else is handling it and there is nothing to withdraw. Open it in your inbox, "
                              "change it and submit it again."),
+    office.DEADLINE_PASSED: _l("The deadline of this step has passed, so it can no longer be withdrawn: taken back, "
+                               "it could not be handed in again in time. What you handed in stands."),
 }
 
 
