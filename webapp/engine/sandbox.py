@@ -60,10 +60,14 @@ def duration_delta(duration: str, start: datetime):
 
 
 def add_duration(start: str, duration: str) -> str:
-    """ISO datetime + ISO 8601 duration (months and years as calendar units) → ISO datetime."""
+    """ISO datetime + ISO 8601 duration (months and years as calendar units) → ISO datetime, in the zone given.
+    Months and years count on China's calendar: the clock is UTC, where midnight of 1 January in China is still
+    31 December, and six months from that fell on 2 July instead of 1 July."""
     begin = datetime.fromisoformat(start)
+    local = begin.astimezone(CHINA) if begin.tzinfo is not None else begin
     # Same calendar arithmetic as SpiffWorkflow's own duration timers, so both agree.
-    return (begin + duration_delta(duration, begin)).isoformat()
+    end = local + duration_delta(duration, local)
+    return (end.astimezone(begin.tzinfo) if begin.tzinfo is not None else end).isoformat()
 
 
 def now_iso() -> str:
