@@ -21,16 +21,18 @@ from webapp.models import Application, AuditEvent, HumanTask, ProcessFault, Proc
 from .flow import complete, open_task, start_application, submit_application
 
 FAULT_TEXT = "流程定义在此环节有错误"
-POST_SCRIPT = 'if recommender_decision == "return":\n    submission_due = day_end(add_duration(now_iso(), "P15D"))'
-LOOPING = POST_SCRIPT + "\nwhile recommender_decision:\n    pass"
+# The end of the recommending unit's post-script (the deadline of a return), and the same with a loop after it.
+POST_SCRIPT = 'submission_due = max(day_end(round_closes_at), day_end(add_duration(now_iso(), "P15D")))'
+CLOSING = "</spiffworkflow:postScript>"
+LOOPING = POST_SCRIPT + "\nwhile recommender_decision:\n    pass" + CLOSING
 
 
 def test_a_looping_script_fails_within_its_budget_and_the_next_request_is_served(app, login, world):
     seconds, _size = limits()
     assert seconds == 1.0  # the default the README gives
     files = read_directory(app.config["BPMN_DIR"])
-    assert files["recognition.bpmn"].count(POST_SCRIPT) == 1
-    assert deploy({**files, "recognition.bpmn": files["recognition.bpmn"].replace(POST_SCRIPT, LOOPING)},
+    assert files["recognition.bpmn"].count(POST_SCRIPT + CLOSING) == 1
+    assert deploy({**files, "recognition.bpmn": files["recognition.bpmn"].replace(POST_SCRIPT + CLOSING, LOOPING)},
                   note="a designer's endless loop").version == 2
     db.session.commit()
     application_id = start_application(login("applicant_a"))
@@ -68,7 +70,9 @@ def test_a_looping_script_fails_within_its_budget_and_the_next_request_is_served
     [fault] = db.session.scalars(select(ProcessFault)).all()
     assert (fault.instance_id, fault.element_id, fault.element_name) == (instance.id, "recommender_review", "推荐单位审核")
     assert "time budget exceeded" in fault.message and "1 s" in fault.message
-    assert (fault.expression, fault.line_number) == ("while recommender_decision:", 3)  # the loop that was stopped
+    script = files["recognition.bpmn"].split(POST_SCRIPT + CLOSING)[0].rsplit("<spiffworkflow:postScript>", 1)[1]
+    loop_line = script.count("\n") + 2  # the script's lines up to the anchor, the anchor's line, then the loop
+    assert (fault.expression, fault.line_number) == ("while recommender_decision:", loop_line)  # the loop stopped
     case_page = login("designer").get(f"/instances/{instance.id}").get_data(as_text=True)
     assert "推荐单位审核" in case_page and "time budget exceeded" in case_page
 
