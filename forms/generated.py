@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from .declared import parse_choices
 from .fields import YES_NO, NumberField, WholeNumberField
 from .text import single_line
 
@@ -31,15 +32,18 @@ def declared_fields(properties: dict) -> tuple[tuple[str, str], ...]:
     ))
 
 
+def choice_options(spec: str) -> list[tuple[str, str]]:
+    """(value, label) of a declared field's choices: "choice|备案类别|national=国家众创空间;not_filed=未获备案"."""
+    return parse_choices(spec.split("|", 2)[2] if spec.count("|") >= 2 else "")
+
+
 def _field(spec: str):
     kind, _, rest = spec.partition("|")
-    label, _, choices = rest.partition("|")
-    label = label or kind
+    label = rest.partition("|")[0] or kind
     if kind == "yesno":
         return RadioField(label, choices=YES_NO, validators=[REQUIRED]), lambda v: v == "yes"
     if kind == "choice":
-        options = [tuple(part.split("=", 1)) for part in choices.split(";") if "=" in part]
-        return RadioField(label, choices=options, validators=[REQUIRED]), lambda v: v
+        return RadioField(label, choices=choice_options(spec), validators=[REQUIRED]), lambda v: v
     if kind == "integer":
         return WholeNumberField(label, validators=[REQUIRED]), int
     if kind == "number":
@@ -61,7 +65,7 @@ def declared_form_class(fields: tuple[tuple[str, str], ...]):
     for name, spec in fields:
         attributes[name], converters[name] = _field(spec)
         if spec.startswith("choice|"):
-            labels[name] = dict(tuple(part.split("=", 1)) for part in spec.split("|", 2)[-1].split(";") if "=" in part)
+            labels[name] = dict(choice_options(spec))
 
     def task_data(self) -> dict:
         data = {name: convert(getattr(self, name).data) for name, convert in converters.items()}

@@ -18,6 +18,7 @@ from webapp.engine import office
 from webapp.engine.runtime import Runtime
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, MakerSpace, ProcessInstance, User
+from webapp.registry.under_way import running_case
 
 PROCESS = "change_filing"
 OPERATOR_LANE = "applicant"
@@ -47,9 +48,7 @@ def running_filing(space_id: int) -> ProcessInstance | None:
     Department never weigh two filings of one space that may contradict each other. Checked before a start; two
     starts at the same instant both pass it, and the database's partial unique index lets one of them in (the
     other's INSERT fails: FilingUnderWay)."""
-    return db.session.scalars(select(ProcessInstance).where(
-        ProcessInstance.process_id == PROCESS, ProcessInstance.subject_type == "space",
-        ProcessInstance.subject_id == space_id, ProcessInstance.status == "running").order_by(ProcessInstance.id)).first()
+    return running_case(PROCESS, space_id)
 
 
 def waits_only_on_the_operator(instance: ProcessInstance) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import MakerSpace, ProcessInstance, SpaceStatusChange
+from webapp.models import MakerSpace, SpaceStatusChange
 from webapp.models.registry import SPACE_STATUSES
 
 PROCESS = "national_filing"
@@ -29,21 +29,12 @@ class Offer:
 
 def filing_levels() -> list[tuple[str, str]]:
     """(code, label) of the levels the newest definitions' national filing records, in the diagram's order."""
-    from forms.declared import parse_choices
-    from webapp.engine.definitions import latest_bundle, parsed_bundle
-    from webapp.engine.runtime import task_properties
+    from forms.generated import choice_options
+    from forms.scores import step_property
+    from webapp.engine.definitions import latest_bundle
 
-    bundle = latest_bundle()
-    if bundle is None or PROCESS not in bundle.process_ids:
-        return []
-    spec, subprocess_specs = parsed_bundle(bundle).specs[PROCESS]
-    for wf_spec in [spec, *subprocess_specs.values()]:
-        for task_spec in wf_spec.task_specs.values():
-            declared = task_properties(task_spec).get(FIELD)
-            if declared:
-                choices = declared.split("|", 2)[2] if declared.count("|") >= 2 else ""
-                return [(code, label) for code, label in parse_choices(choices) if code in SPACE_STATUSES]
-    return []
+    declared = step_property(latest_bundle(), PROCESS, FIELD)
+    return [(code, label) for code, label in choice_options(declared) if code in SPACE_STATUSES]
 
 
 def offer(space: MakerSpace) -> Offer:
@@ -53,10 +44,3 @@ def offer(space: MakerSpace) -> Offer:
     return Offer(held=[label for code, label in levels if code in been],
                  open=[label for code, label in levels if code not in been])
 
-
-def running_filing(space_id: int) -> ProcessInstance | None:
-    """The space's national filing still under way, if any: a second click opens it rather than starting another
-    step with its own deadline."""
-    return db.session.scalars(select(ProcessInstance).where(
-        ProcessInstance.process_id == PROCESS, ProcessInstance.subject_type == "space",
-        ProcessInstance.subject_id == space_id, ProcessInstance.status == "running").order_by(ProcessInstance.id)).first()

@@ -32,6 +32,7 @@ from webapp.models import (
 )
 from webapp.registry import changes, national
 from webapp.registry.certificate import certificate_pdf
+from webapp.registry.under_way import first_open_step, running_case
 from webapp.registry.waiting_words import waiting_words
 from webapp.views import back_to, get_or_404, report_engine_fault, require
 
@@ -184,8 +185,12 @@ def _start_and_open(space_id, process_id: str, role: str, data: dict | None = No
         return redirect(url_for("registry.show", space_id=space_id))
     if again:
         flash(_("This form was already sent, and the case it started is shown; nothing new was started."), "warning")
-    first = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open")
-                              .order_by(HumanTask.id))
+    return _to_first_step(instance, space)
+
+
+def _to_first_step(instance: ProcessInstance, space: MakerSpace):
+    """To the case's first open step, or back to the space's page when none is open."""
+    first = first_open_step(instance.id)
     return redirect(url_for("inbox.task", task_id=first.id) if first else url_for("registry.show", space_id=space.id))
 
 
@@ -209,11 +214,9 @@ def _filing_under_way(space: MakerSpace, running: ProcessInstance):
     """The answer to a start while a filing of the space is under way: open it while it is still the
     operator's to fill in, else say it is being reviewed."""
     if changes.waits_only_on_the_operator(running):
-        first = db.session.scalar(select(HumanTask).where(
-            HumanTask.instance_id == running.id, HumanTask.status == "open").order_by(HumanTask.id))
         flash(_("A change filing of this space is already started and not yet handed in: it is opened here. "
                 "Put every change in it, or withdraw it first."), "warning")
-        return redirect(url_for("inbox.task", task_id=first.id))
+        return _to_first_step(running, space)
     flash(_("A change filing of this space is being reviewed; a new one can be filed once it is settled. "
             "Where it stands is shown below."), "warning")
     return redirect(url_for("registry.show", space_id=space.id))
@@ -259,11 +262,9 @@ def start_national_filing(space_id):
     space = _visible(space_id)
     require(current_user.role == "approver" and _active(space))
     FlaskForm().validate_on_submit() or require(False)
-    if (running := national.running_filing(space.id)) is not None:  # another tab, or the page opened again
-        step = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == running.id,
-                                                         HumanTask.status == "open").order_by(HumanTask.id))
+    if (running := running_case(national.PROCESS, space.id)) is not None:  # another tab, or the page opened again
         flash(_("A national filing of this space is under way; it is opened here, nothing new was started."), "warning")
-        return redirect(url_for("inbox.task", task_id=step.id) if step else url_for("registry.show", space_id=space.id))
+        return _to_first_step(running, space)
     filing = national.offer(space)
     if not filing.open:  # a page shown before the last filing was recorded
         flash(_("This space is already filed as %(levels)s; there is no national filing left to record.",
