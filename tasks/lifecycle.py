@@ -106,8 +106,11 @@ def record_report(ctx, status: str) -> dict:
     return {"missing_streak": streak, "last_report_status": final}
 
 
-# The deadline each reminder of the lifecycle diagrams is about (the variable its step's dueDate names).
-REMINDER_DEADLINES = {"half_year_report": "report_deadline", "self_assessment": "self_assessment_deadline"}
+# Each reminder of the lifecycle diagram (its `about`): the variable its step's dueDate names, and what it says.
+REMINDERS = {
+    "half_year_report": ("report_deadline", "半年度报表截止提醒：请于 {day}前提交"),
+    "self_assessment": ("self_assessment_deadline", "绩效自评截止提醒：请于 {day}前提交，逾期视为不合格（第十九条第四项）"),
+}
 
 
 @registry.register("send_reminder")
@@ -118,18 +121,13 @@ def send_reminder(ctx, about: str = "") -> dict:
     itself overdue on the operator's inbox and the space page; a lapsed self-assessment has its own notice. (A
     step handed in takes its reminder timer with it: the diagram's boundary event ends with the step.)"""
     space = subject_space(ctx)
-    deadline = ctx.data.get(REMINDER_DEADLINES.get(about, ""))
+    key, text = REMINDERS.get(about, ("", about))
+    deadline = ctx.data.get(key)
     if deadline and datetime.fromisoformat(deadline) <= ctx.now:
         return {}
-
-    def day(key: str) -> str:  # the last day, as the steps name it (a deadline at midnight ends the day before)
-        return f"{last_day(ctx.data[key])}（含当日）" if ctx.data.get(key) else ""
-
-    texts = {
-        "half_year_report": f"半年度报表截止提醒：请于 {day('report_deadline')}前提交",
-        "self_assessment": f"绩效自评截止提醒：请于 {day('self_assessment_deadline')}前提交，逾期视为不合格（第十九条第四项）",
-    }
-    notify_organisation(space.organisation_id, f"「{space.name}」{texts.get(about, about)}", f"/spaces/{space.id}")
+    # the last day, as the steps name it (a deadline at midnight ends the day before)
+    day = f"{last_day(deadline)}（含当日）" if deadline else ""
+    notify_organisation(space.organisation_id, f"「{space.name}」{text.replace('{day}', day)}", f"/spaces/{space.id}")
     return {}
 
 

@@ -54,7 +54,6 @@ def too_many_requests(error: HTTPException) -> str:
                     "Too many requests in a short time. Please try again in about %(num)s minutes.", minutes)
 
 
-
 def too_large(files_message: str) -> str:
     """What was too large, as what it is: the whole submission over MAX_CONTENT_LENGTH is its files (the
     `files_message`, naming the limits); a submission within it was refused for the text of one box, over the
