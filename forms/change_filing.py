@@ -15,16 +15,16 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from webapp.models import Organisation
 
 from . import TaskForm, kept_uploads, register
 from .change_conditions import case_shortfalls
 from .fields import (
-    MAX_AREA_M2,
     NumberField,
     as_bool,
+    check_area,
     check_credit_code,
     credit_code_filter,
     reasons_unless,
@@ -62,13 +62,9 @@ def fields_of_kind(kind: str | None) -> tuple[str, ...]:
     return tuple(name for name in VALUE_FIELDS if name not in OPERATOR_FIELDS)
 
 
-def _area(form, field) -> None:
-    if field.data is not None and not 0 < field.data <= MAX_AREA_M2:
-        raise ValidationError(_l("Enter an area greater than 0 and at most %(max)s m².", max=MAX_AREA_M2))
-
-
 def area_field(label) -> NumberField:
-    return NumberField(label, places=2, validators=[Optional(), _area])
+    """A new area, given only when the change is about areas (the kind's fields): optional here."""
+    return NumberField(label, places=2, validators=[Optional(), check_area])
 
 
 def _number(value) -> float | None:
